@@ -1,0 +1,39 @@
+import Koa from 'koa'
+import type { Logger } from 'pino'
+import type { UserStore } from './auth/user-store.ts'
+import type { Config } from './config/schema.ts'
+import { errorHandler } from './http/error-handler.ts'
+import { proxyToInflux } from './http/proxy-to-influx.ts'
+import { requestContext, type GatewayState } from './http/request-context.ts'
+import { requireSession } from './http/require-session.ts'
+import { signInRoutes } from './http/sign-in-routes.ts'
+import type { InfluxProxy } from './proxy/influx-proxy.ts'
+import type { CredentialBuilder } from './proxy/upstream-credential.ts'
+import type { SessionCookieOptions } from './session/session-cookie.ts'
+import type { SessionStore } from './session/session-store.ts'
+
+/** Everything the app uses, built by `createDeps` (or by a test). */
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  users: UserStore
+  sessions: SessionStore
+  proxy: InfluxProxy
+  credentials: CredentialBuilder
+  cookie: SessionCookieOptions
+  /** The clock, epoch ms. */
+  now: () => number
+}
+
+/** The gateway as a Koa app. Wiring only: public routes sit above `requireSession`. */
+export function createApp (deps: AppDeps): Koa<GatewayState> {
+  const app = new Koa<GatewayState>()
+  // Replaces Koa's console.error; errors that reach it happened after the response began.
+  app.on('error', (err: unknown) => deps.logger.warn({ err }, 'unhandled koa error'))
+  app.use(requestContext(deps))
+    .use(errorHandler())
+    .use(signInRoutes(deps))
+    .use(requireSession(deps))
+    .use(proxyToInflux(deps))
+  return app
+}

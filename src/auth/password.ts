@@ -1,0 +1,54 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+
+/** scrypt cost parameters as encoded in a hash string. */
+export interface ScryptParams { ln: number, r: number, p: number }
+
+/** Default cost: N = 2^14, r = 8, p = 1: ~50 ms per hash on the reference machine, 16 MiB of memory. */
+export const DEFAULT_SCRYPT: ScryptParams = { ln: 14, r: 8, p: 1 }
+
+interface ParsedHash { params: ScryptParams, salt: Buffer, hash: Buffer }
+
+const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,})\$([A-Za-z0-9+/]{43,})$/
+
+/**
+ * Parses `$scrypt$ln=14,r=8,p=1$<salt>$<hash>` (PHC string format, unpadded base64).
+ * Returns undefined for any other text, or for parameters outside sane bounds.
+ */
+export function parsePasswordHash (encoded: string): ParsedHash | undefined {
+  const m = FORMAT.exec(encoded)
+  if (m === null) return undefined
+  const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }
+  // SECURITY: bounded so a config typo cannot make every sign-in allocate gigabytes.
+  if (params.ln < 10 || params.ln > 20 || params.r < 1 || params.r > 32 || params.p < 1 || params.p > 16) return undefined
+  return { params, salt: Buffer.from(m[4] as string, 'base64'), hash: Buffer.from(m[5] as string, 'base64') }
+}
+
+/** Hashes a password with a fresh 16-byte salt; the result goes into a user's `passwordHash`. */
+export async function hashPassword (password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const salt = randomBytes(16)
+  const hash = await derive(password, salt, params, 32)
+  return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(hash)}`
+}
+
+/**
+ * Checks a password against an encoded hash in constant time. Hashing runs in libuv's thread pool,
+ * never on the event loop. Resolves false for a malformed hash.
+ */
+export async function verifyPassword (password: string, encoded: string): Promise<boolean> {
+  const parsed = parsePasswordHash(encoded)
+  if (parsed === undefined) return false
+  const actual = await derive(password, parsed.salt, parsed.params, parsed.hash.length)
+  return timingSafeEqual(actual, parsed.hash)
+}
+
+function derive (password: string, salt: Buffer, { ln, r, p }: ScryptParams, length: number): Promise<Buffer> {
+  const N = 2 ** ln
+  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r }
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, length, options, (err, key) => err === null ? resolve(key) : reject(err))
+  })
+}
+
+function b64 (buf: Buffer): string {
+  return buf.toString('base64').replace(/=+$/, '')
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod'
+import { parsePasswordHash } from '../auth/password.ts'
+import { parseDuration } from './duration.ts'
+
+/**
+ * The configuration schema: the single source of truth for names, types, defaults and documentation.
+ * Durations are written as `500ms`, `90s`, `10m`, `8h` and parsed to milliseconds.
+ */
+
+const duration = (fallback: string) => z.string()
+  .default(fallback)
+  .transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (write e.g. 500ms, 90s, 10m, 8h)` })
+      return z.NEVER
+    }
+    return ms
+  })
+
+/** Integers written directly or through `${VAR}` (which always yields a string). */
+const integer = (min: number, max: number) => z.preprocess(
+  (v) => typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
+  z.number().int().min(min).max(max)
+)
+const boolean = z.preprocess((v) => v === 'true' ? true : v === 'false' ? false : v, z.boolean())
+
+/** A secret after `${VAR}` or `{ file: PATH }` has been resolved by the loader. */
+const secret = z.string().min(1, 'must not be empty')
+
+const server = z.object({
+  host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
+  port: integer(0, 65535).default(8080).describe('Port to listen on (0 picks a free one).')
+}).strict()
+
+const upstream = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .default('http://127.0.0.1:8086').describe('InfluxDB base URL.'),
+  timeout: duration('30s').describe('Longest wait for InfluxDB response headers; started streams are never cut.'),
+  jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
+  tokenPassthrough: boolean.default(true)
+    .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.')
+}).strict()
+
+const session = z.object({
+  idleTimeout: duration('10m').describe('A session ends after this long without an authenticated request.'),
+  absoluteTimeout: duration('8h').describe('A session ends this long after sign-in, however busy.')
+}).strict()
+
+const limits = z.object({
+  maxHeaderBytes: integer(1024, 1_048_576).default(16_384)
+    .describe('Largest request head (request line + headers); larger gets 431.'),
+  maxSigninBodyBytes: integer(0, 1_048_576).default(1024)
+    .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.')
+}).strict()
+
+const log = z.object({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info')
+    .describe('pino log level.')
+}).strict()
+
+const user = z.object({
+  name: z.string().min(1).max(256).describe('Sign-in user name.'),
+  passwordHash: z.string()
+    .refine((h) => parsePasswordHash(h) !== undefined, 'not a supported hash; generate one with `npm run --silent hash-password`')
+    .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
+  disabled: boolean.default(false).describe('Refuse sign-in (403) and end existing sessions at their next request.'),
+  token: secret.optional().describe('InfluxDB 2 token, sent as `Authorization: Token …`.'),
+  basic: z.object({ username: z.string().min(1), password: secret }).strict().optional()
+    .describe('InfluxDB 1.x user, sent as `Authorization: Basic …`.'),
+  jwt: z.object({ username: z.string().min(1) }).strict().optional()
+    .describe('InfluxDB 1.x user, sent as a per-request HS256 JWT signed with `upstream.jwtSharedSecret`.')
+}).strict()
+
+/** Cross-field rules run even when other fields failed (`when`), so every problem is reported at once. */
+const always = { when: () => true }
+
+const userWithCredential = user.superRefine((u, ctx) => {
+  const kinds = (['token', 'basic', 'jwt'] as const).filter((k) => u[k] !== undefined)
+  if (kinds.length !== 1) {
+    const found = kinds.length === 0 ? 'none' : kinds.join(', ')
+    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt is required (found ${found})` })
+  }
+}, always)
+
+export const configSchema = z.object({
+  server: server.prefault({}),
+  upstream: upstream.prefault({}),
+  session: session.prefault({}),
+  limits: limits.prefault({}),
+  log: log.prefault({}),
+  users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
+}).strict().superRefine((config, ctx) => {
+  const users = Array.isArray(config.users) ? config.users : []
+  const seen = new Set<string>()
+  users.forEach((u, i) => {
+    if (seen.has(u?.name)) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `duplicate user name "${u.name}"` })
+    seen.add(u?.name)
+  })
+  const jwtUsers = users.filter((u) => u?.jwt !== undefined).map((u) => u.name)
+  if (jwtUsers.length > 0 && config.upstream?.jwtSharedSecret === undefined) {
+    const message = `required by users with jwt credentials (${jwtUsers.join(', ')})`
+    ctx.addIssue({ code: 'custom', path: ['upstream', 'jwtSharedSecret'], message })
+  }
+  const { idleTimeout, absoluteTimeout } = config.session ?? {}
+  if (typeof idleTimeout === 'number' && typeof absoluteTimeout === 'number' && absoluteTimeout < idleTimeout) {
+    ctx.addIssue({ code: 'custom', path: ['session', 'absoluteTimeout'], message: 'must not be shorter than session.idleTimeout' })
+  }
+}, always)
+
+/** The validated configuration, durations in milliseconds. */
+export type Config = z.infer<typeof configSchema>
+/** One configured user. */
+export type ConfigUser = Config['users'][number]

@@ -1,0 +1,25 @@
+import type Koa from 'koa'
+import type { AppDeps } from '../app.ts'
+import { prepareUpstreamRequest } from '../proxy/forward-headers.ts'
+import type { GatewayState } from './request-context.ts'
+import type { Authentication } from './require-session.ts'
+
+type ProxyDeps = Pick<AppDeps, 'proxy' | 'credentials' | 'cookie'>
+
+/**
+ * The last middleware: rewrites the request for InfluxDB (our cookie out, the session user's
+ * credential in) and streams it there and back. Bodies are never parsed.
+ */
+export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & { auth?: Authentication }> {
+  return async (ctx) => {
+    const auth = ctx.state.auth
+    prepareUpstreamRequest(ctx.req, {
+      cookieName: deps.cookie.name,
+      authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : undefined,
+      clientIp: ctx.req.socket.remoteAddress ?? '',
+      proto: ctx.secure ? 'https' : 'http'
+    })
+    ctx.respond = false
+    await deps.proxy.forward(ctx.req, ctx.res)
+  }
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto'
+import type Koa from 'koa'
+import type { Logger } from 'pino'
+import type { RouteClass } from './route-class.ts'
+
+/** What the middlewares share about one request. */
+export interface GatewayState {
+  reqId: string
+  log: Logger
+  /** Route group for logs and metrics: a route name, never the raw path. */
+  route: RouteClass['group'] | 'signin' | 'signout'
+  /** The signed-in user, once known. */
+  user?: string
+}
+
+/** A Koa context carrying {@link GatewayState}. */
+export type GatewayContext = Koa.ParameterizedContext<GatewayState>
+
+/** A request id from a client is kept only when it is a short, plain token. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/**
+ * Gives each request an id (from `X-Request-Id` when sane, else a UUID), returned in the response,
+ * and a child logger carrying it; writes one log line per request when it is over.
+ */
+export function requestContext (deps: { logger: Logger, now: () => number }): Koa.Middleware<GatewayState> {
+  return async (ctx, next) => {
+    const started = deps.now()
+    const given = ctx.get('x-request-id')
+    ctx.state.reqId = SANE_REQUEST_ID.test(given) ? given : randomUUID()
+    ctx.state.log = deps.logger.child({ reqId: ctx.state.reqId })
+    ctx.state.route = 'ui'
+    ctx.set('X-Request-Id', ctx.state.reqId)
+    try {
+      await next()
+    } finally {
+      ctx.state.log.info({
+        method: ctx.method,
+        route: ctx.state.route,
+        path: ctx.path, // SECURITY: never the query string, which may carry InfluxDB 1.x `p=` passwords
+        status: ctx.status,
+        durationMs: deps.now() - started,
+        user: ctx.state.user
+      }, 'request')
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { withoutCookie } from '../session/session-cookie.ts'
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1 plus legacy ones): they describe one connection, never forwarded. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade']
+
+/** InfluxDB 1.x query-string credentials; they override the Authorization header there. */
+const CREDENTIAL_PARAMS = new Set(['u', 'p'])
+
+/** How a request is to be rewritten before it goes upstream. */
+export interface UpstreamRequestPlan {
+  /** The session cookie name, removed in every case: the session id never leaves the gateway. */
+  cookieName: string
+  /** The injected upstream credential; when set, client credentials (header and `u`/`p`) are removed. */
+  authorization?: string
+  clientIp: string
+  proto: 'http' | 'https'
+}
+
+/**
+ * Rewrites `req.headers` and `req.url` in place for the upstream: strips hop-by-hop headers and those
+ * named in `Connection`, our cookie, and (for a session) the client's credentials; sets
+ * `X-Forwarded-For/-Proto/-Host` (overwriting what the client sent); adds the upstream credential.
+ */
+export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequestPlan): void {
+  const headers = req.headers
+  removeHopByHop(headers)
+  const cookie = withoutCookie(headers.cookie, plan.cookieName)
+  if (cookie === undefined) delete headers.cookie
+  else headers.cookie = cookie
+  if (plan.authorization !== undefined) {
+    headers.authorization = plan.authorization
+    req.url = withoutQueryParams(req.url ?? '/', CREDENTIAL_PARAMS)
+  }
+  headers['x-forwarded-for'] = plan.clientIp
+  headers['x-forwarded-proto'] = plan.proto
+  if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host
+}
+
+/**
+ * Cleans an upstream response's headers in place: hop-by-hop headers (and `Keep-Alive`, which
+ * http-proxy copies), headers named in `Connection`, and any `Set-Cookie` for our session cookie.
+ */
+export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: string): void {
+  removeHopByHop(headers)
+  const cookies = headers['set-cookie']
+  if (cookies !== undefined) {
+    const kept = cookies.filter((c) => !c.trimStart().startsWith(`${cookieName}=`))
+    if (kept.length > 0) headers['set-cookie'] = kept
+    else delete headers['set-cookie']
+  }
+}
+
+function removeHopByHop (headers: IncomingHttpHeaders): void {
+  const named = headers.connection
+  if (named !== undefined) {
+    for (const name of named.split(',')) {
+      const h = name.trim().toLowerCase()
+      if (h !== '' && h !== 'close' && h !== 'keep-alive') delete headers[h]
+    }
+  }
+  for (const h of HOP_BY_HOP) delete headers[h]
+}
+
+/**
+ * The request target without the named query parameters. Names are compared decoded and pairs are
+ * split on `&` and `;` (the Go 1.10 InfluxDB 1.6.7 is built with treats `;` as a separator), so
+ * `%75=` or `;p=` cannot smuggle a credential past the check.
+ */
+export function withoutQueryParams (target: string, names: ReadonlySet<string>): string {
+  const q = target.indexOf('?')
+  if (q < 0) return target
+  const kept = target.slice(q + 1).split(/[&;]/).filter((pair) => pair !== '' && !names.has(decodeName(pair)))
+  return kept.length > 0 ? `${target.slice(0, q)}?${kept.join('&')}` : target.slice(0, q)
+}
+
+function decodeName (pair: string): string {
+  const eq = pair.indexOf('=')
+  const raw = (eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' ')
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}

@@ -1,0 +1,47 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { answerClientError } from './http/error-handler.ts'
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  host: string
+  port: number
+  /** Largest request head; larger gets 431. */
+  maxHeaderBytes: number
+}
+
+/** A listening gateway. */
+export interface RunningServer {
+  /** `http://host:port` actually bound (port 0 resolved). */
+  url: string
+  server: http.Server
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
+  close (graceMs?: number): Promise<void>
+}
+
+/** Starts an HTTP server for the app. */
+export async function listen (app: { callback: () => http.RequestListener }, opts: ListenOptions): Promise<RunningServer> {
+  const server = http.createServer({
+    maxHeaderSize: opts.maxHeaderBytes,
+    // Node's default (300 s for a whole request) would cut long streaming writes through the proxy;
+    // slow heads are still bounded by headersTimeout (60 s).
+    requestTimeout: 0
+  }, app.callback())
+  server.on('clientError', answerClientError)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve() })
+  })
+  const { address, port } = server.address() as AddressInfo
+  const host = address.includes(':') ? `[${address}]` : address
+  return { url: `http://${host}:${port}`, server, close: (graceMs) => closeServer(server, graceMs ?? 25_000) }
+}
+
+async function closeServer (server: http.Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs)
+  timer.unref()
+  await closed
+  clearTimeout(timer)
+}

@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis'
+
+/** Options for {@link createExpirySweeper}. */
+export interface ExpirySweeperOptions {
+  /** The in-process client whose keys expire only when read. */
+  client: Pick<Redis, 'pttl'>
+  now: () => number
+  /** How often to sweep, ms (default 1000). */
+  intervalMs?: number
+  /** Called once for each tracked key found expired (not for keys removed with `forget`). */
+  onExpired?: (key: string, user: string) => void
+  /** Reports a failed sweep (the store stays usable). */
+  onError?: (err: unknown) => void
+}
+
+/** Active expiry for stores whose client expires keys only lazily. */
+export interface ExpirySweeper {
+  /** Watches a key that should be gone by `dueAt` unless renewed. */
+  track (key: string, dueAt: number, user: string): void
+  /** Stops watching a key that was deleted on purpose. */
+  forget (key: string): void
+  /** Checks the keys that are due now; resolves to how many had expired. */
+  sweep (): Promise<number>
+  /** How many keys are watched. */
+  size (): number
+  close (): void
+}
+
+/**
+ * ioredis-mock frees an expired key only when something reads it, so sessions that are never used
+ * again would stay in memory forever. This keeps the tracked keys in a Map ordered by due time
+ * (insertion order: every session gets the same idle timeout) and, on each sweep, reads only the
+ * keys that are due: reading frees the expired ones, and renewed ones are re-queued at their new
+ * due time. No sweep walks the whole keyspace.
+ */
+export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper {
+  const due = new Map<string, { dueAt: number, user: string }>()
+  let sweeping: Promise<number> | undefined
+
+  async function sweepOnce (): Promise<number> {
+    const now = opts.now()
+    let expired = 0
+    for (const [key, entry] of due) {
+      if (entry.dueAt > now) break
+      due.delete(key)
+      const ttl = await opts.client.pttl(key) // reading frees an expired key
+      if (ttl >= 0) {
+        due.set(key, { dueAt: now + ttl, user: entry.user })
+      } else if (ttl === -2) {
+        expired++
+        opts.onExpired?.(key, entry.user)
+      }
+    }
+    return expired
+  }
+
+  const sweep = (): Promise<number> => {
+    sweeping ??= sweepOnce().finally(() => { sweeping = undefined })
+    return sweeping
+  }
+  const timer = setInterval(() => { sweep().catch((err: unknown) => opts.onError?.(err)) }, opts.intervalMs ?? 1000)
+  timer.unref()
+
+  return {
+    track: (key, dueAt, user) => { due.delete(key); due.set(key, { dueAt, user }) },
+    forget: (key) => { due.delete(key) },
+    sweep,
+    size: () => due.size,
+    close: () => clearInterval(timer)
+  }
+}

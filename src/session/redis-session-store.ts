@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis'
+import type { ExpirySweeper } from './expiry-sweeper.ts'
+import type { GetSessionOptions, Session, SessionStore } from './session-store.ts'
+import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-id.ts'
+
+/** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
+export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit'>
+
+/** Options for {@link createRedisSessionStore}. */
+export interface RedisSessionStoreOptions {
+  client: SessionRedisClient
+  /** Prefix of every key, e.g. `influx-gateway:`. */
+  keyPrefix: string
+  idleTimeoutMs: number
+  absoluteTimeoutMs: number
+  now: () => number
+  /** Active expiry, for clients that only expire lazily (the in-process store). */
+  sweeper?: ExpirySweeper
+}
+
+/** The stored record: the user name and the two fixed times; no id, no credential. */
+interface SessionRecord { u: string, c: number, a: number }
+
+/**
+ * The session store over a Redis client: one code path for ioredis against Redis and for ioredis-mock
+ * in process. Keys are `<prefix>session:<sha256(id)>`; Redis's TTL carries the idle timeout, capped by
+ * the absolute one. Option tokens are uppercase: ioredis-mock ignores `px` silently.
+ */
+export function createRedisSessionStore (opts: RedisSessionStoreOptions): SessionStore {
+  const { client, sweeper, now } = opts
+  const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
+
+  async function read (key: string, renew: boolean): Promise<Session | undefined> {
+    const raw = renew ? await client.getex(key, 'PX', opts.idleTimeoutMs) : await client.get(key)
+    const record = raw === null ? undefined : decode(raw)
+    if (record === undefined) return undefined
+    const t = now()
+    if (t >= record.a) {
+      await client.del(key)
+      sweeper?.forget(key)
+      return undefined
+    }
+    let idleExpiresAt: number
+    if (renew) {
+      idleExpiresAt = Math.min(t + opts.idleTimeoutMs, record.a)
+      if (idleExpiresAt === record.a) await client.pexpire(key, record.a - t)
+    } else {
+      const ttl = await client.pttl(key)
+      if (ttl < 0) return undefined
+      idleExpiresAt = t + ttl
+    }
+    return { user: record.u, createdAt: record.c, absoluteExpiresAt: record.a, idleExpiresAt, ref: sessionRef(key) }
+  }
+
+  return {
+    async create (user) {
+      const id = newSessionId()
+      const key = keyOf(id)
+      const createdAt = now()
+      const record: SessionRecord = { u: user, c: createdAt, a: createdAt + opts.absoluteTimeoutMs }
+      const ttl = Math.min(opts.idleTimeoutMs, opts.absoluteTimeoutMs)
+      await client.set(key, JSON.stringify(record), 'PX', ttl, 'NX')
+      sweeper?.track(key, createdAt + ttl, user)
+      const session = { user, createdAt, absoluteExpiresAt: record.a, idleExpiresAt: createdAt + ttl, ref: sessionRef(key) }
+      return { id, session }
+    },
+    async get (id, { renew = true }: GetSessionOptions = {}) {
+      if (!isSessionId(id)) return undefined
+      return await read(keyOf(id), renew)
+    },
+    async destroy (id) {
+      if (!isSessionId(id)) return false
+      const key = keyOf(id)
+      sweeper?.forget(key)
+      return (await client.del(key)) > 0
+    },
+    async ping () {
+      await client.ping()
+    },
+    async close () {
+      sweeper?.close()
+      await client.quit()
+    }
+  }
+}
+
+function decode (raw: string): SessionRecord | undefined {
+  try {
+    const r = JSON.parse(raw) as Partial<SessionRecord>
+    return typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' ? r as SessionRecord : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,43 @@
+/** How the session cookie is written. */
+export interface SessionCookieOptions {
+  /** Cookie name; InfluxDB's is `influxdb-oss-session`. */
+  name: string
+  /** `/` rather than InfluxDB's `/api/`: the v1 `/query`, `/write` and `/gateway/` routes need it too. */
+  path: string
+  sameSite: 'Strict' | 'Lax'
+}
+
+/** `Set-Cookie` for a new session. `secure` when the client connection is HTTPS. */
+export function sessionCookie (opts: SessionCookieOptions, id: string, expiresAt: number, secure: boolean): string {
+  return `${opts.name}=${id}; ${attributes(opts, secure)}; Expires=${new Date(expiresAt).toUTCString()}`
+}
+
+/** `Set-Cookie` that makes the browser drop the session cookie. */
+export function clearedSessionCookie (opts: SessionCookieOptions, secure: boolean): string {
+  return `${opts.name}=; ${attributes(opts, secure)}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`
+}
+
+function attributes (opts: SessionCookieOptions, secure: boolean): string {
+  return `Path=${opts.path}; HttpOnly; SameSite=${opts.sameSite}${secure ? '; Secure' : ''}`
+}
+
+/** The first value of a cookie in a `Cookie` header, or undefined. */
+export function readCookie (header: string | undefined, name: string): string | undefined {
+  if (header === undefined || !header.includes(name)) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+/** The `Cookie` header without any cookie of that name; undefined when nothing is left. */
+export function withoutCookie (header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined
+  if (!header.includes(name)) return header
+  const kept = header.split(';').filter((part) => {
+    const eq = part.indexOf('=')
+    return part.trim() !== '' && (eq < 0 ? part.trim() : part.slice(0, eq).trim()) !== name
+  }).map((part) => part.trim())
+  return kept.length > 0 ? kept.join('; ') : undefined
+}

@@ -1,0 +1,106 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { patternBytes, sha256OfPattern, startFakeInflux } from './fake-influx.ts'
+
+type Schema = { properties: Record<string, { enum?: string[] }>, required?: string[] }
+const spec = parse(readFileSync(new URL('../../../shared/spec/oss.yml', import.meta.url), 'utf8'))
+const schemas = spec.components.schemas as Record<string, Schema>
+const TOKEN = { authorization: 'Token test-token' }
+
+/** Asserts `obj` only has keys the spec's schema knows and has every key it requires. */
+function assertShape (obj: Record<string, unknown>, name: string): void {
+  const schema = schemas[name]
+  assert.ok(schema, `schema ${name}`)
+  for (const key of Object.keys(obj)) assert.ok(key in schema.properties, `${name} has no property ${key}`)
+  for (const key of schema.required ?? []) assert.ok(key in obj, `${name} requires ${key}`)
+}
+
+async function assertError (res: Response, status: number, code: string): Promise<void> {
+  assert.equal(res.status, status)
+  assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+  assert.equal(res.headers.get('x-platform-error-code'), code)
+  const body = await res.json()
+  assertShape(body, 'Error')
+  assert.ok(schemas.Error?.properties.code?.enum?.includes(body.code))
+  assert.equal(body.code, code)
+}
+
+test('fake influx: public routes answer without a token, in the spec shapes', async (t) => {
+  const influx = await startFakeInflux()
+  t.after(() => influx.close())
+  const health = await fetch(`${influx.url}/health`)
+  assertShape(await health.json(), 'HealthCheck')
+  const ping = await fetch(`${influx.url}/ping`, { method: 'HEAD' })
+  assert.equal(ping.status, 204)
+  assert.equal(ping.headers.get('x-influxdb-build'), 'OSS')
+  assert.deepEqual(await (await fetch(`${influx.url}/api/v2/setup`)).json(), { allowed: false })
+  assert.match(await (await fetch(`${influx.url}/signin`)).text(), /<html>/)
+})
+
+test('fake influx: token check, error shape, and every request is recorded', async (t) => {
+  const influx = await startFakeInflux({ tokens: ['test-token', 'other'] })
+  t.after(() => influx.close())
+  const basic = (secret: string): string => `Basic ${Buffer.from(`u:${secret}`).toString('base64')}`
+  await assertError(await fetch(`${influx.url}/api/v2/me`), 401, 'unauthorized')
+  await assertError(await fetch(`${influx.url}/api/v2/me`, { headers: { authorization: 'Token nope' } }), 401, 'unauthorized')
+  await assertError(await fetch(`${influx.url}/api/v2/me`, { headers: { authorization: basic('test-token') } }), 401, 'unauthorized')
+  assert.equal((await fetch(`${influx.url}/api/v2/me`, { headers: { authorization: 'Bearer other' } })).status, 200)
+  assert.equal((await fetch(`${influx.url}/query?db=x&q=show`, { headers: { authorization: basic('test-token') } })).status, 200)
+  await assertError(await fetch(`${influx.url}/query?db=x&u=u&p=bad`, { headers: TOKEN }), 401, 'unauthorized')
+  await assertError(await fetch(`${influx.url}/api/v2/nope`, { headers: TOKEN }), 404, 'not found')
+  await assertError(await fetch(`${influx.url}/test/status?code=500`, { headers: TOKEN }), 500, 'internal error')
+  assert.equal(influx.count('/api/v2/me'), 4)
+  assert.equal(influx.count(), 8)
+  const buckets = await (await fetch(`${influx.url}/api/v2/buckets`, { headers: TOKEN })).json()
+  for (const b of buckets.buckets) assertShape(b, 'Bucket')
+})
+
+test('fake influx: records the body, its size and hash', async (t) => {
+  const influx = await startFakeInflux()
+  t.after(() => influx.close())
+  await assertError(await fetch(`${influx.url}/api/v2/write?org=o`, { method: 'POST', headers: TOKEN, body: 'm v=1' }), 400, 'invalid')
+  const line = 'home,room=kitchen temp=21.5'
+  const res = await fetch(`${influx.url}/api/v2/write?org=o&bucket=b`, { method: 'POST', headers: TOKEN, body: line })
+  assert.equal(res.status, 204)
+  const rec = influx.last()
+  assert.equal(rec?.path, '/api/v2/write')
+  assert.equal(rec?.query.get('bucket'), 'b')
+  assert.equal(rec?.body.toString(), line)
+  assert.equal(rec?.bodyBytes, line.length)
+  assert.equal(rec?.bodySha256, createHash('sha256').update(line).digest('hex'))
+})
+
+test('fake influx: streaming routes, stalls, aborts and resets', async (t) => {
+  const influx = await startFakeInflux()
+  t.after(() => influx.close())
+  const n = 3 * 64 * 1024 + 5
+  const down = Buffer.from(await (await fetch(`${influx.url}/test/download?bytes=${n}`, { headers: TOKEN })).arrayBuffer())
+  assert.ok(down.equals(patternBytes(0, n)))
+  assert.equal(createHash('sha256').update(down).digest('hex'), await sha256OfPattern(n))
+  const big = new Uint8Array(patternBytes(0, 2 * 1024 * 1024))
+  const up = await (await fetch(`${influx.url}/test/upload`, { method: 'POST', headers: TOKEN, body: big })).json()
+  assert.deepEqual(up, { bytes: big.length, sha256: await sha256OfPattern(big.length) })
+  assert.equal(influx.last()?.body.length, 1024 * 1024)
+
+  const stalled = await fetch(`${influx.url}/test/stall-body`, { headers: TOKEN })
+  const reader = stalled.body!.getReader()
+  assert.equal(Buffer.from((await reader.read()).value!).toString(), 'partial')
+  influx.release()
+  assert.equal(Buffer.from((await reader.read()).value!).toString(), '-done')
+
+  const ac = new AbortController()
+  const pending = fetch(`${influx.url}/test/stall-headers`, { headers: TOKEN, signal: ac.signal }).catch(() => 'aborted')
+  await influx.waitForRequest(r => r.path === '/test/stall-headers')
+  assert.ok(influx.openSockets() >= 1)
+  ac.abort()
+  assert.equal(await pending, 'aborted')
+  assert.equal((await influx.waitForAbort(r => r.path === '/test/stall-headers')).aborted, true)
+
+  await assert.rejects(fetch(`${influx.url}/test/reset`, { headers: TOKEN }))
+  const mid = await fetch(`${influx.url}/test/reset-mid`, { headers: TOKEN })
+  await assert.rejects(mid.arrayBuffer())
+  assert.equal(influx.requests.some(r => r.path.startsWith('/test/reset') && r.aborted), false)
+})
