@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import YAML from 'yaml'
 import { configSchema, type Config } from './schema.ts'
-import { resolveValues, type ResolveContext, type ResolveProblem, type YamlPath } from './substitute.ts'
+import { extractVariables, resolveValues, type ResolveContext, type ResolveProblem, type YamlPath } from './substitute.ts'
+
+/** What parsing needs from the outside world. */
+export type ParseContext = Omit<ResolveContext, 'variables'>
 
 /** A configuration that cannot be used; `problems` lists every one, each prefixed with its YAML path. */
 export class ConfigError extends Error {
@@ -15,13 +19,14 @@ export class ConfigError extends Error {
  * Parses and validates configuration text. Pure apart from `ctx.readFile` (secret files).
  * @throws ConfigError listing every problem with its YAML path, e.g. `users.1.passwordHash: required`.
  */
-export function parseConfig (yamlText: string, ctx: ResolveContext, source?: string): Config {
-  const doc = YAML.parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true })
+export function parseConfig (yamlText: string, ctx: ParseContext, source?: string): Config {
+  const { text, variables } = extractVariables(yamlText, randomBytes(6).toString('hex'))
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `yaml: ${e.message.split('\n')[0] ?? e.code}`), source)
   }
   const problems: ResolveProblem[] = []
-  const resolved = resolveValues(doc.toJS() ?? {}, ctx, problems)
+  const resolved = resolveValues(doc.toJS() ?? {}, { ...ctx, variables }, problems)
   const result = configSchema.safeParse(resolved)
   const messages = problems.map((p) => `${formatPath(p.path)}: ${p.message}`)
   // A value that failed to resolve also fails validation; report it once, with the resolving problem.

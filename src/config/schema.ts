@@ -12,7 +12,7 @@ const duration = (fallback: string) => z.string()
   .transform((text, ctx) => {
     const ms = parseDuration(text)
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (write e.g. 500ms, 90s, 10m, 8h)` })
+      ctx.addIssue({ code: 'custom', message: 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)' })
       return z.NEVER
     }
     return ms

@@ -63,15 +63,27 @@ function removeHopByHop (headers: IncomingHttpHeaders): void {
 }
 
 /**
- * The request target without the named query parameters. Names are compared decoded and pairs are
- * split on `&` and `;` (the Go 1.10 InfluxDB 1.6.7 is built with treats `;` as a separator), so
- * `%75=` or `;p=` cannot smuggle a credential past the check.
+ * The request target without the named query parameters. Names are compared decoded, and pairs are
+ * split on `&` and on `;` (Go before 1.17 split on `;`; later Go drops such pairs), so `%75=` or
+ * `;p=` cannot smuggle a credential past the check on any InfluxDB build. The target is returned
+ * unchanged, separators included, when it holds none of the names.
  */
 export function withoutQueryParams (target: string, names: ReadonlySet<string>): string {
   const q = target.indexOf('?')
   if (q < 0) return target
-  const kept = target.slice(q + 1).split(/[&;]/).filter((pair) => pair !== '' && !names.has(decodeName(pair)))
-  return kept.length > 0 ? `${target.slice(0, q)}?${kept.join('&')}` : target.slice(0, q)
+  const parts = target.slice(q + 1).split(/([&;])/) // [pair, sep, pair, sep, pair…]
+  let kept = ''
+  let removed = false
+  for (let i = 0; i < parts.length; i += 2) {
+    const pair = parts[i] as string
+    if (pair !== '' && names.has(decodeName(pair))) {
+      removed = true
+      continue
+    }
+    kept += kept === '' ? pair : `${parts[i - 1] ?? '&'}${pair}`
+  }
+  if (!removed) return target
+  return kept === '' ? target.slice(0, q) : `${target.slice(0, q)}?${kept}`
 }
 
 function decodeName (pair: string): string {

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ConfigError, parseConfig } from '../../src/config/load.ts'
+
+const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
+const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
+
+function problems (yaml: string, env: Record<string, string> = {}, readFile = noFiles): string[] {
+  try {
+    parseConfig(yaml, { env, readFile })
+  } catch (err) {
+    assert.ok(err instanceof ConfigError)
+    return err.problems
+  }
+  assert.fail('expected a ConfigError')
+}
+
+test('an empty file gives the documented defaults', () => {
+  const config = parseConfig('', { env: {}, readFile: noFiles })
+  assert.equal(config.server.host, '127.0.0.1')
+  assert.equal(config.server.port, 8080)
+  assert.equal(config.upstream.url, 'http://127.0.0.1:8086')
+  assert.equal(config.upstream.timeout, 30_000)
+  assert.equal(config.session.idleTimeout, 600_000)
+  assert.equal(config.session.absoluteTimeout, 28_800_000)
+  assert.deepEqual(config.users, [])
+})
+
+test('${VAR} and ${VAR:-default} are replaced from the environment, after YAML parsing', () => {
+  const yaml = `server: { port: \${PORT:-9000} }
+upstream: { url: "\${URL}" }
+users:
+  - { name: alice, passwordHash: "${HASH}", token: "\${ALICE_TOKEN}" }
+`
+  const config = parseConfig(yaml, { env: { URL: 'http://influx:8086', ALICE_TOKEN: 'tok: {evil}\nx' }, readFile: noFiles })
+  assert.equal(config.server.port, 9000)
+  assert.equal(config.upstream.url, 'http://influx:8086')
+  // A value with YAML syntax in it stays a value: substitution cannot change the document.
+  assert.equal(config.users[0]?.token, 'tok: {evil}\nx')
+})
+
+test('secrets can come from files', () => {
+  const yaml = `users:\n  - { name: bob, passwordHash: "${HASH}", basic: { username: bob, password: { file: /run/secrets/bob } } }\n`
+  const config = parseConfig(yaml, { env: {}, readFile: (p) => p === '/run/secrets/bob' ? 's3cret\n' : noFiles(p) })
+  assert.deepEqual(config.users[0]?.basic, { username: 'bob', password: 's3cret' })
+})
+
+test('every problem is reported at once, each with its YAML path', () => {
+  const yaml = `server:
+  hots: x
+  port: 99999
+upstream:
+  url: ftp://x
+  timeout: soon
+session:
+  idleTimeout: 1h
+  absoluteTimeout: 30m
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    token: inline-token
+  - name: bob
+    token: \${BOB_TOKEN}
+  - name: carol
+    passwordHash: "plain"
+    jwt: { username: carol }
+  - name: alice
+    passwordHash: "${HASH}"
+    token: \${T}
+    basic: { username: a, password: \${T} }
+`
+  assert.deepEqual(problems(yaml, { T: 'x' }).sort(), [
+    'server.hots: unknown key',
+    'server.port: Too big: expected number to be <=65535',
+    'session.absoluteTimeout: must not be shorter than session.idleTimeout',
+    'upstream.jwtSharedSecret: required by users with jwt credentials (carol)',
+    'upstream.timeout: invalid duration (write e.g. 500ms, 90s, 10m, 8h)',
+    'upstream.url: must be an http:// or https:// URL',
+    'users.0.token: write secrets as ${ENV_VAR} or { file: PATH }, never inline in the YAML',
+    'users.1.passwordHash: required',
+    'users.1.token: environment variable BOB_TOKEN is not set',
+    'users.2.passwordHash: not a supported hash; generate one with `npm run --silent hash-password`',
+    'users.3: exactly one of token, basic, jwt is required (found token, basic)',
+    'users.3.name: duplicate user name "alice"'
+  ].sort())
+})
+
+test('broken YAML and unreadable secret files are reported, never their content', () => {
+  assert.match(problems('server: [unclosed\n')[0] ?? '', /^yaml: /)
+  assert.match(problems('a: 1\na: 2\n')[0] ?? '', /^yaml: .*[Dd]uplicate|^yaml: .*unique/)
+  const yaml = `users:\n  - { name: bob, passwordHash: "${HASH}", token: { file: /nope } }\n`
+  assert.deepEqual(problems(yaml), ['users.0.token.file: cannot read secret file /nope: ENOENT'])
+})
+
+test('error messages never contain secret values', () => {
+  const yaml = 'upstream: { timeout: ${SECRET_TOKEN} }\nusers:\n  - { name: a, passwordHash: x, token: ${SECRET_TOKEN} }\n'
+  const text = problems(yaml, { SECRET_TOKEN: 'hunter2-token' }).join('\n')
+  assert.doesNotMatch(text, /hunter2-token/)
+})
+
+test('the configuration contract of issue #2 parses as written', () => {
+  const yaml = `server:
+  host: 127.0.0.1
+  port: 8080
+upstream:
+  url: http://127.0.0.1:8086
+  timeout: 30s
+  jwtSharedSecret: \${INFLUX_SHARED_SECRET}
+session:
+  idleTimeout: 10m
+  absoluteTimeout: 8h
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    token: \${ALICE_INFLUX_TOKEN}
+  - name: bob
+    passwordHash: "${HASH}"
+    disabled: true
+    basic: { username: bob, password: \${BOB_INFLUX_PASSWORD} }
+  - name: carol
+    passwordHash: "${HASH}"
+    jwt: { username: carol }
+`
+  const env = { INFLUX_SHARED_SECRET: 'shh', ALICE_INFLUX_TOKEN: 'a-token', BOB_INFLUX_PASSWORD: 'b-pass' }
+  const config = parseConfig(yaml, { env, readFile: noFiles })
+  assert.equal(config.upstream.jwtSharedSecret, 'shh')
+  assert.deepEqual(config.users.map((u) => [u.name, u.disabled]), [['alice', false], ['bob', true], ['carol', false]])
+  assert.deepEqual(config.users[1]?.basic, { username: 'bob', password: 'b-pass' })
+  assert.deepEqual(problems(yaml, {}).sort(), [
+    'upstream.jwtSharedSecret: environment variable INFLUX_SHARED_SECRET is not set',
+    'users.0.token: environment variable ALICE_INFLUX_TOKEN is not set',
+    'users.1.basic.password: environment variable BOB_INFLUX_PASSWORD is not set'
+  ])
+})

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { SessionStore } from '../../src/session/session-store.ts'
+
+/** A store under test plus what the contract needs to look inside it. */
+export interface StoreUnderTest {
+  store: SessionStore
+  /** Every key and value the backing Redis holds. */
+  dump: () => Promise<Array<[string, string]>>
+}
+
+/** What a store implementation provides to run the contract. */
+export interface ContractHooks {
+  /** A fresh, empty store with these timeouts. */
+  create: (opts: { idleTimeoutMs: number, absoluteTimeoutMs: number }) => Promise<StoreUnderTest>
+  /** Moves time forward for the store (a fake clock, or real waiting with short timeouts). */
+  fastForward: (ms: number) => Promise<void>
+  /** The store's clock. */
+  now: () => number
+  /** Timeout scale: Redis runs the contract with short real timeouts. */
+  idleMs: number
+}
+
+/** One behavioural suite every SessionStore must pass (oauth2-proxy pkg/sessions/tests). */
+export function sessionStoreContract (name: string, hooks: ContractHooks): void {
+  const idle = hooks.idleMs
+  const open = async (t: { after: (fn: () => Promise<void>) => void }, absoluteTimeoutMs = idle * 4): Promise<StoreUnderTest> => {
+    const s = await hooks.create({ idleTimeoutMs: idle, absoluteTimeoutMs })
+    t.after(() => s.store.close())
+    return s
+  }
+
+  test(`${name}: create then get returns the user and both expiry times`, async (t) => {
+    const { store } = await open(t)
+    const before = hooks.now()
+    const { id, session } = await store.create('alice')
+    assert.match(id, /^[A-Za-z0-9_-]{43}$/)
+    assert.equal(session.user, 'alice')
+    const got = await store.get(id)
+    assert.equal(got?.user, 'alice')
+    assert.equal(got?.createdAt, session.createdAt)
+    assert.ok(got !== undefined && got.absoluteExpiresAt >= before + idle * 4)
+    assert.ok(got.idleExpiresAt <= got.absoluteExpiresAt)
+    assert.equal(await store.get('A'.repeat(43)), undefined, 'unknown id')
+    assert.equal(await store.get('not an id'), undefined, 'malformed id')
+  })
+
+  test(`${name}: neither the id nor anything but the user name is stored`, async (t) => {
+    const { store, dump } = await open(t)
+    const { id } = await store.create('alice')
+    const entries = await dump()
+    assert.equal(entries.length, 1)
+    for (const [key, value] of entries) {
+      assert.ok(!key.includes(id) && !value.includes(id), 'raw id stored')
+      assert.match(value, /"alice"/)
+    }
+  })
+
+  test(`${name}: each request renews the idle timeout; passive reads do not`, async (t) => {
+    const { store } = await open(t)
+    const { id } = await store.create('alice')
+    await hooks.fastForward(idle * 0.6)
+    assert.ok(await store.get(id))
+    await hooks.fastForward(idle * 0.6)
+    assert.ok(await store.get(id), 'renewed by the previous get')
+    await hooks.fastForward(idle * 0.6)
+    assert.ok(await store.get(id, { renew: false }), 'still inside the renewed window')
+    await hooks.fastForward(idle * 0.6)
+    assert.equal(await store.get(id), undefined, 'the passive read did not renew')
+  })
+
+  test(`${name}: an unused session ends after the idle timeout`, async (t) => {
+    const { store } = await open(t)
+    const { id } = await store.create('alice')
+    await hooks.fastForward(idle * 1.2)
+    assert.equal(await store.get(id), undefined)
+    assert.equal(await store.destroy(id), false)
+  })
+
+  test(`${name}: renewal never passes the absolute timeout`, async (t) => {
+    const { store } = await open(t, idle * 2)
+    const { id, session } = await store.create('alice')
+    for (let elapsed = 0; elapsed < idle * 1.8; elapsed += idle * 0.3) {
+      await hooks.fastForward(idle * 0.3)
+      const got = await store.get(id)
+      assert.ok(got, `alive at ${elapsed}`)
+      assert.ok(got.idleExpiresAt <= session.absoluteExpiresAt)
+    }
+    await hooks.fastForward(idle * 0.3)
+    assert.equal(await store.get(id), undefined, 'ended at the absolute timeout')
+  })
+
+  test(`${name}: destroy ends a session and is safe to repeat`, async (t) => {
+    const { store } = await open(t)
+    const a = await store.create('alice')
+    const b = await store.create('alice')
+    assert.notEqual(a.id, b.id)
+    assert.equal(await store.destroy(a.id), true)
+    assert.equal(await store.destroy(a.id), false)
+    assert.equal(await store.get(a.id), undefined)
+    assert.equal((await store.get(b.id))?.user, 'alice', 'other sessions of the user live on')
+  })
+
+  test(`${name}: a renewal racing a destroy never brings the session back`, async (t) => {
+    const { store, dump } = await open(t)
+    const ids = await Promise.all(Array.from({ length: 50 }, async () => (await store.create('alice')).id))
+    await Promise.all(ids.flatMap((id) => [store.get(id), store.destroy(id), store.get(id)]))
+    for (const id of ids) assert.equal(await store.get(id), undefined)
+    assert.deepEqual(await dump(), [])
+  })
+
+  test(`${name}: holds 10k sessions, each found by its own id`, async (t) => {
+    const { store } = await open(t)
+    const created = []
+    for (let i = 0; i < 10_000; i++) created.push(await store.create(`user${i % 100}`))
+    assert.equal(new Set(created.map((c) => c.id)).size, 10_000)
+    for (let i = 0; i < created.length; i += 97) assert.equal((await store.get(created[i]?.id ?? ''))?.user, `user${i % 100}`)
+  })
+
+  test(`${name}: ping answers`, async (t) => {
+    const { store } = await open(t)
+    await store.ping()
+  })
+}

@@ -1,0 +1,104 @@
+import { Writable } from 'node:stream'
+import type { TestContext } from 'node:test'
+import YAML from 'yaml'
+import { createApp } from '../../src/app.ts'
+import { hashPassword } from '../../src/auth/password.ts'
+import { parseConfig } from '../../src/config/load.ts'
+import { createDeps, type Deps } from '../../src/deps.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import { listen } from '../../src/server.ts'
+import { startFakeInflux, type FakeInflux } from './fake-influx.ts'
+
+/** A user for a test: a plain password (hashed cheaply here) and one upstream credential. */
+export interface TestUser {
+  name: string
+  password: string
+  disabled?: boolean
+  token?: string
+  basic?: { username: string, password: string }
+  jwt?: { username: string }
+}
+
+/** Options for {@link startGateway}. */
+export interface StartGatewayOptions {
+  /** Upstream to use; default: a fresh InfluxDB 2 double, closed with the gateway. */
+  upstreamUrl?: string
+  users?: TestUser[]
+  /** Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1s' } }`). */
+  config?: Record<string, Record<string, unknown>>
+  /** Shared secret for `jwt` users. */
+  jwtSharedSecret?: string
+  now?: () => number
+}
+
+/** A running gateway and what a test needs to look at. */
+export interface TestGateway {
+  url: string
+  deps: Deps
+  /** The InfluxDB 2 double, when the gateway started one. */
+  influx: FakeInflux
+  /** Every log line so far, parsed. */
+  logs: Array<Record<string, unknown>>
+  /** Every log line so far, raw: to search for leaked secrets. */
+  logText: () => string
+}
+
+/** The default test user: alice, an InfluxDB 2 token user. */
+export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', token: 'test-token' }
+
+/**
+ * Starts the real app on 127.0.0.1:0 from YAML through the real config loader, secrets through
+ * `${VAR}`, logging into memory; everything is closed in `t.after`.
+ */
+export async function startGateway (t: TestContext, opts: StartGatewayOptions = {}): Promise<TestGateway> {
+  const influx = await startFakeInflux()
+  t.after(() => influx.close())
+  const { yaml, env } = await buildConfig(opts, opts.upstreamUrl ?? influx.url)
+  const config = parseConfig(yaml, { env, readFile: () => { throw new Error('no files in tests') } })
+  const lines: string[] = []
+  const sink = new Writable({ write (chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb() } })
+  const deps = createDeps(config, { logger: createLogger({ level: 'debug' }, sink), now: opts.now })
+  const server = await listen(createApp(deps), { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes })
+  t.after(async () => { await server.close(1000); await deps.close() })
+  return {
+    url: server.url,
+    deps,
+    influx,
+    get logs () { return lines.map((l) => JSON.parse(l) as Record<string, unknown>) },
+    logText: () => lines.join('\n')
+  }
+}
+
+async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Promise<{ yaml: string, env: Record<string, string> }> {
+  const env: Record<string, string> = {}
+  const secretRef = (name: string, value: string): string => { env[name] = value; return `\${${name}}` }
+  const users = await Promise.all((opts.users ?? [ALICE]).map(async (u, i) => ({
+    name: u.name,
+    // Cheap scrypt cost for speed; the default cost is covered by the password unit tests.
+    passwordHash: await hashPassword(u.password, { ln: 10, r: 8, p: 1 }),
+    ...(u.disabled === true ? { disabled: true } : {}),
+    ...(u.token !== undefined ? { token: secretRef(`U${i}_TOKEN`, u.token) } : {}),
+    ...(u.basic !== undefined ? { basic: { username: u.basic.username, password: secretRef(`U${i}_PASSWORD`, u.basic.password) } } : {}),
+    ...(u.jwt !== undefined ? { jwt: u.jwt } : {})
+  })))
+  const upstream = {
+    url: upstreamUrl,
+    ...(opts.jwtSharedSecret !== undefined ? { jwtSharedSecret: secretRef('JWT_SECRET', opts.jwtSharedSecret) } : {}),
+    ...opts.config?.upstream
+  }
+  const doc = { ...opts.config, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
+  return { yaml: YAML.stringify(doc), env }
+}
+
+/** Basic credentials as an Authorization header value. */
+export function basic (name: string, password: string): string {
+  return `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
+}
+
+/** Signs in and returns the `Cookie` header value (`influxdb-oss-session=…`). */
+export async function signIn (gw: { url: string }, name = ALICE.name, password = ALICE.password): Promise<string> {
+  const res = await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(name, password) } })
+  if (res.status !== 204) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`)
+  const setCookie = res.headers.get('set-cookie') ?? ''
+  return setCookie.split(';')[0] as string
+}

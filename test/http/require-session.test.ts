@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { mock, test } from 'node:test'
+import { createFileUserStore } from '../../src/auth/file-user-store.ts'
+import { ALICE, signIn, startGateway } from '../helpers/gateway.ts'
+
+const PROTECTED = ['/api/v2/buckets', '/api/v2/me', '/api/v2private/flags', '/query?db=x&q=SELECT+1', '/metrics', '/debug/vars', '/legacy/authorizations', '/api/v2/%62uckets', '/health/../api/v2/buckets']
+const PUBLIC = ['/health', '/ready', '/ping', '/api/v2', '/api/v2/setup', '/', '/assets/app.js']
+
+test('without a session or token, protected routes get 401 and nothing reaches InfluxDB', async (t) => {
+  const gw = await startGateway(t)
+  for (const path of PROTECTED) {
+    const res = await fetch(`${gw.url}${path}`, { headers: { cookie: 'influxdb-oss-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })
+    assert.equal(res.status, 401, path)
+    assert.deepEqual(await res.json(), { code: 'unauthorized', message: 'unauthorized access' })
+  }
+  for (const method of ['POST', 'PUT', 'DELETE']) {
+    assert.equal((await fetch(`${gw.url}/api/v2/write?org=o&bucket=b`, { method, body: 'm v=1' })).status, 401, method)
+  }
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { authorization: 'Basic YWxpY2U6eA==' } })).status, 401, 'Basic is not a token')
+  assert.equal(gw.influx.requests.length, 0)
+})
+
+test('public routes reach InfluxDB without any credential', async (t) => {
+  const gw = await startGateway(t)
+  for (const path of PUBLIC) {
+    const res = await fetch(`${gw.url}${path}`)
+    assert.ok(res.status < 300, `${path}: ${res.status}`)
+    const seen = gw.influx.last()
+    assert.equal(seen?.url, path)
+    assert.equal(seen?.headers.authorization, undefined)
+  }
+})
+
+test('a session cookie is swapped for the user\'s upstream token; client credentials never pass', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const res = await fetch(`${gw.url}/api/v2/buckets?org=o&u=mallory&p=pw`, {
+    headers: { cookie: `theme=dark; ${cookie}; lang=en`, authorization: 'Basic bWFsbG9yeTpwdw==' }
+  })
+  assert.equal(res.status, 200)
+  const seen = gw.influx.last()
+  assert.equal(seen?.headers.authorization, 'Token test-token')
+  assert.equal(seen?.headers.cookie, 'theme=dark; lang=en')
+  assert.equal(seen?.url, '/api/v2/buckets?org=o')
+})
+
+test('a client Token or Bearer passes through untouched and wins over the cookie', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  for (const authorization of ['Token test-token', 'Bearer test-token']) {
+    const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { authorization, cookie } })
+    assert.equal(res.status, 200)
+    assert.equal(gw.influx.last()?.headers.authorization, authorization)
+    assert.equal(gw.influx.last()?.headers.cookie, undefined, 'the session id never goes upstream')
+  }
+  const wrong = await fetch(`${gw.url}/api/v2/buckets`, { headers: { authorization: 'Token wrong', cookie } })
+  assert.equal(wrong.status, 401, 'InfluxDB judges the token, not the gateway')
+  assert.equal(gw.influx.last()?.headers.authorization, 'Token wrong')
+})
+
+test('token passthrough can be switched off', async (t) => {
+  const gw = await startGateway(t, { config: { upstream: { tokenPassthrough: false } } })
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { authorization: 'Token test-token' } })).status, 401)
+  assert.equal(gw.influx.requests.length, 0)
+})
+
+test('Zap-Trace-Span goes upstream and is not echoed; X-Forwarded-* are set, not trusted', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const span = '{"trace_id":"0123456789abcdef","span_id":"fedcba9876543210","baggage":{}}'
+  const res = await fetch(`${gw.url}/api/v2/me`, { headers: { cookie, 'zap-trace-span': span, 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' } })
+  assert.equal(res.status, 200)
+  assert.equal(res.headers.get('zap-trace-span'), null)
+  const seen = gw.influx.last()?.headers
+  assert.equal(seen?.['zap-trace-span'], span)
+  assert.equal(seen?.['x-forwarded-for'], '127.0.0.1')
+  assert.equal(seen?.['x-forwarded-proto'], 'http')
+  assert.equal(seen?.['x-forwarded-host'], new URL(gw.url).host)
+})
+
+test('a user\'s live config applies to existing sessions: new credential, then disabled', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const alice = gw.deps.users.find('alice')
+  assert.ok(alice)
+  gw.deps.users = createFileUserStore({ users: [{ ...alice, token: 'rotated-token' }] })
+  await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
+  assert.equal(gw.influx.last()?.headers.authorization, 'Token rotated-token')
+
+  gw.deps.users = createFileUserStore({ users: [{ ...alice, disabled: true }] })
+  const before = gw.influx.requests.length
+  const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
+  assert.equal(res.status, 403)
+  assert.deepEqual(await res.json(), { code: 'forbidden', message: 'User is inactive' })
+  assert.match(res.headers.get('set-cookie') ?? '', /Max-Age=0/)
+  gw.deps.users = createFileUserStore({ users: [alice] })
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401, 'the session was ended')
+  assert.equal(gw.influx.requests.length, before)
+})
+
+test('sessions end after the idle timeout, are renewed by use, and end at the absolute timeout', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, { config: { session: { idleTimeout: '10m', absoluteTimeout: '25m' } } })
+  const get = async (cookie: string): Promise<number> => (await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status
+
+  const idle = await signIn(gw)
+  mock.timers.tick(9 * 60_000)
+  assert.equal(await get(idle), 200, 'alive after 9 minutes')
+  mock.timers.tick(9 * 60_000)
+  assert.equal(await get(idle), 200, 'renewed by the previous request')
+  mock.timers.tick(10 * 60_000 + 1)
+  assert.equal(await get(idle), 401, 'ended 10 minutes after its last use')
+
+  const busy = await signIn(gw)
+  for (let minute = 5; minute < 25; minute += 5) {
+    mock.timers.tick(5 * 60_000)
+    assert.equal(await get(busy), 200, `alive at ${minute} min`)
+  }
+  mock.timers.tick(5 * 60_000)
+  assert.equal(await get(busy), 401, 'ended at the absolute timeout however busy')
+})
+
+test('the request log has one line per request, with route and user and without query or secrets', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  await fetch(`${gw.url}/query?db=x&u=alice&p=query-string-password&q=SELECT+1`, { headers: { cookie, 'x-request-id': 'req-123' } })
+  const line = gw.logs.find((l) => l.msg === 'request' && l.reqId === 'req-123')
+  assert.deepEqual(
+    { method: line?.method, route: line?.route, path: line?.path, status: line?.status, user: line?.user },
+    { method: 'GET', route: 'v1', path: '/query', status: 200, user: 'alice' }
+  )
+  assert.equal(typeof line?.durationMs, 'number')
+  const text = gw.logText()
+  for (const secret of ['query-string-password', ALICE.password, ALICE.token as string, cookie.split('=')[1] as string]) {
+    assert.ok(!text.includes(secret), `log leaks ${secret}`)
+  }
+})

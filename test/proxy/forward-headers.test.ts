@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import type { IncomingMessage } from 'node:http'
+import { test } from 'node:test'
+import { cleanResponseHeaders, prepareUpstreamRequest, withoutQueryParams } from '../../src/proxy/forward-headers.ts'
+
+const UP = new Set(['u', 'p'])
+
+test('withoutQueryParams drops u and p however they are spelled, and keeps the rest as sent', () => {
+  const cases: Array<[string, string]> = [
+    ['/query?db=x&q=SELECT%201', '/query?db=x&q=SELECT%201'],
+    ['/query?u=a&p=b&db=x', '/query?db=x'],
+    ['/query?db=x&%75=a&%70=b', '/query?db=x'],
+    ['/query?db=x;u=a;p=b', '/query?db=x'],
+    ['/query?u=a&p=b', '/query'],
+    ['/query?p', '/query'],
+    ['/query?db=x&up=1&pp=2&U=3', '/query?db=x&up=1&pp=2&U=3'],
+    ['/query?db=x&%zz=1', '/query?db=x&%zz=1'],
+    ['/write', '/write']
+  ]
+  for (const [input, expected] of cases) assert.equal(withoutQueryParams(input, UP), expected, input)
+})
+
+function fakeReq (url: string, headers: Record<string, string>): IncomingMessage {
+  return { url, headers: { ...headers } } as unknown as IncomingMessage
+}
+
+test('prepareUpstreamRequest swaps client credentials for the injected one', () => {
+  const req = fakeReq('/query?db=x&u=mallory&p=pw', {
+    host: 'gw:8080',
+    authorization: 'Basic bWFsbG9yeTpwdw==',
+    cookie: 'a=1; influxdb-oss-session=SECRET; b=2',
+    connection: 'keep-alive, X-Hop',
+    'x-hop': 'drop me',
+    'keep-alive': 'timeout=5',
+    te: 'trailers',
+    'x-forwarded-for': '6.6.6.6',
+    'zap-trace-span': '{"trace_id":"1"}'
+  })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token t', clientIp: '127.0.0.1', proto: 'http' })
+  assert.equal(req.url, '/query?db=x')
+  assert.deepEqual(req.headers, {
+    host: 'gw:8080',
+    authorization: 'Token t',
+    cookie: 'a=1; b=2',
+    'x-forwarded-for': '127.0.0.1',
+    'x-forwarded-proto': 'http',
+    'x-forwarded-host': 'gw:8080',
+    'zap-trace-span': '{"trace_id":"1"}'
+  })
+})
+
+test('without an injected credential the client credentials and query stay, our cookie goes', () => {
+  const req = fakeReq('/query?u=a&p=b', { authorization: 'Token mine', cookie: 'influxdb-oss-session=S' })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', clientIp: '::1', proto: 'https' })
+  assert.equal(req.url, '/query?u=a&p=b')
+  assert.equal(req.headers.authorization, 'Token mine')
+  assert.equal(req.headers.cookie, undefined)
+  assert.equal(req.headers['x-forwarded-proto'], 'https')
+})
+
+test('cleanResponseHeaders strips hop-by-hop headers and an upstream cookie with our name', () => {
+  const headers = {
+    connection: 'X-Secret-Hop',
+    'x-secret-hop': '1',
+    'keep-alive': 'timeout=5',
+    'set-cookie': ['influxdb-oss-session=upstream; Path=/api/', 'other=1'],
+    'content-type': 'application/json'
+  }
+  cleanResponseHeaders(headers, 'influxdb-oss-session')
+  assert.deepEqual(headers, { 'set-cookie': ['other=1'], 'content-type': 'application/json' })
+})
+
+test('withoutQueryParams keeps separators and empty pairs as sent when it removes nothing else', () => {
+  assert.equal(withoutQueryParams('/query?q=SELECT 1;SELECT 2&db=x', UP), '/query?q=SELECT 1;SELECT 2&db=x')
+  assert.equal(withoutQueryParams('/query?q=SELECT 1;SELECT 2&u=a&db=x', UP), '/query?q=SELECT 1;SELECT 2&db=x')
+  assert.equal(withoutQueryParams('/query?u=a;db=x&&p=b', UP), '/query?db=x&')
+})

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { test } from 'node:test'
+import { createCredentialBuilder, JWT_LIFETIME_S } from '../../src/proxy/upstream-credential.ts'
+
+const base = { name: 'u', passwordHash: 'h', disabled: false }
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0, 750)
+
+test('token and basic users get InfluxDB 2 and 1.x Authorization values', () => {
+  const build = createCredentialBuilder({ jwtSharedSecret: undefined, now: () => NOW })
+  assert.equal(build({ ...base, token: 'tok==' }), 'Token tok==')
+  assert.equal(build({ ...base, basic: { username: 'bob', password: 'p:w' } }), `Basic ${Buffer.from('bob:p:w').toString('base64')}`)
+  assert.throws(() => build({ ...base, jwt: { username: 'carol' } }), /no usable upstream credential/)
+})
+
+test('jwt users get a fresh HS256 JWT {username, exp} that verifies with the shared secret', () => {
+  const build = createCredentialBuilder({ jwtSharedSecret: 'shared-secret', now: () => NOW })
+  const header = build({ ...base, jwt: { username: 'carol' } })
+  const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(header)
+  assert.ok(m, header)
+  const [, h, p, sig] = m as unknown as [string, string, string, string]
+  assert.deepEqual(JSON.parse(Buffer.from(h, 'base64url').toString()), { alg: 'HS256', typ: 'JWT' })
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
+  assert.deepEqual(claims, { username: 'carol', exp: Math.floor(NOW / 1000) + JWT_LIFETIME_S })
+  assert.ok(claims.exp - NOW / 1000 <= 60)
+  assert.equal(sig, createHmac('sha256', 'shared-secret').update(`${h}.${p}`).digest('base64url'))
+  assert.notEqual(sig, createHmac('sha256', 'other-secret').update(`${h}.${p}`).digest('base64url'))
+})

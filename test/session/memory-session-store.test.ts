@@ -1,0 +1,26 @@
+import { mock } from 'node:test'
+import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
+import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
+import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
+import { sessionStoreContract } from '../contract/session-store.contract.ts'
+
+// A fake clock for Date (ioredis-mock's TTLs read Date.now()); timers stay real.
+mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 28) })
+
+sessionStoreContract('in-process store', {
+  idleMs: 600_000,
+  now: () => Date.now(),
+  fastForward: async (ms) => { mock.timers.tick(ms) },
+  create: async ({ idleTimeoutMs, absoluteTimeoutMs }) => {
+    const client = createMemoryRedisClient()
+    const sweeper = createExpirySweeper({ client, now: () => Date.now() })
+    const store = createRedisSessionStore({ client, keyPrefix: 'test:', idleTimeoutMs, absoluteTimeoutMs, now: () => Date.now(), sweeper })
+    return {
+      store,
+      dump: async () => {
+        const keys = await client.keys('*')
+        return await Promise.all(keys.map(async (k) => [k, await client.get(k) ?? ''] as [string, string]))
+      }
+    }
+  }
+})

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { clearedSessionCookie, readCookie, sessionCookie, withoutCookie } from '../../src/session/session-cookie.ts'
+
+const opts = { name: 'influxdb-oss-session', path: '/', sameSite: 'Strict' } as const
+
+test('the session cookie carries InfluxDB\'s attributes, Path=/ and Secure only on HTTPS', () => {
+  const expires = Date.UTC(2026, 10, 28, 18, 0, 0)
+  assert.equal(sessionCookie(opts, 'ID', expires, false),
+    'influxdb-oss-session=ID; Path=/; HttpOnly; SameSite=Strict; Expires=Sat, 28 Nov 2026 18:00:00 GMT')
+  assert.match(sessionCookie(opts, 'ID', expires, true), /; Secure;/)
+  assert.equal(clearedSessionCookie(opts, false),
+    'influxdb-oss-session=; Path=/; HttpOnly; SameSite=Strict; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0')
+})
+
+test('readCookie and withoutCookie find our cookie among others', () => {
+  const header = 'a=1; influxdb-oss-session=S1; xinfluxdb-oss-session=no; influxdb-oss-session=S2;b=2'
+  assert.equal(readCookie(header, opts.name), 'S1')
+  assert.equal(readCookie('a=1', opts.name), undefined)
+  assert.equal(readCookie(undefined, opts.name), undefined)
+  assert.equal(withoutCookie(header, opts.name), 'a=1; xinfluxdb-oss-session=no; b=2')
+  assert.equal(withoutCookie('influxdb-oss-session=S', opts.name), undefined)
+  assert.equal(withoutCookie('a=1', opts.name), 'a=1')
+})
