@@ -8,6 +8,7 @@ import { parseDuration } from './duration.ts'
  */
 
 const duration = (fallback: string) => z.string()
+  .meta({ type: 'duration' })
   .default(fallback)
   .transform((text, ctx) => {
     const ms = parseDuration(text)
@@ -22,11 +23,11 @@ const duration = (fallback: string) => z.string()
 const integer = (min: number, max: number) => z.preprocess(
   (v) => typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
   z.number().int().min(min).max(max)
-)
-const boolean = z.preprocess((v) => v === 'true' ? true : v === 'false' ? false : v, z.boolean())
+).meta({ type: `integer ${min}–${max}` })
+const boolean = z.preprocess((v) => v === 'true' ? true : v === 'false' ? false : v, z.boolean()).meta({ type: 'boolean' })
 
 /** A secret after `${VAR}` or `{ file: PATH }` has been resolved by the loader. */
-const secret = z.string().min(1, 'must not be empty')
+const secret = z.string().min(1, 'must not be empty').meta({ type: 'secret' })
 
 const server = z.object({
   host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
@@ -66,9 +67,12 @@ const user = z.object({
     .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
   disabled: boolean.default(false).describe('Refuse sign-in (403) and end existing sessions at their next request.'),
   token: secret.optional().describe('InfluxDB 2 token, sent as `Authorization: Token …`.'),
-  basic: z.object({ username: z.string().min(1), password: secret }).strict().optional()
+  basic: z.object({
+    username: z.string().min(1).describe('InfluxDB 1.x user name.'),
+    password: secret.describe('Its InfluxDB password.')
+  }).strict().optional()
     .describe('InfluxDB 1.x user, sent as `Authorization: Basic …`.'),
-  jwt: z.object({ username: z.string().min(1) }).strict().optional()
+  jwt: z.object({ username: z.string().min(1).describe('InfluxDB 1.x user name put in the `username` claim.') }).strict().optional()
     .describe('InfluxDB 1.x user, sent as a per-request HS256 JWT signed with `upstream.jwtSharedSecret`.')
 }).strict()
 
@@ -84,11 +88,11 @@ const userWithCredential = user.superRefine((u, ctx) => {
 }, always)
 
 export const configSchema = z.object({
-  server: server.prefault({}),
-  upstream: upstream.prefault({}),
-  session: session.prefault({}),
-  limits: limits.prefault({}),
-  log: log.prefault({}),
+  server: server.prefault({}).describe('Where the gateway listens.'),
+  upstream: upstream.prefault({}).describe('The InfluxDB behind the gateway.'),
+  session: session.prefault({}).describe('Session lifetime.'),
+  limits: limits.prefault({}).describe('Request size limits.'),
+  log: log.prefault({}).describe('Logging (pino JSON on stdout).'),
   users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
 }).strict().superRefine((config, ctx) => {
   const users = Array.isArray(config.users) ? config.users : []
