@@ -40,7 +40,13 @@ async function run (configFile: string): Promise<number> {
   const config = loadConfig(configFile, process.env)
   const logger = createLogger(config.log)
   const deps = createDeps(config, { logger })
-  const server = await listen(createApp(deps), { ...config.server, maxHeaderBytes: config.limits.maxHeaderBytes })
+  const { host, port, tls } = config.server
+  const server = await listen(createApp(deps), {
+    host,
+    port,
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    tls: tls === undefined ? undefined : { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
+  })
   logger.info({ url: server.url, upstream: config.upstream.url, users: deps.users.size(), config: configFile }, 'listening')
   logger.info({ config: configFile }, 'to add a user: `npm run --silent hash-password`, then put the printed hash in a users: entry of the config with its InfluxDB credential (see README)')
   return await new Promise((resolve) => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import { createFileUserStore } from './auth/file-user-store.ts'
 import type { Config } from './config/schema.ts'
+import { cidrBlockList } from './config/schema-types.ts'
 import { createInfluxProxy } from './proxy/influx-proxy.ts'
 import { upstreamErrorKind } from './proxy/upstream-errors.ts'
 import { createCredentialBuilder } from './proxy/upstream-credential.ts'
@@ -25,7 +26,8 @@ export interface Deps extends AppDeps {
 export function createDeps (config: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? Date.now
   const { logger } = opts
-  const cookie = { name: 'influxdb-oss-session', path: '/', sameSite: 'Strict' } as const
+  const { name, path, sameSite, secure } = config.session.cookie
+  const cookie = { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' } as const
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({
     client,
@@ -52,6 +54,7 @@ export function createDeps (config: Config, opts: DepsOptions): Deps {
     logger,
     now,
     cookie,
+    trustedProxies: cidrBlockList(config.server.trustProxy),
     users: createFileUserStore({ users: config.users }),
     sessions,
     proxy,

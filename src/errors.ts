@@ -48,6 +48,13 @@ export const errors = {
   unauthorized: () => new GatewayError('unauthorized', 'unauthorized access'),
   /** A disabled (or, for a session, removed) user: the InfluxDB UI signs out on exactly this message. */
   userInactive: () => new GatewayError('forbidden', 'User is inactive'),
+  /** CSRF: a cookie-authenticated write from another site. */
+  crossSite: () => new GatewayError('forbidden', 'cross-site request refused'),
+  setupRefused: () =>
+    new GatewayError('forbidden', 'onboarding through the gateway is disabled; set upstream.allowSetup: true to allow it'),
+  passwordChangeRefused: () =>
+    new GatewayError('not implemented', 'passwords live in the gateway configuration: set passwordHash there (npm run hash-password)'),
+  notFound: () => new GatewayError('not found', 'path not found'),
   methodNotAllowed: (allow: string) =>
     new GatewayError('method not allowed', 'method not allowed', { headers: { Allow: allow } }),
   bodyTooLarge: (limitBytes: number) =>

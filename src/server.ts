@@ -1,4 +1,5 @@
 import http from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { answerClientError } from './http/error-handler.ts'
 
@@ -8,25 +9,30 @@ export interface ListenOptions {
   port: number
   /** Largest request head; larger gets 431. */
   maxHeaderBytes: number
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  tls?: { cert: string | Buffer, key: string | Buffer }
 }
 
 /** A listening gateway. */
 export interface RunningServer {
-  /** `http://host:port` actually bound (port 0 resolved). */
+  /** `http(s)://host:port` actually bound (port 0 resolved). */
   url: string
-  server: http.Server
+  server: http.Server | https.Server
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
   close (graceMs?: number): Promise<void>
 }
 
 /** Starts an HTTP server for the app. */
 export async function listen (app: { callback: () => http.RequestListener }, opts: ListenOptions): Promise<RunningServer> {
-  const server = http.createServer({
+  const options = {
     maxHeaderSize: opts.maxHeaderBytes,
     // Node's default (300 s for a whole request) would cut long streaming writes through the proxy;
     // slow heads are still bounded by headersTimeout (60 s).
     requestTimeout: 0
-  }, app.callback())
+  }
+  const server = opts.tls === undefined
+    ? http.createServer(options, app.callback())
+    : https.createServer({ ...options, ...opts.tls }, app.callback())
   server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -34,10 +40,11 @@ export async function listen (app: { callback: () => http.RequestListener }, opt
   })
   const { address, port } = server.address() as AddressInfo
   const host = address.includes(':') ? `[${address}]` : address
-  return { url: `http://${host}:${port}`, server, close: (graceMs) => closeServer(server, graceMs ?? 25_000) }
+  const scheme = opts.tls === undefined ? 'http' : 'https'
+  return { url: `${scheme}://${host}:${port}`, server, close: (graceMs) => closeServer(server, graceMs ?? 25_000) }
 }
 
-async function closeServer (server: http.Server, graceMs: number): Promise<void> {
+async function closeServer (server: http.Server | https.Server, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   server.closeIdleConnections()
   const timer = setTimeout(() => server.closeAllConnections(), graceMs)

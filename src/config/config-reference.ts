@@ -36,8 +36,15 @@ function walk (schema: z.ZodType, path: string): ReferenceRow[] {
     return description === undefined ? children : [{ key: path, type: 'map', default: required, description }, ...children]
   }
   if (d.type === 'array' && d.element !== undefined) {
-    const row = { key: path, type: 'list', default: fallback === undefined ? '' : JSON.stringify(fallback), description: description ?? '' }
-    return [row, ...walk(d.element, `${path}[]`)]
+    const items = walk(d.element, `${path}[]`)
+    const scalar = items.length === 1 && items[0]?.key === `${path}[]`
+    const row = {
+      key: path,
+      type: scalar ? `list of ${items[0]?.type ?? ''}` : 'list',
+      default: fallback === undefined ? '' : JSON.stringify(fallback),
+      description: description ?? ''
+    }
+    return scalar ? [row] : [row, ...items]
   }
   const shown = d.type === 'enum' && d.entries !== undefined ? Object.keys(d.entries).join(' \\| ') : d.type
   return [{

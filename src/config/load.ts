@@ -36,8 +36,23 @@ export function parseConfig (yamlText: string, ctx: ParseContext, source?: strin
       if (!reported.has(formatPath(issue.path as YamlPath))) messages.push(...formatIssue(issue.path as YamlPath, issue))
     }
   }
+  if (result.success) messages.push(...unreadableFiles(result.data, ctx))
   if (messages.length > 0 || !result.success) throw new ConfigError(messages, source)
   return result.data
+}
+
+/** Files the config names (TLS) must be readable now, not at the first HTTPS handshake. */
+function unreadableFiles (config: Config, ctx: ParseContext): string[] {
+  const tls = config.server.tls
+  if (tls === undefined) return []
+  return (['cert', 'key'] as const).flatMap((k) => {
+    try {
+      ctx.readFile(tls[k])
+      return []
+    } catch (err) {
+      return [`server.tls.${k}: cannot read ${tls[k]}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]
+    }
+  })
 }
 
 /** Reads and parses a configuration file with the process environment. */

@@ -1,37 +1,23 @@
 import { z } from 'zod'
 import { parsePasswordHash } from '../auth/password.ts'
-import { parseDuration } from './duration.ts'
+import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
 
 /**
  * The configuration schema: the single source of truth for names, types, defaults and documentation.
  * Durations are written as `500ms`, `90s`, `10m`, `8h` and parsed to milliseconds.
  */
 
-const duration = (fallback: string) => z.string()
-  .meta({ type: 'duration' })
-  .default(fallback)
-  .transform((text, ctx) => {
-    const ms = parseDuration(text)
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)' })
-      return z.NEVER
-    }
-    return ms
-  })
-
-/** Integers written directly or through `${VAR}` (which always yields a string). */
-const integer = (min: number, max: number) => z.preprocess(
-  (v) => typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
-  z.number().int().min(min).max(max)
-).meta({ type: `integer ${min}–${max}` })
-const boolean = z.preprocess((v) => v === 'true' ? true : v === 'false' ? false : v, z.boolean()).meta({ type: 'boolean' })
-
-/** A secret after `${VAR}` or `{ file: PATH }` has been resolved by the loader. */
-const secret = z.string().min(1, 'must not be empty').meta({ type: 'secret' })
-
 const server = z.object({
   host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
-  port: integer(0, 65535).default(8080).describe('Port to listen on (0 picks a free one).')
+  port: integer(0, 65535).default(8080).describe('Port to listen on (0 picks a free one).'),
+  trustProxy: z.array(cidr).default([])
+    .describe('Proxies (CIDR list) whose `X-Forwarded-For/-Proto/-Host` are believed; from anyone else they are overwritten.'),
+  tls: z.object({
+    cert: z.string().min(1).describe('PEM certificate chain file.'),
+    key: z.string().min(1).describe('PEM private key file.')
+  }).strict().optional().describe('Serve HTTPS directly (files read at start).'),
+  gatewayPrefix: pathPrefix.default('/gateway')
+    .describe('Reserved path prefix of the gateway\'s own endpoints (`/gateway/session`); never forwarded.')
 }).strict()
 
 const upstream = z.object({
@@ -40,12 +26,30 @@ const upstream = z.object({
   timeout: duration('30s').describe('Longest wait for InfluxDB response headers; started streams are never cut.'),
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
   tokenPassthrough: boolean.default(true)
-    .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.')
+    .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),
+  allowSetup: boolean.default(false)
+    .describe('Let `POST /api/v2/setup` (onboarding) through; it would create an InfluxDB user the gateway does not know.')
 }).strict()
 
 const session = z.object({
   idleTimeout: duration('10m').describe('A session ends after this long without an authenticated request.'),
-  absoluteTimeout: duration('8h').describe('A session ends this long after sign-in, however busy.')
+  absoluteTimeout: duration('8h').describe('A session ends this long after sign-in, however busy.'),
+  passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
+    .describe('Requests that are authenticated but do not extend the idle timeout (UI polling).'),
+  cookie: z.object({
+    name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a cookie name').default('influxdb-oss-session')
+      .describe('Session cookie name (InfluxDB\'s by default).'),
+    path: z.string().regex(/^\/[^;\s]*$/, 'write a path such as /').default('/')
+      .describe('Cookie `Path`; `/` so the v1 `/query`, `/write` and `/gateway/` routes get it too.'),
+    sameSite: z.enum(['strict', 'lax']).default('strict').describe('Cookie `SameSite`.'),
+    secure: z.enum(['auto', 'always', 'never']).default('auto')
+      .describe('`auto`: `Secure` when the client connection is HTTPS (TLS here or a trusted proxy\'s `X-Forwarded-Proto`).')
+  }).strict().prefault({}).describe('How the session cookie is written.')
+}).strict()
+
+const cors = z.object({
+  origins: z.array(origin).default([])
+    .describe('Browser origins allowed to call the gateway with credentials (exact match); others get no CORS grant.')
 }).strict()
 
 const limits = z.object({
@@ -91,6 +95,7 @@ export const configSchema = z.object({
   server: server.prefault({}).describe('Where the gateway listens.'),
   upstream: upstream.prefault({}).describe('The InfluxDB behind the gateway.'),
   session: session.prefault({}).describe('Session lifetime.'),
+  cors: cors.prefault({}).describe('Cross-origin browser apps.'),
   limits: limits.prefault({}).describe('Request size limits.'),
   log: log.prefault({}).describe('Logging (pino JSON on stdout).'),
   users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')

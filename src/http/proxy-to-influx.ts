@@ -16,8 +16,7 @@ export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & {
     prepareUpstreamRequest(ctx.req, {
       cookieName: deps.cookie.name,
       authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : undefined,
-      clientIp: ctx.req.socket.remoteAddress ?? '',
-      proto: ctx.secure ? 'https' : 'http'
+      client: ctx.state.client
     })
     ctx.respond = false
     await deps.proxy.forward(ctx.req, ctx.res)

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type Koa from 'koa'
+import type { BlockList } from 'node:net'
 import type { Logger } from 'pino'
+import { resolveClient, type ClientInfo } from './client-info.ts'
 import type { RouteClass } from './route-class.ts'
 
 /** What the middlewares share about one request. */
@@ -8,7 +10,9 @@ export interface GatewayState {
   reqId: string
   log: Logger
   /** Route group for logs and metrics: a route name, never the raw path. */
-  route: RouteClass['group'] | 'signin' | 'signout'
+  route: RouteClass['group'] | 'signin' | 'signout' | 'gateway' | 'preflight'
+  /** The client as far as it may be believed (see `server.trustProxy`). */
+  client: ClientInfo
   /** The signed-in user, once known. */
   user?: string
 }
@@ -23,9 +27,10 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
  * Gives each request an id (from `X-Request-Id` when sane, else a UUID), returned in the response,
  * and a child logger carrying it; writes one log line per request when it is over.
  */
-export function requestContext (deps: { logger: Logger, now: () => number }): Koa.Middleware<GatewayState> {
+export function requestContext (deps: { logger: Logger, now: () => number, trustedProxies: BlockList }): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
     const started = deps.now()
+    ctx.state.client = resolveClient(ctx.req, deps.trustedProxies)
     const given = ctx.get('x-request-id')
     ctx.state.reqId = SANE_REQUEST_ID.test(given) ? given : randomUUID()
     ctx.state.log = deps.logger.child({ reqId: ctx.state.reqId })

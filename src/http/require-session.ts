@@ -4,8 +4,9 @@ import type { User } from '../auth/user-store.ts'
 import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookie } from '../session/session-cookie.ts'
 import type { AppDeps } from '../app.ts'
+import { isCrossSiteWrite } from './cross-site.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
-import { classifyRoute } from './route-class.ts'
+import { canonicalPath, classifyRoute } from './route-class.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
@@ -21,8 +22,9 @@ type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cooki
 
 /**
  * Decides whether a request may go upstream and with which credential: a client `Token`/`Bearer`
- * header wins (InfluxDB's rule) and passes through; else a live session cookie for an active user;
- * else only public routes. Everything else gets the uniform 401 before anything reaches InfluxDB.
+ * header wins (InfluxDB's rule) and passes through; else a live session cookie for an active user
+ * (refused when it is a cross-site write; `session.passiveRoutes` do not renew it); else only public
+ * routes. Everything else gets the uniform 401 before anything reaches InfluxDB.
  */
 export function requireSession (deps: RequireSessionDeps): Koa.Middleware<GatewayState & { auth?: Authentication }> {
   return async (ctx, next) => {
@@ -34,6 +36,8 @@ export function requireSession (deps: RequireSessionDeps): Koa.Middleware<Gatewa
     }
     const user = await sessionUser(ctx, deps)
     if (user !== undefined) {
+      // SECURITY: CSRF. A cookie rides along on any same-site request, other ports included.
+      if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
       ctx.state.auth = { kind: 'session', user }
       ctx.state.user = user.name
       return await next()
@@ -47,13 +51,14 @@ export function requireSession (deps: RequireSessionDeps): Koa.Middleware<Gatewa
 async function sessionUser (ctx: GatewayContext, deps: RequireSessionDeps): Promise<User | undefined> {
   const id = readCookie(ctx.get('cookie') || undefined, deps.cookie.name)
   if (id === undefined) return undefined
-  const session = await deps.sessions.get(id)
+  const passive = deps.config.session.passiveRoutes.includes(`${ctx.method} ${canonicalPath(ctx.path)}`)
+  const session = await deps.sessions.get(id, { renew: !passive })
   if (session === undefined) return undefined
   // The user is looked up in the live config on every request, so a change applies to sessions too.
   const user = deps.users.find(session.user)
   if (user === undefined || user.disabled) {
     await deps.sessions.destroy(id)
-    ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.secure))
+    ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
     ctx.state.log.info({ audit: 'session', user: session.user, session: session.ref, reason: 'user inactive' }, 'session ended')
     throw errors.userInactive()
   }

@@ -24,7 +24,9 @@ export function classifyRoute (method: string, path: string): RouteClass {
   if (canonical && HEALTH.has(lower)) return { group: 'health', public: true }
   for (const [prefix, group] of PROTECTED) {
     if (lower === prefix || lower.startsWith(`${prefix}/`)) {
-      return { group, public: canonical && isRead && PUBLIC_API_READS.has(path) }
+      // POST /api/v2/setup is public in InfluxDB (onboarding); upstreamPolicy refuses it unless allowed.
+      const onboarding = method === 'POST' && path === '/api/v2/setup'
+      return { group, public: canonical && ((isRead && PUBLIC_API_READS.has(path)) || onboarding) }
     }
   }
   return { group: 'ui', public: canonical }
@@ -32,4 +34,23 @@ export function classifyRoute (method: string, path: string): RouteClass {
 
 function isCanonical (path: string): boolean {
   return path.startsWith('/') && !/%|\\|\/\/|\/\.\.?(?:\/|$)/.test(path)
+}
+
+/**
+ * The path as a router that forgives spelling would see it: percent-escapes decoded, `\` as `/`,
+ * empty and dot segments resolved, lowercase, no trailing slash. For deny-lists and route rules, so
+ * that `/api/v2//setup` or `/API/v2/%73etup` match `/api/v2/setup`.
+ */
+export function canonicalPath (path: string): string {
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {}
+  const out: string[] = []
+  for (const segment of decoded.replaceAll('\\', '/').split('/')) {
+    if (segment === '' || segment === '.') continue
+    if (segment === '..') out.pop()
+    else out.push(segment.toLowerCase())
+  }
+  return `/${out.join('/')}`
 }

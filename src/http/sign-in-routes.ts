@@ -4,6 +4,7 @@ import { parseBasicAuth } from '../auth/basic-auth.ts'
 import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookie, sessionCookie } from '../session/session-cookie.ts'
 import type { AppDeps } from '../app.ts'
+import { isCrossSiteWrite } from './cross-site.ts'
 import { drainLimitedBody } from './read-limited-body.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
 
@@ -52,7 +53,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   }
   const { id, session } = await deps.sessions.create(verdict.user.name)
   ctx.state.user = verdict.user.name
-  ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.secure))
+  ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
   audit.info({ result: 'success', user: verdict.user.name, session: session.ref }, 'signed in')
@@ -60,9 +61,10 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
 
 async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, deps.config.limits.maxSigninBodyBytes)
+  if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
   const id = readCookie(ctx.get('cookie'), deps.cookie.name)
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
-  ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.secure))
+  ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const session = id === undefined ? undefined : await deps.sessions.get(id, { renew: false })
   if (id === undefined || session === undefined || !(await deps.sessions.destroy(id))) throw errors.unauthorized()
   ctx.state.user = session.user

@@ -13,14 +13,14 @@ export interface UpstreamRequestPlan {
   cookieName: string
   /** The injected upstream credential; when set, client credentials (header and `u`/`p`) are removed. */
   authorization?: string
-  clientIp: string
-  proto: 'http' | 'https'
+  /** The client as resolved with `server.trustProxy`. */
+  client: { https: boolean, host: string, forwardedFor: string }
 }
 
 /**
  * Rewrites `req.headers` and `req.url` in place for the upstream: strips hop-by-hop headers and those
  * named in `Connection`, our cookie, and (for a session) the client's credentials; sets
- * `X-Forwarded-For/-Proto/-Host` (overwriting what the client sent); adds the upstream credential.
+ * `X-Forwarded-For/-Proto/-Host` from the resolved client (what an untrusted client sent is overwritten); adds the upstream credential.
  */
 export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequestPlan): void {
   const headers = req.headers
@@ -32,17 +32,20 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
     headers.authorization = plan.authorization
     req.url = withoutQueryParams(req.url ?? '/', CREDENTIAL_PARAMS)
   }
-  headers['x-forwarded-for'] = plan.clientIp
-  headers['x-forwarded-proto'] = plan.proto
-  if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host
+  headers['x-forwarded-for'] = plan.client.forwardedFor
+  headers['x-forwarded-proto'] = plan.client.https ? 'https' : 'http'
+  if (plan.client.host !== '') headers['x-forwarded-host'] = plan.client.host
+  else delete headers['x-forwarded-host']
 }
 
 /**
  * Cleans an upstream response's headers in place: hop-by-hop headers (and `Keep-Alive`, which
- * http-proxy copies), headers named in `Connection`, and any `Set-Cookie` for our session cookie.
+ * http-proxy copies), headers named in `Connection`, any `Access-Control-*` (the gateway alone grants
+ * CORS) and any `Set-Cookie` for our session cookie.
  */
 export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: string): void {
   removeHopByHop(headers)
+  for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name]
   const cookies = headers['set-cookie']
   if (cookies !== undefined) {
     const kept = cookies.filter((c) => !c.trimStart().startsWith(`${cookieName}=`))

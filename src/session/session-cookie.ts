@@ -5,19 +5,22 @@ export interface SessionCookieOptions {
   /** `/` rather than InfluxDB's `/api/`: the v1 `/query`, `/write` and `/gateway/` routes need it too. */
   path: string
   sameSite: 'Strict' | 'Lax'
+  /** `auto`: `Secure` when the client connection is HTTPS. */
+  secure: 'auto' | 'always' | 'never'
 }
 
-/** `Set-Cookie` for a new session. `secure` when the client connection is HTTPS. */
-export function sessionCookie (opts: SessionCookieOptions, id: string, expiresAt: number, secure: boolean): string {
-  return `${opts.name}=${id}; ${attributes(opts, secure)}; Expires=${new Date(expiresAt).toUTCString()}`
+/** `Set-Cookie` for a new session; `https` tells whether the client connection is HTTPS. */
+export function sessionCookie (opts: SessionCookieOptions, id: string, expiresAt: number, https: boolean): string {
+  return `${opts.name}=${id}; ${attributes(opts, https)}; Expires=${new Date(expiresAt).toUTCString()}`
 }
 
 /** `Set-Cookie` that makes the browser drop the session cookie. */
-export function clearedSessionCookie (opts: SessionCookieOptions, secure: boolean): string {
-  return `${opts.name}=; ${attributes(opts, secure)}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`
+export function clearedSessionCookie (opts: SessionCookieOptions, https: boolean): string {
+  return `${opts.name}=; ${attributes(opts, https)}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`
 }
 
-function attributes (opts: SessionCookieOptions, secure: boolean): string {
+function attributes (opts: SessionCookieOptions, https: boolean): string {
+  const secure = opts.secure === 'always' || (opts.secure === 'auto' && https)
   return `Path=${opts.path}; HttpOnly; SameSite=${opts.sameSite}${secure ? '; Secure' : ''}`
 }
 

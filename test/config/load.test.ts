@@ -132,3 +132,30 @@ users:
     'users.1.basic.password: environment variable BOB_INFLUX_PASSWORD is not set'
   ])
 })
+
+test('browser-app settings are validated with their paths', () => {
+  const yaml = `server:
+  trustProxy: [10.0.0.0/8, "::1", 10.0.0.0/33, example.com]
+  tls: { cert: /nope/cert.pem, key: /nope/key.pem }
+  gatewayPrefix: gateway
+session:
+  passiveRoutes: [GET /api/v2/me, /api/v2/me]
+  cookie: { name: "bad name", sameSite: none, secure: sometimes }
+cors:
+  origins: [http://127.0.0.1:3000, http://app.example/, "*", ftp://x]
+`
+  assert.deepEqual(problems(yaml).sort(), [
+    'cors.origins.1: not an origin: write scheme://host[:port] with no path or trailing slash',
+    'cors.origins.2: not an origin: write scheme://host[:port] with no path or trailing slash',
+    'cors.origins.3: not an origin: write scheme://host[:port] with no path or trailing slash',
+    'server.gatewayPrefix: write a path such as /gateway',
+    'server.trustProxy.2: not an IP address or CIDR block',
+    'server.trustProxy.3: not an IP address or CIDR block',
+    'session.cookie.name: not a cookie name',
+    'session.cookie.sameSite: Invalid option: expected one of "strict"|"lax"',
+    'session.cookie.secure: Invalid option: expected one of "auto"|"always"|"never"',
+    'session.passiveRoutes.1: write METHOD /path, e.g. GET /api/v2/me'
+  ].sort())
+  const tls = 'server:\n  tls: { cert: /nope/cert.pem, key: /nope/key.pem }\n'
+  assert.deepEqual(problems(tls), ['server.tls.cert: cannot read /nope/cert.pem: ENOENT', 'server.tls.key: cannot read /nope/key.pem: ENOENT'])
+})

@@ -368,6 +368,12 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
     })
     requests.push(rec)
     notify(requestWaiters, rec)
+    // Like InfluxDB 2 (kit/transport/http SetCORS): any Origin is echoed, so the gateway must replace it.
+    if (req.headers.origin !== undefined) {
+      res.setHeader('Access-Control-Allow-Origin', req.headers.origin)
+      res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS, PUT, PATCH, DELETE')
+      res.setHeader('Access-Control-Allow-Headers', 'Accept, Content-Type, Content-Length, Accept-Encoding, Authorization, User-Agent')
+    }
     route(res, rec, body)
   })
   server.on('connection', (socket: Socket) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import YAML from 'yaml'
@@ -54,11 +55,12 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
   const influx = await startFakeInflux()
   t.after(() => influx.close())
   const { yaml, env } = await buildConfig(opts, opts.upstreamUrl ?? influx.url)
-  const config = parseConfig(yaml, { env, readFile: () => { throw new Error('no files in tests') } })
+  const config = parseConfig(yaml, { env, readFile: (path) => readFileSync(path, 'utf8') })
   const lines: string[] = []
   const sink = new Writable({ write (chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb() } })
   const deps = createDeps(config, { logger: createLogger({ level: 'debug' }, sink), now: opts.now })
-  const server = await listen(createApp(deps), { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes })
+  const tls = config.server.tls === undefined ? undefined : { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
+  const server = await listen(createApp(deps), { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes, tls })
   t.after(async () => { await server.close(1000); await deps.close() })
   return {
     url: server.url,

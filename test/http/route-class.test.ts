@@ -5,7 +5,7 @@ import { classifyRoute } from '../../src/http/route-class.ts'
 test('public routes are exactly InfluxDB\'s', () => {
   const cases: Array<[string, string, string, boolean]> = [
     ['GET', '/health', 'health', true], ['GET', '/ready', 'health', true], ['HEAD', '/ping', 'health', true],
-    ['GET', '/api/v2', 'api', true], ['GET', '/api/v2/setup', 'api', true], ['POST', '/api/v2/setup', 'api', false],
+    ['GET', '/api/v2', 'api', true], ['GET', '/api/v2/setup', 'api', true], ['POST', '/api/v2/setup', 'api', true], ['POST', '/api/v2/setup/user', 'api', false],
     ['GET', '/', 'ui', true], ['GET', '/assets/app.js', 'ui', true], ['GET', '/signin', 'ui', true],
     ['GET', '/api/v2/buckets', 'api', false], ['GET', '/api/v2private/flags', 'api', false], ['GET', '/api', 'api', false],
     ['GET', '/query', 'v1', false], ['POST', '/write', 'v1', false], ['GET', '/metrics', 'metrics', false],

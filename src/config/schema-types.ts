@@ -1,0 +1,76 @@
+import { BlockList, isIP } from 'node:net'
+import { z } from 'zod'
+import { parseDuration } from './duration.ts'
+
+/** Building blocks of the config schema: each value type validates, parses and names itself for the docs. */
+
+/** A duration such as `30s`, parsed to milliseconds. */
+export const duration = (fallback: string) => z.string()
+  .meta({ type: 'duration' })
+  .default(fallback)
+  .transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)' })
+      return z.NEVER
+    }
+    return ms
+  })
+
+/** Integers written directly or through `${VAR}` (which always yields a string). */
+export const integer = (min: number, max: number) => z.preprocess(
+  (v) => typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
+  z.number().int().min(min).max(max)
+).meta({ type: `integer ${min}–${max}` })
+
+/** Booleans written directly or through `${VAR}`. */
+export const boolean = z.preprocess((v) => v === 'true' ? true : v === 'false' ? false : v, z.boolean()).meta({ type: 'boolean' })
+
+/** A secret after `${VAR}` or `{ file: PATH }` has been resolved by the loader. */
+export const secret = z.string().min(1, 'must not be empty').meta({ type: 'secret' })
+
+/** An IP address or CIDR block, e.g. `10.0.0.0/8`, `::1`. */
+export const cidr = z.string().refine((text) => parseCidr(text) !== undefined, 'not an IP address or CIDR block')
+  .meta({ type: 'CIDR' })
+
+/** Splits `10.0.0.0/8` (or a bare address) into address, prefix length and family. */
+export function parseCidr (text: string): { address: string, prefix: number, family: 'ipv4' | 'ipv6' } | undefined {
+  const [address = '', bits, extra] = text.trim().split('/')
+  const version = isIP(address)
+  if (version === 0 || extra !== undefined) return undefined
+  const max = version === 4 ? 32 : 128
+  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN
+  if (!(prefix >= 0 && prefix <= max)) return undefined
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' }
+}
+
+/** A BlockList holding the given CIDR blocks (validated by {@link cidr}). */
+export function cidrBlockList (blocks: readonly string[]): BlockList {
+  const list = new BlockList()
+  for (const block of blocks) {
+    const parsed = parseCidr(block)
+    if (parsed !== undefined) list.addSubnet(parsed.address, parsed.prefix, parsed.family)
+  }
+  return list
+}
+
+/** A browser origin exactly as browsers send it: `scheme://host[:port]`, nothing after. */
+export const origin = z.string().refine((text) => {
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text
+  } catch {
+    return false
+  }
+}, 'not an origin: write scheme://host[:port] with no path or trailing slash').meta({ type: 'origin' })
+
+/** `METHOD /path`, e.g. `GET /api/v2/me`. */
+export const routeRule = z.string()
+  .regex(/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \/\S*$/, 'write METHOD /path, e.g. GET /api/v2/me')
+  .meta({ type: 'METHOD /path' })
+
+/** A URL path prefix such as `/gateway`, stored without a trailing slash. */
+export const pathPrefix = z.string()
+  .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/, 'write a path such as /gateway')
+  .transform((p) => p.replace(/\/$/, ''))
+  .meta({ type: 'path' })

@@ -1,0 +1,58 @@
+import type { IncomingMessage } from 'node:http'
+import type { BlockList } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+
+/** Who the client is, as far as the gateway may believe. */
+export interface ClientInfo {
+  /** The client's address: the peer, or what trusted proxies say it is. */
+  ip: string
+  /** Whether the client's connection is HTTPS: TLS here, or a trusted proxy's `X-Forwarded-Proto`. */
+  https: boolean
+  /** The host the client asked for (`Host`, or a trusted proxy's `X-Forwarded-Host`). */
+  host: string
+  /** Whether the direct peer is a trusted proxy. */
+  viaTrustedProxy: boolean
+  /** The `X-Forwarded-For` chain to send upstream. */
+  forwardedFor: string
+}
+
+/**
+ * Resolves the client from the socket and, only when the peer is listed in `server.trustProxy`, from
+ * `X-Forwarded-*`. The client address is the right-most `X-Forwarded-For` entry that is not itself a
+ * trusted proxy. From anyone else these headers are ignored (and overwritten upstream).
+ */
+export function resolveClient (req: IncomingMessage, trusted: BlockList): ClientInfo {
+  const peer = normalizeIp(req.socket.remoteAddress ?? '')
+  const tls = (req.socket as TLSSocket).encrypted === true
+  const host = req.headers.host ?? ''
+  if (!isTrusted(trusted, peer)) return { ip: peer, https: tls, host, viaTrustedProxy: false, forwardedFor: peer }
+  const chain = headerList(req.headers['x-forwarded-for']).map(normalizeIp)
+  let ip = peer
+  for (let i = chain.length - 1; i >= 0 && isTrusted(trusted, ip); i--) ip = chain[i] as string
+  const proto = headerList(req.headers['x-forwarded-proto']).at(-1)?.toLowerCase()
+  const forwardedHost = headerList(req.headers['x-forwarded-host']).at(-1)
+  return {
+    ip,
+    https: proto === undefined ? tls : proto === 'https',
+    host: forwardedHost ?? host,
+    viaTrustedProxy: true,
+    forwardedFor: [...chain, peer].join(', ')
+  }
+}
+
+function headerList (value: string | string[] | undefined): string[] {
+  const joined = Array.isArray(value) ? value.join(',') : value ?? ''
+  return joined.split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+function normalizeIp (ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+}
+
+function isTrusted (list: BlockList, ip: string): boolean {
+  try {
+    return list.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4')
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,28 @@
+import type { GatewayContext } from './request-context.ts'
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * CSRF: true when a cookie-authenticated request with an unsafe method comes from another site:
+ * `Sec-Fetch-Site: cross-site`, or an `Origin` (else `Referer`) that is neither the gateway's own
+ * origin nor in `cors.origins`. Requests without either header (curl, scripts) are not browsers
+ * riding on a cookie and pass. SameSite cookies do not cover this: another port on the same host
+ * is the same site.
+ */
+export function isCrossSiteWrite (ctx: GatewayContext, allowedOrigins: readonly string[]): boolean {
+  if (!UNSAFE.has(ctx.method)) return false
+  if (ctx.get('sec-fetch-site') === 'cross-site') return true
+  const origin = ctx.get('origin') || originOf(ctx.get('referer'))
+  if (origin === '') return false
+  const own = `${ctx.state.client.https ? 'https' : 'http'}://${ctx.state.client.host}`
+  return origin !== own && !allowedOrigins.includes(origin)
+}
+
+function originOf (referer: string): string {
+  if (referer === '') return ''
+  try {
+    return new URL(referer).origin
+  } catch {
+    return 'null'
+  }
+}

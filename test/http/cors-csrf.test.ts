@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { signIn, startGateway } from '../helpers/gateway.ts'
+
+const APP = 'http://127.0.0.1:3000'
+const EVIL = 'http://127.0.0.1:6666'
+const WRITE = '/api/v2/write?org=o&bucket=b'
+
+test('the gateway answers preflights itself: a grant for listed origins, none for others', async (t) => {
+  const gw = await startGateway(t, { config: { cors: { origins: [APP] } } })
+  const preflight = (origin: string): Promise<Response> => fetch(`${gw.url}/api/v2/signin`, {
+    method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' }
+  })
+  const ok = await preflight(APP)
+  assert.equal(ok.status, 204)
+  assert.equal(ok.headers.get('access-control-allow-origin'), APP)
+  assert.equal(ok.headers.get('access-control-allow-credentials'), 'true')
+  assert.match(ok.headers.get('access-control-allow-methods') ?? '', /POST.*GET.*OPTIONS.*PUT.*PATCH.*DELETE/)
+  assert.match(ok.headers.get('access-control-allow-headers') ?? '', /Authorization.*Zap-Trace-Span/)
+  assert.match(ok.headers.get('vary') ?? '', /Origin/)
+  const no = await preflight(EVIL)
+  assert.equal(no.status, 204)
+  assert.equal(no.headers.get('access-control-allow-origin'), null)
+  assert.equal(no.headers.get('access-control-allow-credentials'), null)
+  assert.equal(gw.influx.requests.length, 0, 'no preflight reaches InfluxDB, which would grant any origin')
+})
+
+test('actual responses carry the gateway\'s grant, replacing InfluxDB\'s own', async (t) => {
+  const gw = await startGateway(t, { config: { cors: { origins: [APP] } } })
+  const cookie = await signIn(gw)
+  const listed = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie, origin: APP } })
+  assert.equal(listed.status, 200)
+  assert.equal(gw.influx.last()?.headers.origin, APP)
+  assert.equal(listed.headers.get('access-control-allow-origin'), APP)
+  assert.equal(listed.headers.get('access-control-allow-credentials'), 'true')
+  assert.equal(listed.headers.get('access-control-allow-methods'), null, 'InfluxDB\'s headers are gone')
+  assert.match(listed.headers.get('access-control-expose-headers') ?? '', /X-Platform-Error-Code/)
+  const unlisted = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie, origin: EVIL } })
+  assert.equal(unlisted.headers.get('access-control-allow-origin'), null, 'InfluxDB echoed the origin; the gateway dropped it')
+  const error = await fetch(`${gw.url}/api/v2/buckets`, { headers: { origin: APP } })
+  assert.equal(error.status, 401)
+  assert.equal(error.headers.get('access-control-allow-origin'), APP, 'apps can read the gateway\'s errors too')
+})
+
+test('CSRF: cookie-authenticated writes from another site are refused before the upstream', async (t) => {
+  const gw = await startGateway(t, { config: { cors: { origins: [APP] } } })
+  const cookie = await signIn(gw)
+  const write = (headers: Record<string, string>, method = 'POST'): Promise<Response> =>
+    fetch(`${gw.url}${WRITE}`, { method, headers: { cookie, ...headers }, body: 'm v=1' })
+  const refused: Array<Record<string, string>> = [
+    { origin: EVIL }, { origin: 'null' }, { referer: `${EVIL}/page` }, { 'sec-fetch-site': 'cross-site' },
+    { origin: 'https://127.0.0.1:3000' }, { origin: `${gw.url}.evil.example` }
+  ]
+  for (const headers of refused) {
+    const res = await write(headers)
+    assert.equal(res.status, 403, JSON.stringify(headers))
+    assert.deepEqual(await res.json(), { code: 'forbidden', message: 'cross-site request refused' })
+  }
+  for (const method of ['PUT', 'PATCH', 'DELETE']) assert.equal((await write({ origin: EVIL }, method)).status, 403, method)
+  assert.equal(gw.influx.count('/api/v2/write'), 0)
+
+  for (const headers of [{}, { origin: gw.url }, { origin: APP }, { referer: `${gw.url}/orgs/1` }, { 'sec-fetch-site': 'same-origin', origin: gw.url }]) {
+    assert.equal((await write(headers)).status, 204, JSON.stringify(headers))
+  }
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie, origin: EVIL } })).status, 200, 'reads are not writes')
+  const token = await fetch(`${gw.url}${WRITE}`, { method: 'POST', headers: { authorization: 'Token test-token', origin: EVIL }, body: 'm v=1' })
+  assert.equal(token.status, 204, 'token-authenticated requests are not affected')
+})
+
+test('CSRF: a cross-site sign-out is refused and the session lives on', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const res = await fetch(`${gw.url}/api/v2/signout`, { method: 'POST', headers: { cookie, origin: EVIL } })
+  assert.equal(res.status, 403)
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
+})
