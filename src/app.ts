@@ -6,6 +6,7 @@ import type { BlockList } from 'node:net'
 import { cors } from './http/cors.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { gatewayRoutes } from './http/gateway-routes.ts'
+import { requireOriginForm } from './http/origin-form.ts'
 import { proxyToInflux } from './http/proxy-to-influx.ts'
 import { requestContext, type GatewayState } from './http/request-context.ts'
 import { requireSession } from './http/require-session.ts'
@@ -39,6 +40,7 @@ export function createApp (deps: AppDeps): Koa<GatewayState> {
   app.use(requestContext(deps))
     .use(cors(deps))
     .use(errorHandler())
+    .use(requireOriginForm())
     .use(signInRoutes(deps))
     .use(gatewayRoutes(deps))
     .use(upstreamPolicy(deps))

@@ -50,7 +50,10 @@ async function run (configFile: string): Promise<number> {
   logger.info({ url: server.url, upstream: config.upstream.url, users: deps.users.size(), config: configFile }, 'listening')
   logger.info({ config: configFile }, 'to add a user: `npm run --silent hash-password`, then put the printed hash in a users: entry of the config with its InfluxDB credential (see README)')
   return await new Promise((resolve) => {
+    let stopping = false
     const stop = (signal: string): void => {
+      if (stopping) return
+      stopping = true
       logger.info({ signal }, 'shutting down')
       server.close()
         .then(() => deps.close())

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import { createFileUserStore } from './auth/file-user-store.ts'
+import { createHashLimiter } from './auth/hash-limiter.ts'
 import type { Config } from './config/schema.ts'
 import { cidrBlockList } from './config/schema-types.ts'
 import { createInfluxProxy } from './proxy/influx-proxy.ts'
@@ -17,17 +18,34 @@ export interface DepsOptions {
   now?: () => number
 }
 
-/** Built dependencies plus a way to release them. */
+/** Built dependencies plus a way to swap the configuration and to release them. */
 export interface Deps extends AppDeps {
+  /**
+   * Applies a new configuration to everything that reads it per request: users and their
+   * credentials, timeouts, cookie settings, CORS, limits, trusted proxies. Sessions are kept.
+   */
+  applyConfig (config: Config): void
   close (): Promise<void>
 }
 
+/** What follows from the configuration alone and is rebuilt when it changes. */
+type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'credentials'>
+
 /** The only place that picks implementations: the in-process session store and the file users. */
-export function createDeps (config: Config, opts: DepsOptions): Deps {
+export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? Date.now
   const { logger } = opts
-  const { name, path, sameSite, secure } = config.session.cookie
-  const cookie = { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' } as const
+  const derive = (config: Config): ConfigDerived => {
+    const { name, path, sameSite, secure } = config.session.cookie
+    const hashLimiter = createHashLimiter({ maxConcurrent: config.signin.maxConcurrentHashes, maxQueued: config.signin.maxQueuedHashes })
+    return {
+      config,
+      cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
+      trustedProxies: cidrBlockList(config.server.trustProxy),
+      users: createFileUserStore({ users: config.users, hashLimiter }),
+      credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
+    }
+  }
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({
     client,
@@ -35,33 +53,30 @@ export function createDeps (config: Config, opts: DepsOptions): Deps {
     onExpired: (key, user) => logger.info({ audit: 'session', user, session: sessionRef(key), reason: 'expired' }, 'session ended'),
     onError: (err) => logger.warn({ err }, 'session expiry sweep failed')
   })
-  const sessions = createRedisSessionStore({
-    client,
-    keyPrefix: 'influx-gateway:',
-    idleTimeoutMs: config.session.idleTimeout,
-    absoluteTimeoutMs: config.session.absoluteTimeout,
-    now,
-    sweeper
-  })
-  const proxy = createInfluxProxy({
-    upstreamUrl: config.upstream.url,
-    timeoutMs: config.upstream.timeout,
-    cookieName: cookie.name,
-    onUpstreamError: (err, req) => logger.warn({ kind: upstreamErrorKind(err), method: req.method }, 'upstream request failed')
-  })
-  return {
-    config,
+  const deps: Deps = {
+    ...derive(initial),
     logger,
     now,
-    cookie,
-    trustedProxies: cidrBlockList(config.server.trustProxy),
-    users: createFileUserStore({ users: config.users }),
-    sessions,
-    proxy,
-    credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now }),
+    sessions: createRedisSessionStore({
+      client,
+      keyPrefix: 'influx-gateway:',
+      timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
+      now,
+      sweeper
+    }),
+    proxy: createInfluxProxy({
+      upstreamUrl: initial.upstream.url,
+      timeoutMs: () => deps.config.upstream.timeout,
+      cookieName: () => deps.cookie.name,
+      onUpstreamError: (err, req) => logger.warn({ kind: upstreamErrorKind(err), method: req.method }, 'upstream request failed')
+    }),
+    applyConfig (config) {
+      Object.assign(deps, derive(config))
+    },
     async close () {
-      proxy.close()
-      await sessions.close()
+      deps.proxy.close()
+      await deps.sessions.close()
     }
   }
+  return deps
 }

@@ -8,6 +8,10 @@ export const DEFAULT_SCRYPT: ScryptParams = { ln: 14, r: 8, p: 1 }
 
 interface ParsedHash { params: ScryptParams, salt: Buffer, hash: Buffer }
 
+/** Largest scrypt memory a hash may ask for (128 · N · r bytes). */
+const MAX_MEMORY_BYTES = 256 * 1024 * 1024
+const memoryBytes = ({ ln, r }: ScryptParams): number => 128 * 2 ** ln * r
+
 const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,})\$([A-Za-z0-9+/]{43,})$/
 
 /**
@@ -19,7 +23,7 @@ export function parsePasswordHash (encoded: string): ParsedHash | undefined {
   if (m === null) return undefined
   const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }
   // SECURITY: bounded so a config typo cannot make every sign-in allocate gigabytes.
-  if (params.ln < 10 || params.ln > 20 || params.r < 1 || params.r > 32 || params.p < 1 || params.p > 16) return undefined
+  if (params.ln < 10 || params.r < 1 || params.p < 1 || params.p > 16 || memoryBytes(params) > MAX_MEMORY_BYTES) return undefined
   return { params, salt: Buffer.from(m[4] as string, 'base64'), hash: Buffer.from(m[5] as string, 'base64') }
 }
 
@@ -43,10 +47,24 @@ export async function verifyPassword (password: string, encoded: string): Promis
 
 function derive (password: string, salt: Buffer, { ln, r, p }: ScryptParams, length: number): Promise<Buffer> {
   const N = 2 ** ln
-  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r }
+  const options: ScryptOptions = { N, r, p, maxmem: 2 * memoryBytes({ ln, r, p }) }
   return new Promise((resolve, reject) => {
     scrypt(password.normalize('NFC'), salt, length, options, (err, key) => err === null ? resolve(key) : reject(err))
   })
+}
+
+/**
+ * A hash that no password matches, as costly as the costliest of `samples`: unknown users are
+ * checked against it so they take as long as a wrong password (htpasswd stores return early).
+ */
+export function dummyPasswordHash (samples: readonly string[]): string {
+  const params = samples.map((h) => parsePasswordHash(h)?.params)
+    .reduce<ScryptParams>((a, b) => b !== undefined && cost(b) > cost(a) ? b : a, DEFAULT_SCRYPT)
+  return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(randomBytes(16))}$${b64(randomBytes(32))}`
+}
+
+function cost ({ ln, r, p }: ScryptParams): number {
+  return 2 ** ln * r * p
 }
 
 function b64 (buf: Buffer): string {

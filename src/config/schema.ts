@@ -56,7 +56,16 @@ const limits = z.object({
   maxHeaderBytes: integer(1024, 1_048_576).default(16_384)
     .describe('Largest request head (request line + headers); larger gets 431.'),
   maxSigninBodyBytes: integer(0, 1_048_576).default(1024)
-    .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.')
+    .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.'),
+  signinBodyTimeout: duration('10s')
+    .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).')
+}).strict()
+
+const signin = z.object({
+  maxConcurrentHashes: integer(1, 64).default(1)
+    .describe('Password hashes computed at once; more would slow proxied traffic (about 50 ms of a core each).'),
+  maxQueuedHashes: integer(0, 10_000).default(32)
+    .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.')
 }).strict()
 
 const log = z.object({
@@ -65,7 +74,8 @@ const log = z.object({
 }).strict()
 
 const user = z.object({
-  name: z.string().min(1).max(256).describe('Sign-in user name.'),
+  name: z.string().min(1).max(256).regex(/^[^:\s]+$/, 'must not contain `:` or whitespace (HTTP Basic splits on `:`)')
+    .describe('Sign-in user name.'),
   passwordHash: z.string()
     .refine((h) => parsePasswordHash(h) !== undefined, 'not a supported hash; generate one with `npm run --silent hash-password`')
     .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
@@ -96,7 +106,8 @@ export const configSchema = z.object({
   upstream: upstream.prefault({}).describe('The InfluxDB behind the gateway.'),
   session: session.prefault({}).describe('Session lifetime.'),
   cors: cors.prefault({}).describe('Cross-origin browser apps.'),
-  limits: limits.prefault({}).describe('Request size limits.'),
+  limits: limits.prefault({}).describe('Request size and time limits.'),
+  signin: signin.prefault({}).describe('Sign-in protection.'),
   log: log.prefault({}).describe('Logging (pino JSON on stdout).'),
   users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
 }).strict().superRefine((config, ctx) => {

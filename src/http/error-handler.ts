@@ -19,9 +19,14 @@ export function errorHandler (): Koa.Middleware<GatewayState> {
     try {
       await next()
     } catch (caught) {
+      const socket = ctx.req.socket as Socket | null
+      if (socket === null || socket.destroyed) {
+        // The client went away (an aborted upload, say): nobody to answer, nothing went wrong here.
+        ctx.respond = false
+        return
+      }
       const err = toGatewayError(caught)
-      const log = ctx.state.log
-      if (err.status >= 500) log.error({ err: caught, code: err.code }, 'request failed')
+      if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
       if (ctx.res.headersSent) {
         // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
         ctx.res.destroy()
@@ -52,7 +57,9 @@ function toGatewayError (caught: unknown): GatewayError {
  * InfluxDB shape: 431 for oversized headers, 408 for a timed-out head, 400 otherwise.
  */
 export function answerClientError (err: NodeJS.ErrnoException, socket: Socket): void {
-  if (!socket.writable) {
+  // A response still in flight on this connection (pipelining) must not get bytes spliced into it.
+  const inFlight = (socket as Socket & { _httpMessage?: unknown })._httpMessage
+  if (!socket.writable || (inFlight !== null && inFlight !== undefined)) {
     socket.destroy()
     return
   }

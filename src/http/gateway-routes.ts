@@ -1,9 +1,9 @@
 import type Koa from 'koa'
 import type { AppDeps } from '../app.ts'
 import { errors } from '../errors.ts'
-import { readCookie } from '../session/session-cookie.ts'
 import type { GatewayState } from './request-context.ts'
 import { canonicalPath } from './route-class.ts'
+import { findSession } from './session-lookup.ts'
 
 type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie'>
 
@@ -21,8 +21,7 @@ export function gatewayRoutes (deps: GatewayRouteDeps): Koa.Middleware<GatewaySt
     ctx.state.route = 'gateway'
     if (path !== `${prefix}/session`) throw errors.notFound()
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
-    const id = readCookie(ctx.get('cookie') || undefined, deps.cookie.name)
-    const session = id === undefined ? undefined : await deps.sessions.get(id, { renew: false })
+    const session = (await findSession(ctx, deps, { renew: false }))?.session
     if (session === undefined) throw errors.unauthorized()
     ctx.state.user = session.user
     ctx.set('Cache-Control', 'no-store')

@@ -42,8 +42,10 @@ export function requestContext (deps: { logger: Logger, now: () => number, trust
       ctx.state.log.info({
         method: ctx.method,
         route: ctx.state.route,
-        path: ctx.path, // SECURITY: never the query string, which may carry InfluxDB 1.x `p=` passwords
-        status: ctx.status,
+        // SECURITY: never the query string, which may carry InfluxDB 1.x `p=` passwords.
+        path: (ctx.req.url ?? '').split('?', 1)[0],
+        // 499 (nginx's "client closed request"): the client left before any answer was written.
+        status: ctx.respond === false && !ctx.res.headersSent ? 499 : ctx.status,
         durationMs: deps.now() - started,
         user: ctx.state.user
       }, 'request')

@@ -2,11 +2,12 @@ import type Koa from 'koa'
 import { isTokenAuthorization } from '../auth/basic-auth.ts'
 import type { User } from '../auth/user-store.ts'
 import { errors } from '../errors.ts'
-import { clearedSessionCookie, readCookie } from '../session/session-cookie.ts'
+import { clearedSessionCookie } from '../session/session-cookie.ts'
 import type { AppDeps } from '../app.ts'
 import { isCrossSiteWrite } from './cross-site.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
 import { canonicalPath, classifyRoute } from './route-class.ts'
+import { findSession } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
@@ -49,11 +50,10 @@ export function requireSession (deps: RequireSessionDeps): Koa.Middleware<Gatewa
 }
 
 async function sessionUser (ctx: GatewayContext, deps: RequireSessionDeps): Promise<User | undefined> {
-  const id = readCookie(ctx.get('cookie') || undefined, deps.cookie.name)
-  if (id === undefined) return undefined
   const passive = deps.config.session.passiveRoutes.includes(`${ctx.method} ${canonicalPath(ctx.path)}`)
-  const session = await deps.sessions.get(id, { renew: !passive })
-  if (session === undefined) return undefined
+  const found = await findSession(ctx, deps, { renew: !passive })
+  if (found === undefined) return undefined
+  const { id, session } = found
   // The user is looked up in the live config on every request, so a change applies to sessions too.
   const user = deps.users.find(session.user)
   if (user === undefined || user.disabled) {

@@ -2,11 +2,13 @@ import Router from '@koa/router'
 import type Koa from 'koa'
 import { parseBasicAuth } from '../auth/basic-auth.ts'
 import { errors } from '../errors.ts'
-import { clearedSessionCookie, readCookie, sessionCookie } from '../session/session-cookie.ts'
+import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.ts'
+import type { Session } from '../session/session-store.ts'
 import type { AppDeps } from '../app.ts'
 import { isCrossSiteWrite } from './cross-site.ts'
-import { drainLimitedBody } from './read-limited-body.ts'
+import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
+import { sessionIds } from './session-lookup.ts'
 
 type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie'>
 
@@ -29,12 +31,15 @@ export function signInRoutes (deps: SignInDeps): Koa.Middleware<GatewayState> {
   return router.routes() as Koa.Middleware<GatewayState>
 }
 
+function bodyLimits (deps: SignInDeps): BodyLimits {
+  return { limitBytes: deps.config.limits.maxSigninBodyBytes, timeoutMs: deps.config.limits.signinBodyTimeout }
+}
+
 async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
-  await drainLimitedBody(ctx.req, deps.config.limits.maxSigninBodyBytes)
+  await drainLimitedBody(ctx.req, bodyLimits(deps))
   const audit = ctx.state.log.child({ audit: 'signin' })
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
-  const previous = readCookie(ctx.get('cookie'), deps.cookie.name)
-  if (previous !== undefined) await deps.sessions.destroy(previous)
+  await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'session', user: s.user, session: s.ref, reason: 'new sign-in' }, 'session ended'))
   const creds = parseBasicAuth(ctx.get('authorization') || undefined)
   if (creds === undefined) {
     audit.info({ result: 'failure', reason: 'no basic credentials' }, 'sign-in failed')
@@ -60,14 +65,25 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
 }
 
 async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
-  await drainLimitedBody(ctx.req, deps.config.limits.maxSigninBodyBytes)
+  await drainLimitedBody(ctx.req, bodyLimits(deps))
   if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
-  const id = readCookie(ctx.get('cookie'), deps.cookie.name)
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
-  const session = id === undefined ? undefined : await deps.sessions.get(id, { renew: false })
-  if (id === undefined || session === undefined || !(await deps.sessions.destroy(id))) throw errors.unauthorized()
-  ctx.state.user = session.user
+  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'signout', user: s.user, session: s.ref }, 'signed out'))
+  if (ended[0] === undefined) throw errors.unauthorized()
+  ctx.state.user = ended[0].user
   ctx.status = 204
-  ctx.state.log.info({ audit: 'signout', user: session.user, session: session.ref }, 'signed out')
+}
+
+/** Ends every live session the request's cookies carry; resolves to those that were live. */
+async function endPresentedSessions (ctx: GatewayContext, deps: SignInDeps, audit: (s: Session) => void): Promise<Session[]> {
+  const ended: Session[] = []
+  for (const id of sessionIds(ctx, deps.cookie.name)) {
+    const session = await deps.sessions.get(id, { renew: false })
+    if (session !== undefined && await deps.sessions.destroy(id)) {
+      ended.push(session)
+      audit(session)
+    }
+  }
+  return ended
 }

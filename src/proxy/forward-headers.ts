@@ -25,6 +25,8 @@ export interface UpstreamRequestPlan {
 export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequestPlan): void {
   const headers = req.headers
   removeHopByHop(headers)
+  // Node already answered the client's `Expect: 100-continue`; upstream it would only delay the body.
+  delete headers.expect
   const cookie = withoutCookie(headers.cookie, plan.cookieName)
   if (cookie === undefined) delete headers.cookie
   else headers.cookie = cookie
@@ -54,12 +56,15 @@ export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: 
   }
 }
 
+/** Never removed because `Connection` names them: without its framing a body smuggles a request. */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'host', 'close', 'keep-alive', ''])
+
 function removeHopByHop (headers: IncomingHttpHeaders): void {
   const named = headers.connection
   if (named !== undefined) {
     for (const name of named.split(',')) {
       const h = name.trim().toLowerCase()
-      if (h !== '' && h !== 'close' && h !== 'keep-alive') delete headers[h]
+      if (!FRAMING.has(h)) delete headers[h]
     }
   }
   for (const h of HOP_BY_HOP) delete headers[h]

@@ -8,10 +8,11 @@ import { mapUpstreamError, UPSTREAM_TIMEOUT } from './upstream-errors.ts'
 export interface InfluxProxyOptions {
   /** InfluxDB base URL. */
   upstreamUrl: string
-  /** Longest wait for response headers, ms; a response that has started is never cut. */
-  timeoutMs: number
-  /** Our cookie name: an upstream `Set-Cookie` for it is dropped. */
-  cookieName: string
+  /** Longest wait for response headers, ms, read per request (reloadable): counted from the last
+   * request-body byte sent, so a long upload is not a stall; a response that has started is never cut. */
+  timeoutMs: () => number
+  /** Our cookie name (read per response): an upstream `Set-Cookie` for it is dropped. */
+  cookieName: () => string
   /** Called for transport failures (logging, metrics); the client gets the mapped error. */
   onUpstreamError?: (err: unknown, req: IncomingMessage) => void
 }
@@ -30,7 +31,14 @@ export interface InfluxProxy {
   close (): void
 }
 
-interface InFlight { proxyReq?: ClientRequest, settled: boolean }
+interface InFlight {
+  settled: boolean
+  proxyReq?: ClientRequest
+  /** Response-header timer; refreshed while the request body is still flowing. */
+  timer?: NodeJS.Timeout
+  /** The client's own framing, restored after http-proxy's deleteLength pass. */
+  transferEncoding?: string
+}
 
 /** The forwarding engine: http-proxy-3 with a keep-alive agent and a response-header timeout. */
 export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
@@ -41,13 +49,29 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   const proxy = createProxyServer({ target: opts.upstreamUrl, agent, changeOrigin: true, xfwd: false })
   const inFlight = new WeakMap<IncomingMessage, InFlight>()
 
+  // SECURITY: http-proxy's deleteLength pass turns a chunked DELETE/OPTIONS into `Content-Length: 0`
+  // while still streaming the body, which smuggles it onto the shared upstream socket
+  // (CVE-2026-29057). Put the client's framing back just before the request is sent.
+  proxy.before('web', 'stream', function restoreFraming (req: IncomingMessage) {
+    const te = inFlight.get(req)?.transferEncoding
+    if (te === undefined) return
+    delete req.headers['content-length']
+    req.headers['transfer-encoding'] = te
+  })
   proxy.on('proxyReq', (proxyReq, req) => {
     const state = inFlight.get(req)
-    if (state === undefined || state.settled) proxyReq.destroy()
-    else state.proxyReq = proxyReq
+    if (state === undefined || state.settled) {
+      proxyReq.destroy()
+      return
+    }
+    state.proxyReq = proxyReq
+    // The wait for headers starts once the whole request has gone out (a long upload is not a stall).
+    proxyReq.once('finish', () => state.timer?.refresh())
   })
   proxy.on('proxyRes', (proxyRes, _req, res) => {
-    cleanResponseHeaders(proxyRes.headers, opts.cookieName)
+    cleanResponseHeaders(proxyRes.headers, opts.cookieName())
+    // http-proxy would otherwise write `Connection: keep-alive` even when the client asked to close.
+    if ((res as ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive === false) proxyRes.headers.connection = 'close'
     // An upstream that dies mid-body must not leave the client waiting forever.
     proxyRes.once('close', () => { if (!proxyRes.complete) res.destroy() })
   })
@@ -56,28 +80,38 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
 
   function forward (req: IncomingMessage, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
-      const state: InFlight = { settled: false }
+      const timeoutMs = opts.timeoutMs()
+      const state: InFlight = { settled: false, transferEncoding: req.headers['transfer-encoding'] }
       inFlight.set(req, state)
       const settle = (err?: unknown): void => {
         if (state.settled) return
         state.settled = true
-        clearTimeout(timer)
+        clearTimeout(state.timer)
+        req.off('data', progress)
         if (err === undefined) resolve()
         else reject(mapUpstreamError(err))
       }
-      const timer = setTimeout(() => {
+      const progress = (): void => { state.timer?.refresh() }
+      state.timer = setTimeout(() => {
         if (res.headersSent) return
         state.proxyReq?.destroy()
-        settle(Object.assign(new Error(`no response headers within ${opts.timeoutMs} ms`), { code: UPSTREAM_TIMEOUT }))
-      }, opts.timeoutMs)
-      res.once('pipe', () => clearTimeout(timer))
+        settle(Object.assign(new Error(`no response headers within ${timeoutMs} ms`), { code: UPSTREAM_TIMEOUT }))
+      }, timeoutMs)
+      res.once('pipe', () => { clearTimeout(state.timer); req.off('data', progress) })
       res.once('close', () => settle())
-      proxy.web(req, res, {}, (err) => {
-        opts.onUpstreamError?.(err, req)
-        if (!res.headersSent) return settle(err)
-        res.destroy()
-        settle()
-      })
+      try {
+        proxy.web(req, res, {}, (err) => {
+          if (state.settled) return
+          opts.onUpstreamError?.(err, req)
+          if (!res.headersSent) return settle(err)
+          res.destroy()
+          settle()
+        })
+      } catch (err) {
+        settle(err)
+      }
+      // Added after web() has piped the body, so it only observes progress.
+      req.on('data', progress)
     })
   }
 

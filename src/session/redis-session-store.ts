@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { errors } from '../errors.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
 import type { GetSessionOptions, Session, SessionStore } from './session-store.ts'
 import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-id.ts'
@@ -11,8 +12,8 @@ export interface RedisSessionStoreOptions {
   client: SessionRedisClient
   /** Prefix of every key, e.g. `influx-gateway:`. */
   keyPrefix: string
-  idleTimeoutMs: number
-  absoluteTimeoutMs: number
+  /** The timeouts, read on every call so a config reload applies to live sessions. */
+  timeouts: () => { idleMs: number, absoluteMs: number }
   now: () => number
   /** Active expiry, for clients that only expire lazily (the in-process store). */
   sweeper?: ExpirySweeper
@@ -31,7 +32,8 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
 
   async function read (key: string, renew: boolean): Promise<Session | undefined> {
-    const raw = renew ? await client.getex(key, 'PX', opts.idleTimeoutMs) : await client.get(key)
+    const { idleMs } = opts.timeouts()
+    const raw = renew ? await client.getex(key, 'PX', idleMs) : await client.get(key)
     const record = raw === null ? undefined : decode(raw)
     if (record === undefined) return undefined
     const t = now()
@@ -42,7 +44,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     }
     let idleExpiresAt: number
     if (renew) {
-      idleExpiresAt = Math.min(t + opts.idleTimeoutMs, record.a)
+      idleExpiresAt = Math.min(t + idleMs, record.a)
       if (idleExpiresAt === record.a) await client.pexpire(key, record.a - t)
     } else {
       const ttl = await client.pttl(key)
@@ -52,13 +54,14 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     return { user: record.u, createdAt: record.c, absoluteExpiresAt: record.a, idleExpiresAt, ref: sessionRef(key) }
   }
 
-  return {
+  return guarded({
     async create (user) {
       const id = newSessionId()
       const key = keyOf(id)
       const createdAt = now()
-      const record: SessionRecord = { u: user, c: createdAt, a: createdAt + opts.absoluteTimeoutMs }
-      const ttl = Math.min(opts.idleTimeoutMs, opts.absoluteTimeoutMs)
+      const { idleMs, absoluteMs } = opts.timeouts()
+      const record: SessionRecord = { u: user, c: createdAt, a: createdAt + absoluteMs }
+      const ttl = Math.min(idleMs, absoluteMs)
       await client.set(key, JSON.stringify(record), 'PX', ttl, 'NX')
       sweeper?.track(key, createdAt + ttl, user)
       const session = { user, createdAt, absoluteExpiresAt: record.a, idleExpiresAt: createdAt + ttl, ref: sessionRef(key) }
@@ -81,7 +84,19 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       sweeper?.close()
       await client.quit()
     }
+  })
+}
+
+/** Store failures (Redis down, a timeout) become 503 `unavailable`, never a 500 or a sign-out. */
+function guarded (store: SessionStore): SessionStore {
+  const wrap = <A extends unknown[], R>(op: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await op(...args)
+    } catch (err) {
+      throw errors.sessionStoreDown(err)
+    }
   }
+  return { ...store, create: wrap(store.create), get: wrap(store.get), destroy: wrap(store.destroy), ping: wrap(store.ping) }
 }
 
 function decode (raw: string): SessionRecord | undefined {

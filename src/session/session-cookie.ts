@@ -24,14 +24,19 @@ function attributes (opts: SessionCookieOptions, https: boolean): string {
   return `Path=${opts.path}; HttpOnly; SameSite=${opts.sameSite}${secure ? '; Secure' : ''}`
 }
 
-/** The first value of a cookie in a `Cookie` header, or undefined. */
-export function readCookie (header: string | undefined, name: string): string | undefined {
-  if (header === undefined || !header.includes(name)) return undefined
+/**
+ * Every value of a cookie in a `Cookie` header, in order (at most `max`). A browser can hold several
+ * cookies of one name for different paths, e.g. InfluxDB's own `Path=/api/` one next to ours.
+ */
+export function readCookies (header: string | undefined, name: string, max = 4): string[] {
+  if (header === undefined || !header.includes(name)) return []
+  const values: string[] = []
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim())
+    if (values.length === max) break
   }
-  return undefined
+  return values
 }
 
 /** The `Cookie` header without any cookie of that name; undefined when nothing is left. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { DEFAULT_SCRYPT, hashPassword, parsePasswordHash, verifyPassword } from '../../src/auth/password.ts'
+import { DEFAULT_SCRYPT, dummyPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from '../../src/auth/password.ts'
 
 test('hashPassword encodes scrypt parameters and a fresh salt; verifyPassword checks it', async () => {
   const hash = await hashPassword('correct horse', DEFAULT_SCRYPT)
@@ -19,11 +19,22 @@ test('verifyPassword honours the parameters in the string and normalises Unicode
 test('malformed or out-of-bounds hashes are refused, not crashed on', async () => {
   const good = await hashPassword('x', { ln: 10, r: 8, p: 1 })
   const bad = [
-    '', 'plain', '{PLAIN}x', '$2b$10$abcdefghijklmnopqrstuu5Zl9yY1XyQ3JmG9Jb3xN2Q9G6gL4Z2', good.replace('ln=10', 'ln=30'),
+    '', 'plain', '{PLAIN}x', '$2b$10$abcdefghijklmnopqrstuu5Zl9yY1XyQ3JmG9Jb3xN2Q9G6gL4Z2', good.replace('ln=10', 'ln=30'), good.replace('ln=10', 'ln=20'),
     good.replace('ln=10', 'ln=9'), good.replace('p=1', 'p=0'), good.slice(0, -10), `${good}$extra`
   ]
   for (const h of bad) {
     assert.equal(parsePasswordHash(h), undefined, h)
     assert.equal(await verifyPassword('x', h), false)
   }
+})
+
+test('dummyPasswordHash matches no password and costs as much as the costliest configured hash', async () => {
+  const cheap = await hashPassword('a', { ln: 10, r: 8, p: 1 })
+  const dear = await hashPassword('b', { ln: 12, r: 8, p: 2 })
+  const dummy = dummyPasswordHash([cheap, dear, 'malformed'])
+  assert.deepEqual(parsePasswordHash(dummy)?.params, { ln: 14, r: 8, p: 1 }, 'never cheaper than the default')
+  const heavier = await hashPassword('c', { ln: 15, r: 8, p: 1 })
+  assert.deepEqual(parsePasswordHash(dummyPasswordHash([cheap, heavier]))?.params, { ln: 15, r: 8, p: 1 })
+  assert.equal(await verifyPassword('', dummy), false)
+  assert.notEqual(dummyPasswordHash([]), dummyPasswordHash([]), 'random each time')
 })

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { mock, test } from 'node:test'
 import type { Page } from 'playwright-core'
-import { createFileUserStore } from '../../src/auth/file-user-store.ts'
 import { CHROMIUM, launchBrowser, startSite } from '../helpers/browser.ts'
 import { ALICE, startGateway } from '../helpers/gateway.ts'
 
@@ -103,7 +102,7 @@ test('the InfluxDB UI\'s sequence, including a user disabled by a config change'
   assert.equal(await status('/api/v2/me'), 200)
   const alice = gw.deps.users.find('alice')
   assert.ok(alice)
-  gw.deps.users = createFileUserStore({ users: [{ ...alice, disabled: true }] })
+  gw.deps.applyConfig({ ...gw.deps.config, users: [{ ...alice, disabled: true }] })
   const inactive = await page.evaluate(async () => { const r = await fetch('/api/v2/me'); return { status: r.status, body: await r.json() } })
   assert.deepEqual(inactive, { status: 403, body: { code: 'forbidden', message: 'User is inactive' } })
   assert.equal(await status('/api/v2/signout', 'POST'), 401, 'the session was already ended')

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { mock, test } from 'node:test'
-import { createFileUserStore } from '../../src/auth/file-user-store.ts'
 import { ALICE, signIn, startGateway } from '../helpers/gateway.ts'
 
 const PROTECTED = ['/api/v2/buckets', '/api/v2/me', '/api/v2private/flags', '/query?db=x&q=SELECT+1', '/metrics', '/debug/vars', '/legacy/authorizations', '/api/v2/%62uckets', '/health/../api/v2/buckets']
@@ -83,17 +82,17 @@ test('a user\'s live config applies to existing sessions: new credential, then d
   const cookie = await signIn(gw)
   const alice = gw.deps.users.find('alice')
   assert.ok(alice)
-  gw.deps.users = createFileUserStore({ users: [{ ...alice, token: 'rotated-token' }] })
+  gw.deps.applyConfig({ ...gw.deps.config, users: [{ ...alice, token: 'rotated-token' }] })
   await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
   assert.equal(gw.influx.last()?.headers.authorization, 'Token rotated-token')
 
-  gw.deps.users = createFileUserStore({ users: [{ ...alice, disabled: true }] })
+  gw.deps.applyConfig({ ...gw.deps.config, users: [{ ...alice, disabled: true }] })
   const before = gw.influx.requests.length
   const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
   assert.equal(res.status, 403)
   assert.deepEqual(await res.json(), { code: 'forbidden', message: 'User is inactive' })
   assert.match(res.headers.get('set-cookie') ?? '', /Max-Age=0/)
-  gw.deps.users = createFileUserStore({ users: [alice] })
+  gw.deps.applyConfig({ ...gw.deps.config, users: [alice] })
   assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401, 'the session was ended')
   assert.equal(gw.influx.requests.length, before)
 })

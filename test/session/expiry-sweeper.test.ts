@@ -11,7 +11,7 @@ function setup (t: { after: (fn: () => Promise<void>) => void }) {
   const expired: string[] = []
   const sweeper = createExpirySweeper({ client, now: () => Date.now(), onExpired: (_key, user) => expired.push(user) })
   const store = createRedisSessionStore({
-    client, keyPrefix: 'test:', idleTimeoutMs: IDLE, absoluteTimeoutMs: IDLE * 48, now: () => Date.now(), sweeper
+    client, keyPrefix: 'test:', timeouts: () => ({ idleMs: IDLE, absoluteMs: IDLE * 48 }), now: () => Date.now(), sweeper
   })
   t.after(() => store.close())
   return { store, sweeper, expired }

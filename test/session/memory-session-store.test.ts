@@ -14,7 +14,7 @@ sessionStoreContract('in-process store', {
   create: async ({ idleTimeoutMs, absoluteTimeoutMs }) => {
     const client = createMemoryRedisClient()
     const sweeper = createExpirySweeper({ client, now: () => Date.now() })
-    const store = createRedisSessionStore({ client, keyPrefix: 'test:', idleTimeoutMs, absoluteTimeoutMs, now: () => Date.now(), sweeper })
+    const store = createRedisSessionStore({ client, keyPrefix: 'test:', timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }), now: () => Date.now(), sweeper })
     return {
       store,
       dump: async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { clearedSessionCookie, readCookie, sessionCookie, withoutCookie } from '../../src/session/session-cookie.ts'
+import { clearedSessionCookie, readCookies, sessionCookie, withoutCookie } from '../../src/session/session-cookie.ts'
 
 const opts = { name: 'influxdb-oss-session', path: '/', sameSite: 'Strict', secure: 'auto' } as const
 
@@ -16,11 +16,12 @@ test('the session cookie carries InfluxDB\'s attributes, Path=/ and Secure only 
     'influxdb-oss-session=; Path=/; HttpOnly; SameSite=Strict; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0')
 })
 
-test('readCookie and withoutCookie find our cookie among others', () => {
+test('readCookies and withoutCookie find our cookies among others', () => {
   const header = 'a=1; influxdb-oss-session=S1; xinfluxdb-oss-session=no; influxdb-oss-session=S2;b=2'
-  assert.equal(readCookie(header, opts.name), 'S1')
-  assert.equal(readCookie('a=1', opts.name), undefined)
-  assert.equal(readCookie(undefined, opts.name), undefined)
+  assert.deepEqual(readCookies(header, opts.name), ['S1', 'S2'])
+  assert.deepEqual(readCookies(header, opts.name, 1), ['S1'])
+  assert.deepEqual(readCookies('a=1', opts.name), [])
+  assert.deepEqual(readCookies(undefined, opts.name), [])
   assert.equal(withoutCookie(header, opts.name), 'a=1; xinfluxdb-oss-session=no; b=2')
   assert.equal(withoutCookie('influxdb-oss-session=S', opts.name), undefined)
   assert.equal(withoutCookie('a=1', opts.name), 'a=1')

@@ -1,0 +1,37 @@
+import type { IncomingMessage } from 'node:http'
+import { errors } from '../errors.ts'
+
+/** Bounds for {@link drainLimitedBody}. */
+export interface BodyLimits {
+  limitBytes: number
+  /** The whole body must have arrived by then, or the connection is cut (a slow client holds nothing). */
+  timeoutMs: number
+}
+
+/**
+ * Reads and discards a request body of at most `limitBytes` (sign-in and sign-out take none but a
+ * client may send one). Rejects with 413 as soon as the declared or received size is over the limit.
+ */
+export async function drainLimitedBody (req: IncomingMessage, { limitBytes, timeoutMs }: BodyLimits): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > limitBytes) throw errors.bodyTooLarge(limitBytes)
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) return
+  // Plain listeners, not `for await`: leaving that loop early destroys the request, and with it the
+  // connection the 413 must be written to.
+  await new Promise<void>((resolve, reject) => {
+    let received = 0
+    const timer = setTimeout(() => req.destroy(), timeoutMs)
+    const done = (err?: unknown): void => {
+      clearTimeout(timer)
+      req.off('data', onData).off('end', done).off('error', done).off('close', onClose)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length
+      if (received > limitBytes) done(errors.bodyTooLarge(limitBytes))
+    }
+    const onClose = (): void => { if (!req.complete) done(new Error('client closed the request')) }
+    req.on('data', onData).on('end', done).on('error', done).on('close', onClose)
+  })
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import { request } from 'node:http'
+import { connect } from 'node:net'
+import { test } from 'node:test'
+import { signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+
+/** Writes raw bytes to the gateway and resolves with everything it answers until it closes or `until` matches. */
+function raw (gw: TestGateway, bytes: string, until?: RegExp): Promise<string> {
+  const { port } = new URL(gw.url)
+  return new Promise((resolve, reject) => {
+    let got = ''
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes))
+    socket.on('data', (d) => {
+      got += d.toString('latin1')
+      if (until?.test(got) === true) { socket.destroy(); resolve(got) }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(got))
+  })
+}
+
+const chunk = (text: string): string => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`
+
+test('a chunked DELETE cannot smuggle a request onto the shared upstream connection (CVE-2026-29057)', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const smuggled = 'POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n'
+  const answer = await raw(gw, `DELETE /anything HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(smuggled)}0\r\n\r\n`)
+  assert.match(answer, /^HTTP\/1\.1 200/)
+  const victim = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
+  assert.equal(victim.status, 200, 'the next user\'s request is answered as itself')
+  assert.deepEqual(gw.influx.requests.map((r) => `${r.method} ${r.path}`), ['DELETE /anything', 'GET /api/v2/buckets'])
+  assert.equal(gw.influx.requests[0]?.body.toString(), smuggled, 'the body arrived as a body')
+})
+
+test('headers named in Connection cannot strip the body framing', async (t) => {
+  const gw = await startGateway(t)
+  for (const framing of ['content-length', 'transfer-encoding']) {
+    const body = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n'
+    const head = framing === 'content-length'
+      ? `Content-Length: ${body.length}`
+      : 'Transfer-Encoding: chunked'
+    const payload = framing === 'content-length' ? body : `${chunk(body)}0\r\n\r\n`
+    const answer = await raw(gw, `GET /ui-page HTTP/1.1\r\nHost: x\r\nConnection: close, ${framing}\r\n${head}\r\n\r\n${payload}`)
+    assert.match(answer, /^HTTP\/1\.1 200/)
+  }
+  assert.equal(gw.influx.requests.filter((r) => r.path === '/smuggled').length, 0)
+  assert.equal(gw.influx.count('/ui-page'), 2)
+})
+
+test('an upload slower than upstream.timeout is not cut while its body is still flowing', async (t) => {
+  const gw = await startGateway(t, { config: { upstream: { timeout: '300ms' } } })
+  const cookie = await signIn(gw)
+  // The clock: another gateway's 100 ms header timeout running out. Gaps of ~100 ms, 400+ ms in all.
+  const clock = await startGateway(t, { config: { upstream: { timeout: '100ms' } } })
+  const clockCookie = await signIn(clock)
+  const tick = async (): Promise<void> => {
+    assert.equal((await fetch(`${clock.url}/test/stall-headers`, { headers: { cookie: clockCookie } })).status, 504)
+  }
+  const answer = new Promise<{ status: number, body: string }>((resolve, reject) => {
+    const req = request(`${gw.url}/test/upload`, { method: 'POST', headers: { cookie } }, (res) => {
+      let body = ''
+      res.on('data', (d) => { body += String(d) })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    ;(async () => {
+      for (let i = 0; i < 4; i++) {
+        req.write('x'.repeat(1000))
+        await tick()
+      }
+      req.end()
+    })().catch(reject)
+  })
+  const { status, body } = await answer
+  assert.equal(status, 200)
+  assert.equal(JSON.parse(body).bytes, 4000)
+})
+
+test('Expect: 100-continue does not keep a timed-out upstream request alive', async (t) => {
+  const gw = await startGateway(t, { config: { upstream: { timeout: '200ms' } } })
+  const cookie = await signIn(gw)
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(`${gw.url}/test/stall-headers`, { method: 'POST', headers: { cookie, expect: '100-continue', 'content-length': '2' } }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('continue', () => req.end('{}'))
+    req.on('error', reject)
+  })
+  assert.equal(status, 504)
+  await gw.influx.waitForAbort((r) => r.path === '/test/stall-headers')
+  assert.equal(gw.influx.last()?.headers.expect, undefined)
+})
+
+test('absolute-form and other odd request targets get a 400, never a 500', async (t) => {
+  const gw = await startGateway(t)
+  for (const target of ['http://[::1/x', 'http://x:99999/ui', '*', 'http://127.0.0.1/api/v2/buckets']) {
+    const answer = await raw(gw, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    assert.match(answer, /^HTTP\/1\.1 400 /, target)
+    assert.match(answer, /\{"code":"invalid","message":"request target must be a path"\}$/)
+  }
+  assert.equal(gw.influx.requests.length, 0)
+  assert.ok(!gw.logs.some((l) => (l.level as number) >= 50), 'no error-level log')
+  assert.equal(gw.logs.filter((l) => l.msg === 'request').length, 4, 'each got its request log line')
+})
+
+test('an oversized pipelined request is not spliced into a response in flight', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const { port } = new URL(gw.url)
+  const answer = await new Promise<string>((resolve, reject) => {
+    let got = ''
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`GET /test/stall-body HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n\r\n`)
+    })
+    socket.on('data', (d) => {
+      const first = got === ''
+      got += d.toString('latin1')
+      // The first response has started streaming: now pipeline a request with an oversized head.
+      if (first) socket.write(`GET /ping HTTP/1.1\r\nHost: x\r\nX-Filler: ${'z'.repeat(20_000)}\r\n\r\n`)
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(got))
+  })
+  assert.match(answer, /^HTTP\/1\.1 200/)
+  assert.match(answer, /partial/)
+  assert.doesNotMatch(answer, /431|request too large/)
+})
+
+test('a stale InfluxDB cookie of the same name does not hide the gateway\'s session', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const stale = 'influxdb-oss-session=aW5mbHV4ZGItb3duLXNlc3Npb24taWQtZnJvbS1hcGk'
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie: `${stale}; ${cookie}` } })).status, 200)
+  const signout = await fetch(`${gw.url}/api/v2/signout`, { method: 'POST', headers: { cookie: `${stale}; ${cookie}` } })
+  assert.equal(signout.status, 204)
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401)
+})
+
+test('a sign-in body that trickles in is cut after limits.signinBodyTimeout, logged as 499, not as an error', async (t) => {
+  const gw = await startGateway(t, { config: { limits: { signinBodyTimeout: '200ms' } } })
+  const closed = new Promise<void>((resolve) => {
+    const req = request(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { 'content-length': '500' } })
+    req.on('error', () => resolve())
+    req.on('close', () => resolve())
+    req.write('x'.repeat(10))
+  })
+  await closed
+  const line = await new Promise<Record<string, unknown>>((resolve) => {
+    const poll = (): void => {
+      const found = gw.logs.find((l) => l.msg === 'request' && l.route === 'signin')
+      if (found !== undefined) resolve(found)
+      else setImmediate(poll)
+    }
+    poll()
+  })
+  assert.equal(line.status, 499)
+  assert.ok(!gw.logs.some((l) => (l.level as number) >= 50), 'no error-level log')
+})
