@@ -2,6 +2,7 @@ import Koa from 'koa'
 import type { Logger } from 'pino'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
+import type { Metrics } from './observability/metrics.ts'
 import type { BlockList } from 'node:net'
 import { cors } from './http/cors.ts'
 import { errorHandler } from './http/error-handler.ts'
@@ -30,6 +31,9 @@ export interface AppDeps {
   trustedProxies: BlockList
   /** The clock, epoch ms. */
   now: () => number
+  metrics: Metrics
+  /** Set when the process is stopping: readiness fails and connections are not kept alive. */
+  lifecycle: { shuttingDown: boolean }
 }
 
 /** The gateway as a Koa app. Wiring only: public routes sit above `requireSession`. */

@@ -1,21 +1,22 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { createApp } from './app.ts'
 import { hashPassword } from './auth/password.ts'
 import { ConfigError, loadConfig } from './config/load.ts'
-import { createDeps } from './deps.ts'
+import type { Config } from './config/schema.ts'
+import { watchConfig } from './config/watch-config.ts'
+import { startGateway } from './gateway.ts'
 import { createLogger } from './observability/logger.ts'
-import { listen } from './server.ts'
 import { readPassword } from './read-password.ts'
+import { createReloader } from './reload.ts'
 
 /**
  * The only file that touches argv, env, stdin, exit codes and signals.
- *   influx-gateway [--config FILE]                 run the gateway
+ *   influx-gateway [--config FILE] [--watch]       run the gateway (SIGHUP or --watch reloads the file)
  *   influx-gateway hash-password                   read a password from stdin, print its hash
  *   influx-gateway check-config [--config FILE]    print `ok` or every problem
  */
 const DEFAULT_CONFIG = 'config/gateway.yaml'
-const USAGE = `usage: npm start -- [--config FILE]
+const USAGE = `usage: npm start -- [--config FILE] [--watch]
        npm run --silent hash-password            (password on stdin)
        npm run --silent check-config -- [--config FILE]`
 
@@ -23,40 +24,44 @@ async function main (argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+    options: {
+      config: { type: 'string', short: 'c' },
+      watch: { type: 'boolean' },
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
   })
   if (values.help === true) return print(USAGE)
   if (values.version === true) return print(version())
   const configFile = values.config ?? DEFAULT_CONFIG
   switch (positionals[0]) {
-    case undefined: return await run(configFile)
+    case undefined: return await run(configFile, values.watch === true)
     case 'hash-password': return print(await hashPassword(await readPassword(process.stdin, process.stderr)))
     case 'check-config': loadConfig(configFile, process.env); return print('ok')
     default: throw new UsageError(`unknown command ${positionals[0]}`)
   }
 }
 
-async function run (configFile: string): Promise<number> {
-  const config = loadConfig(configFile, process.env)
+async function run (configFile: string, watch: boolean): Promise<number> {
+  const load = (): Config => loadConfig(configFile, process.env)
+  const config = load()
   const logger = createLogger(config.log)
-  const deps = createDeps(config, { logger })
-  const { host, port, tls } = config.server
-  const server = await listen(createApp(deps), {
-    host,
-    port,
-    maxHeaderBytes: config.limits.maxHeaderBytes,
-    tls: tls === undefined ? undefined : { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
-  })
-  logger.info({ url: server.url, upstream: config.upstream.url, users: deps.users.size(), config: configFile }, 'listening')
-  logger.info({ config: configFile }, 'to add a user: `npm run --silent hash-password`, then put the printed hash in a users: entry of the config with its InfluxDB credential (see README)')
+  const gateway = await startGateway(config, logger)
+  logger.info({ url: gateway.url, metrics: gateway.metricsUrl, upstream: config.upstream.url, users: gateway.deps.users.size(), config: configFile }, 'listening')
+  logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config with its InfluxDB credential, then send SIGHUP (see README)')
+  const reloader = createReloader({ deps: gateway.deps, logger, load })
+  const onHangup = (): void => { reloader.reload('SIGHUP') }
+  process.on('SIGHUP', onHangup)
+  const watcher = watch ? watchConfig(configFile, () => reloader.reload('watch')) : undefined
   return await new Promise((resolve) => {
     let stopping = false
     const stop = (signal: string): void => {
       if (stopping) return
       stopping = true
-      logger.info({ signal }, 'shutting down')
-      server.close()
-        .then(() => deps.close())
+      logger.info({ signal, graceMs: gateway.deps.config.server.shutdownTimeout }, 'shutting down')
+      watcher?.close()
+      process.off('SIGHUP', onHangup)
+      gateway.stop()
         .then(() => { logger.info('stopped'); logger.flush(); resolve(0) })
         .catch((err: unknown) => { logger.error({ err }, 'shutdown failed'); logger.flush(); resolve(1) })
     }

@@ -4,8 +4,9 @@ import { createFileUserStore } from './auth/file-user-store.ts'
 import { createHashLimiter } from './auth/hash-limiter.ts'
 import type { Config } from './config/schema.ts'
 import { cidrBlockList } from './config/schema-types.ts'
-import { createInfluxProxy } from './proxy/influx-proxy.ts'
-import { upstreamErrorKind } from './proxy/upstream-errors.ts'
+import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
+import { createMetrics } from './observability/metrics.ts'
+import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
 import { createCredentialBuilder } from './proxy/upstream-credential.ts'
 import { createExpirySweeper } from './session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from './session/memory-redis-client.ts'
@@ -33,7 +34,7 @@ type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'use
 
 /** The only place that picks implementations: the in-process session store and the file users. */
 export function createDeps (initial: Config, opts: DepsOptions): Deps {
-  const now = opts.now ?? Date.now
+  const now = opts.now ?? (() => Date.now())
   const { logger } = opts
   const derive = (config: Config): ConfigDerived => {
     const { name, path, sameSite, secure } = config.session.cookie
@@ -46,6 +47,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
     }
   }
+  const metrics = createMetrics()
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({
     client,
@@ -53,10 +55,22 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     onExpired: (key, user) => logger.info({ audit: 'session', user, session: sessionRef(key), reason: 'expired' }, 'session ended'),
     onError: (err) => logger.warn({ err }, 'session expiry sweep failed')
   })
+  const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({
+    upstreamUrl,
+    timeoutMs: () => deps.config.upstream.timeout,
+    cookieName: () => deps.cookie.name,
+    onUpstreamResponse: (seconds) => metrics.upstreamLatency(seconds),
+    onUpstreamError: (err, req) => {
+      metrics.upstreamError(upstreamFailure(err))
+      logger.warn({ kind: errorCode(err) ?? upstreamFailure(err), method: req.method }, 'upstream request failed')
+    }
+  })
   const deps: Deps = {
     ...derive(initial),
     logger,
     now,
+    metrics,
+    lifecycle: { shuttingDown: false },
     sessions: createRedisSessionStore({
       client,
       keyPrefix: 'influx-gateway:',
@@ -64,13 +78,13 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       now,
       sweeper
     }),
-    proxy: createInfluxProxy({
-      upstreamUrl: initial.upstream.url,
-      timeoutMs: () => deps.config.upstream.timeout,
-      cookieName: () => deps.cookie.name,
-      onUpstreamError: (err, req) => logger.warn({ kind: upstreamErrorKind(err), method: req.method }, 'upstream request failed')
-    }),
+    proxy: buildProxy(initial.upstream.url),
     applyConfig (config) {
+      if (config.upstream.url !== deps.config.upstream.url) {
+        // In-flight requests finish on the old proxy; its idle connections go now.
+        deps.proxy.retire()
+        deps.proxy = buildProxy(config.upstream.url)
+      }
       Object.assign(deps, derive(config))
     },
     async close () {
@@ -78,5 +92,6 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       await deps.sessions.close()
     }
   }
+  metrics.countSessionsWith(() => deps.sessions.count())
   return deps
 }

@@ -55,6 +55,7 @@ export const errors = {
   passwordChangeRefused: () =>
     new GatewayError('not implemented', 'passwords live in the gateway configuration: set passwordHash there (npm run hash-password)'),
   notFound: () => new GatewayError('not found', 'path not found'),
+  notReady: (reason: string) => new GatewayError('unavailable', reason),
   methodNotAllowed: (allow: string) =>
     new GatewayError('method not allowed', 'method not allowed', { headers: { Allow: allow } }),
   bodyTooLarge: (limitBytes: number) =>

@@ -1,6 +1,10 @@
 import { BlockList, isIP } from 'node:net'
 import { z } from 'zod'
+import { canonicalPath } from '../canonical-path.ts'
 import { parseDuration } from './duration.ts'
+
+/** Longest duration accepted anywhere (a year): beyond it cookie dates stop being dates. */
+const MAX_DURATION_MS = 366 * 86_400_000
 
 /** Building blocks of the config schema: each value type validates, parses and names itself for the docs. */
 
@@ -10,8 +14,8 @@ export const duration = (fallback: string) => z.string()
   .default(fallback)
   .transform((text, ctx) => {
     const ms = parseDuration(text)
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)' })
+    if (ms === undefined || ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: ms === undefined ? 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)' : 'longer than a year' })
       return z.NEVER
     }
     return ms
@@ -64,9 +68,13 @@ export const origin = z.string().refine((text) => {
   }
 }, 'not an origin: write scheme://host[:port] with no path or trailing slash').meta({ type: 'origin' })
 
-/** `METHOD /path`, e.g. `GET /api/v2/me`. */
+/** `METHOD /path`, e.g. `GET /api/v2/me`, stored with the path canonical (as requests are matched). */
 export const routeRule = z.string()
   .regex(/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \/\S*$/, 'write METHOD /path, e.g. GET /api/v2/me')
+  .transform((rule) => {
+    const [method, path] = rule.split(' ') as [string, string]
+    return `${method} ${canonicalPath(path)}`
+  })
   .meta({ type: 'METHOD /path' })
 
 /** A URL path prefix such as `/gateway`, stored without a trailing slash. */

@@ -17,7 +17,16 @@ const server = z.object({
     key: z.string().min(1).describe('PEM private key file.')
   }).strict().optional().describe('Serve HTTPS directly (files read at start).'),
   gatewayPrefix: pathPrefix.default('/gateway')
-    .describe('Reserved path prefix of the gateway\'s own endpoints (`/gateway/session`); never forwarded.')
+    .describe('Reserved path prefix of the gateway\'s own endpoints (`/gateway/session`); never forwarded.'),
+  shutdownTimeout: duration('25s')
+    .describe('On SIGTERM/SIGINT, in-flight requests (streams included) get this long to finish, then are cut.')
+}).strict()
+
+const metrics = z.object({
+  enabled: boolean.default(true).describe('Serve Prometheus metrics at `<gatewayPrefix>/metrics`.'),
+  port: integer(0, 65535).optional()
+    .describe('Serve them on this separate port instead (bound to `metrics.host`), not on the main listener.'),
+  host: z.string().min(1).default('127.0.0.1').describe('Address of the separate metrics listener.')
 }).strict()
 
 const upstream = z.object({
@@ -44,7 +53,14 @@ const session = z.object({
     sameSite: z.enum(['strict', 'lax']).default('strict').describe('Cookie `SameSite`.'),
     secure: z.enum(['auto', 'always', 'never']).default('auto')
       .describe('`auto`: `Secure` when the client connection is HTTPS (TLS here or a trusted proxy\'s `X-Forwarded-Proto`).')
-  }).strict().prefault({}).describe('How the session cookie is written.')
+  }).strict().superRefine((cookie, ctx) => {
+    // Browsers silently drop cookies whose prefix promises more than the attributes deliver.
+    if (cookie.name.startsWith('__Host-') && (cookie.secure !== 'always' || cookie.path !== '/')) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: '__Host- cookies need secure: always and path: /' })
+    } else if (cookie.name.startsWith('__Secure-') && cookie.secure !== 'always') {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: '__Secure- cookies need secure: always' })
+    }
+  }).prefault({}).describe('How the session cookie is written.')
 }).strict()
 
 const cors = z.object({
@@ -70,7 +86,9 @@ const signin = z.object({
 
 const log = z.object({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info')
-    .describe('pino log level.')
+    .describe('pino log level (applied on reload).'),
+  format: z.enum(['json', 'pretty']).default('json')
+    .describe('`json` lines on stdout, or `pretty` for humans (needs a restart).')
 }).strict()
 
 const user = z.object({
@@ -108,7 +126,8 @@ export const configSchema = z.object({
   cors: cors.prefault({}).describe('Cross-origin browser apps.'),
   limits: limits.prefault({}).describe('Request size and time limits.'),
   signin: signin.prefault({}).describe('Sign-in protection.'),
-  log: log.prefault({}).describe('Logging (pino JSON on stdout).'),
+  metrics: metrics.prefault({}).describe('Prometheus metrics.'),
+  log: log.prefault({}).describe('Logging on stdout.'),
   users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
 }).strict().superRefine((config, ctx) => {
   const users = Array.isArray(config.users) ? config.users : []

@@ -11,11 +11,21 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  */
 export function isCrossSiteWrite (ctx: GatewayContext, allowedOrigins: readonly string[]): boolean {
   if (!UNSAFE.has(ctx.method)) return false
-  if (ctx.get('sec-fetch-site') === 'cross-site') return true
+  const fetchSite = ctx.get('sec-fetch-site')
+  if (fetchSite === 'cross-site') return true
   const origin = ctx.get('origin') || originOf(ctx.get('referer'))
-  if (origin === '') return false
-  const own = `${ctx.state.client.https ? 'https' : 'http'}://${ctx.state.client.host}`
-  return origin !== own && !allowedOrigins.includes(origin)
+  // A browser that says same-site but names no origin is not one to trust with the cookie.
+  if (origin === '') return fetchSite === 'same-site'
+  return origin !== ownOrigin(ctx) && !allowedOrigins.includes(origin)
+}
+
+/** The gateway's origin as the client sees it, normalised (case, default port) like browsers do. */
+function ownOrigin (ctx: GatewayContext): string {
+  try {
+    return new URL(`${ctx.state.client.https ? 'https' : 'http'}://${ctx.state.client.host}`).origin
+  } catch {
+    return ''
+  }
 }
 
 function originOf (referer: string): string {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type Koa from 'koa'
 import { STATUS_CODES } from 'node:http'
@@ -7,6 +8,12 @@ import type { GatewayState } from './request-context.ts'
 /** The JSON body InfluxDB answers errors with. */
 export function errorBody (err: GatewayError): string {
   return JSON.stringify({ code: err.code, message: err.message })
+}
+
+/** Writes an error on a plain `ServerResponse` (listeners outside Koa, such as the metrics port). */
+export function writeRawError (res: ServerResponse, err: GatewayError): void {
+  res.writeHead(err.status, { ...err.headers, 'Content-Type': 'application/json; charset=utf-8', 'X-Platform-Error-Code': err.code })
+  res.end(errorBody(err))
 }
 
 /**

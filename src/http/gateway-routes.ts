@@ -1,35 +1,77 @@
 import type Koa from 'koa'
 import type { AppDeps } from '../app.ts'
 import { errors } from '../errors.ts'
-import type { GatewayState } from './request-context.ts'
-import { canonicalPath } from './route-class.ts'
-import { findSession } from './session-lookup.ts'
+import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
+import type { GatewayContext, GatewayState } from './request-context.ts'
+import { canonicalPath } from '../canonical-path.ts'
+import { findActiveSession } from './session-lookup.ts'
 
-type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie'>
+type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users'>
+type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
+
+/** The longest a readiness probe waits for InfluxDB's `/health`. */
+const READY_TIMEOUT_MS = 5000
+
+/** The gateway's own endpoints, by path below the prefix. */
+const ENDPOINTS: Record<string, Endpoint> = {
+  '/health': async (ctx) => { ctx.body = { status: 'pass' } },
+  '/ready': ready,
+  '/session': session,
+  '/metrics': metrics
+}
 
 /**
- * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`); nothing under the
- * prefix is ever forwarded. `GET /gateway/session` tells a signed-in browser app who it is and when
- * its session ends, without renewing it or touching the upstream.
+ * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`), matched on the
+ * canonical path so no spelling of the prefix slips through to the upstream: nothing under it is
+ * ever forwarded. All answer GET and HEAD only, and none renews a session or needs a credential
+ * other than `/session`'s own cookie.
  */
 export function gatewayRoutes (deps: GatewayRouteDeps): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
-    // Matched on the canonical path: no spelling of the prefix may slip through to the upstream.
     const prefix = canonicalPath(deps.config.server.gatewayPrefix)
     const path = canonicalPath(ctx.path)
     if (path !== prefix && !path.startsWith(`${prefix}/`)) return await next()
     ctx.state.route = 'gateway'
-    if (path !== `${prefix}/session`) throw errors.notFound()
+    const endpoint = ENDPOINTS[path.slice(prefix.length)]
+    if (endpoint === undefined || (endpoint === metrics && !servesMetrics(deps))) throw errors.notFound()
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
-    const session = (await findSession(ctx, deps, { renew: false }))?.session
-    if (session === undefined) throw errors.unauthorized()
-    ctx.state.user = session.user
     ctx.set('Cache-Control', 'no-store')
-    ctx.body = {
-      user: session.user,
-      createdAt: new Date(session.createdAt).toISOString(),
-      idleExpiresAt: new Date(session.idleExpiresAt).toISOString(),
-      absoluteExpiresAt: new Date(session.absoluteExpiresAt).toISOString()
-    }
+    await endpoint(ctx, deps)
   }
+}
+
+/** Readiness: 200 when the session store answers and InfluxDB is healthy; 503 with the reason otherwise. */
+async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
+  if (deps.lifecycle.shuttingDown) throw errors.notReady('shutting down')
+  try {
+    await deps.sessions.ping()
+  } catch {
+    throw errors.notReady('session store is unavailable')
+  }
+  const upstream = await checkUpstreamHealth(deps.config.upstream.url, Math.min(deps.config.upstream.timeout, READY_TIMEOUT_MS))
+  if (!upstream.ok) throw errors.notReady(upstream.reason)
+  ctx.body = { status: 'ready' }
+}
+
+/** Who the signed-in browser app is and when its session ends, without renewing it or the upstream. */
+async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
+  const found = (await findActiveSession(ctx, deps, { renew: false }))?.session
+  if (found === undefined) throw errors.unauthorized()
+  ctx.state.user = found.user
+  ctx.body = {
+    user: found.user,
+    createdAt: new Date(found.createdAt).toISOString(),
+    idleExpiresAt: new Date(found.idleExpiresAt).toISOString(),
+    absoluteExpiresAt: new Date(found.absoluteExpiresAt).toISOString()
+  }
+}
+
+/** Prometheus text, when served on the main listener (`metrics.enabled` without `metrics.port`). */
+async function metrics (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
+  ctx.type = deps.metrics.registry.contentType
+  ctx.body = await deps.metrics.registry.metrics()
+}
+
+function servesMetrics (deps: GatewayRouteDeps): boolean {
+  return deps.config.metrics.enabled && deps.config.metrics.port === undefined
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type Koa from 'koa'
-import type { BlockList } from 'node:net'
 import type { Logger } from 'pino'
+import type { AppDeps } from '../app.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
 import type { RouteClass } from './route-class.ts'
 
@@ -27,7 +27,9 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
  * Gives each request an id (from `X-Request-Id` when sane, else a UUID), returned in the response,
  * and a child logger carrying it; writes one log line per request when it is over.
  */
-export function requestContext (deps: { logger: Logger, now: () => number, trustedProxies: BlockList }): Koa.Middleware<GatewayState> {
+type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'trustedProxies' | 'metrics' | 'lifecycle'>
+
+export function requestContext (deps: RequestContextDeps): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
     const started = deps.now()
     ctx.state.client = resolveClient(ctx.req, deps.trustedProxies)
@@ -36,16 +38,20 @@ export function requestContext (deps: { logger: Logger, now: () => number, trust
     ctx.state.log = deps.logger.child({ reqId: ctx.state.reqId })
     ctx.state.route = 'ui'
     ctx.set('X-Request-Id', ctx.state.reqId)
+    // While stopping, no connection is kept alive for a next request.
+    if (deps.lifecycle.shuttingDown) ctx.set('Connection', 'close')
     try {
       await next()
     } finally {
+      // 499 (nginx's "client closed request"): the client left before any answer was written.
+      const status = ctx.respond === false && !ctx.res.headersSent ? 499 : ctx.status
+      deps.metrics.request(ctx.state.route, ctx.method, status)
       ctx.state.log.info({
         method: ctx.method,
         route: ctx.state.route,
         // SECURITY: never the query string, which may carry InfluxDB 1.x `p=` passwords.
         path: (ctx.req.url ?? '').split('?', 1)[0],
-        // 499 (nginx's "client closed request"): the client left before any answer was written.
-        status: ctx.respond === false && !ctx.res.headersSent ? 499 : ctx.status,
+        status,
         durationMs: deps.now() - started,
         user: ctx.state.user
       }, 'request')

@@ -1,7 +1,8 @@
 import Router from '@koa/router'
 import type Koa from 'koa'
 import { parseBasicAuth } from '../auth/basic-auth.ts'
-import { errors } from '../errors.ts'
+import { errors, GatewayError } from '../errors.ts'
+import type { SigninOutcome } from '../observability/metrics.ts'
 import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.ts'
 import type { Session } from '../session/session-store.ts'
 import type { AppDeps } from '../app.ts'
@@ -10,7 +11,7 @@ import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
 import { sessionIds } from './session-lookup.ts'
 
-type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie'>
+type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'metrics'>
 
 /**
  * `POST /api/v2/signin` (Basic → 204 + session cookie) and `POST /api/v2/signout` (204, cookie
@@ -21,7 +22,13 @@ export function signInRoutes (deps: SignInDeps): Koa.Middleware<GatewayState> {
   router.all('/api/v2/signin', async (ctx) => {
     ctx.state.route = 'signin'
     if (ctx.method !== 'POST') throw errors.methodNotAllowed('POST')
-    await signIn(ctx, deps)
+    try {
+      await signIn(ctx, deps)
+      deps.metrics.signin('success')
+    } catch (err) {
+      deps.metrics.signin(signinOutcome(err))
+      throw err
+    }
   })
   router.all('/api/v2/signout', async (ctx) => {
     ctx.state.route = 'signout'
@@ -31,12 +38,21 @@ export function signInRoutes (deps: SignInDeps): Koa.Middleware<GatewayState> {
   return router.routes() as Koa.Middleware<GatewayState>
 }
 
+function signinOutcome (err: unknown): SigninOutcome {
+  if (!(err instanceof GatewayError)) return 'error'
+  if (err.status === 403) return 'disabled'
+  if (err.status === 503 && err.headers['Retry-After'] !== undefined) return 'busy'
+  return err.status < 500 ? 'failure' : 'error'
+}
+
 function bodyLimits (deps: SignInDeps): BodyLimits {
   return { limitBytes: deps.config.limits.maxSigninBodyBytes, timeoutMs: deps.config.limits.signinBodyTimeout }
 }
 
 async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, bodyLimits(deps))
+  // SECURITY: CSRF. A foreign page must not even end the user's session by posting here.
+  if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
   const audit = ctx.state.log.child({ audit: 'signin' })
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'session', user: s.user, session: s.ref, reason: 'new sign-in' }, 'session ended'))

@@ -2,7 +2,7 @@ import type Koa from 'koa'
 import type { AppDeps } from '../app.ts'
 import { errors } from '../errors.ts'
 import type { GatewayState } from './request-context.ts'
-import { canonicalPath } from './route-class.ts'
+import { canonicalPath } from '../canonical-path.ts'
 
 /**
  * InfluxDB routes the gateway refuses whatever the credentials, matched on the canonical path:

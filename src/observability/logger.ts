@@ -1,7 +1,12 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
+import pretty from 'pino-pretty'
 
 /** Options for {@link createLogger}. */
-export interface LoggerOptions { level: string }
+export interface LoggerOptions {
+  level: string
+  /** `json` lines (default), or `pretty` for humans at a terminal. */
+  format?: 'json' | 'pretty'
+}
 
 /**
  * Paths pino redacts wherever a request, response or error object is logged. The gateway never logs
@@ -12,12 +17,15 @@ export const REDACT_PATHS = [
   'headers.cookie', 'headers.authorization', '*.password', '*.token', 'password', 'token'
 ]
 
-/** pino JSON logs to stdout (or to `destination`, e.g. a test sink). */
+/** pino logs to stdout (or to `destination`, e.g. a test sink). */
 export function createLogger (opts: LoggerOptions, destination?: DestinationStream): Logger {
+  const stream = destination ?? (opts.format === 'pretty'
+    ? pretty({ destination: 1, sync: true, translateTime: 'SYS:standard', ignore: 'pid,hostname,service' })
+    : pino.destination({ dest: 1, sync: false }))
   return pino({
     level: opts.level,
     base: { service: 'influx-gateway' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime
-  }, destination ?? pino.destination({ dest: 1, sync: false }))
+  }, stream)
 }

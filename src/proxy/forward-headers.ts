@@ -14,7 +14,7 @@ export interface UpstreamRequestPlan {
   /** The injected upstream credential; when set, client credentials (header and `u`/`p`) are removed. */
   authorization?: string
   /** The client as resolved with `server.trustProxy`. */
-  client: { https: boolean, host: string, forwardedFor: string }
+  client: { https: boolean, host: string, forwardedFor: string, viaTrustedProxy: boolean }
 }
 
 /**
@@ -34,6 +34,12 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
     headers.authorization = plan.authorization
     req.url = withoutQueryParams(req.url ?? '/', CREDENTIAL_PARAMS)
   }
+  // SECURITY: forwarding headers from anyone but a trusted proxy are lies until proven otherwise.
+  if (!plan.client.viaTrustedProxy) {
+    for (const name of Object.keys(headers)) {
+      if (name.startsWith('x-forwarded-') || name === 'forwarded' || name === 'x-real-ip') delete headers[name]
+    }
+  }
   headers['x-forwarded-for'] = plan.client.forwardedFor
   headers['x-forwarded-proto'] = plan.client.https ? 'https' : 'http'
   if (plan.client.host !== '') headers['x-forwarded-host'] = plan.client.host
@@ -48,6 +54,9 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
 export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: string): void {
   removeHopByHop(headers)
   for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name]
+  // The CORS grant varies by Origin; an upstream Vary must not drop that.
+  const vary = headers.vary
+  if (vary !== undefined && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) headers.vary = `${vary}, Origin`
   const cookies = headers['set-cookie']
   if (cookies !== undefined) {
     const kept = cookies.filter((c) => !c.trimStart().startsWith(`${cookieName}=`))

@@ -13,8 +13,10 @@ export interface InfluxProxyOptions {
   timeoutMs: () => number
   /** Our cookie name (read per response): an upstream `Set-Cookie` for it is dropped. */
   cookieName: () => string
-  /** Called for transport failures (logging, metrics); the client gets the mapped error. */
+  /** Called for transport failures and timeouts (logging, metrics); the client gets the mapped error. */
   onUpstreamError?: (err: unknown, req: IncomingMessage) => void
+  /** Called with the time from forwarding to InfluxDB's response headers, in seconds. */
+  onUpstreamResponse?: (seconds: number) => void
 }
 
 /** Forwards requests to InfluxDB, streaming both ways. */
@@ -27,7 +29,9 @@ export interface InfluxProxy {
   forward (req: IncomingMessage, res: ServerResponse): Promise<void>
   /** The keep-alive agent, to inspect its sockets. */
   readonly agent: http.Agent
-  /** Closes idle upstream connections. */
+  /** Stops reusing connections (after a change of upstream): in-flight requests finish, idle ones close. */
+  retire (): void
+  /** Closes every upstream connection. */
   close (): void
 }
 
@@ -38,6 +42,7 @@ interface InFlight {
   timer?: NodeJS.Timeout
   /** The client's own framing, restored after http-proxy's deleteLength pass. */
   transferEncoding?: string
+  started: bigint
 }
 
 /** The forwarding engine: http-proxy-3 with a keep-alive agent and a response-header timeout. */
@@ -68,10 +73,14 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
     // The wait for headers starts once the whole request has gone out (a long upload is not a stall).
     proxyReq.once('finish', () => state.timer?.refresh())
   })
-  proxy.on('proxyRes', (proxyRes, _req, res) => {
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    const started = inFlight.get(req)?.started
+    if (started !== undefined) opts.onUpstreamResponse?.(Number(process.hrtime.bigint() - started) / 1e9)
     cleanResponseHeaders(proxyRes.headers, opts.cookieName())
-    // http-proxy would otherwise write `Connection: keep-alive` even when the client asked to close.
-    if ((res as ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive === false) proxyRes.headers.connection = 'close'
+    // http-proxy would otherwise write `Connection: keep-alive` when the client (or a stopping
+    // gateway) wants the connection closed.
+    const closing = (res as ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive === false || res.getHeader('connection') === 'close'
+    if (closing) proxyRes.headers.connection = 'close'
     // An upstream that dies mid-body must not leave the client waiting forever.
     proxyRes.once('close', () => { if (!proxyRes.complete) res.destroy() })
   })
@@ -81,7 +90,7 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   function forward (req: IncomingMessage, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs()
-      const state: InFlight = { settled: false, transferEncoding: req.headers['transfer-encoding'] }
+      const state: InFlight = { settled: false, transferEncoding: req.headers['transfer-encoding'], started: process.hrtime.bigint() }
       inFlight.set(req, state)
       const settle = (err?: unknown): void => {
         if (state.settled) return
@@ -95,7 +104,9 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       state.timer = setTimeout(() => {
         if (res.headersSent) return
         state.proxyReq?.destroy()
-        settle(Object.assign(new Error(`no response headers within ${timeoutMs} ms`), { code: UPSTREAM_TIMEOUT }))
+        const err = Object.assign(new Error(`no response headers within ${timeoutMs} ms`), { code: UPSTREAM_TIMEOUT })
+        opts.onUpstreamError?.(err, req)
+        settle(err)
       }, timeoutMs)
       res.once('pipe', () => { clearTimeout(state.timer); req.off('data', progress) })
       res.once('close', () => settle())
@@ -115,5 +126,10 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
     })
   }
 
-  return { forward, agent, close: () => agent.destroy() }
+  const retire = (): void => {
+    // A non-keep-alive agent closes each socket when its request is done.
+    Object.assign(agent, { keepAlive: false })
+    for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy()
+  }
+  return { forward, agent, retire, close: () => agent.destroy() }
 }

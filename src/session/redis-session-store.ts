@@ -80,6 +80,8 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     async ping () {
       await client.ping()
     },
+    // The sweeper watches every in-process session; Redis would need a keyspace scan.
+    count: async () => sweeper?.size(),
     async close () {
       sweeper?.close()
       await client.quit()

@@ -30,6 +30,8 @@ export interface SessionStore {
   destroy (id: string): Promise<boolean>
   /** Resolves when the store answers (readiness). */
   ping (): Promise<void>
+  /** How many sessions are live, when the store can tell cheaply (metrics); else undefined. */
+  count (): Promise<number | undefined>
   /** Releases the store's connections and timers. */
   close (): Promise<void>
 }

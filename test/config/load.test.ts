@@ -159,3 +159,12 @@ cors:
   const tls = 'server:\n  tls: { cert: /nope/cert.pem, key: /nope/key.pem }\n'
   assert.deepEqual(problems(tls), ['server.tls.cert: cannot read /nope/cert.pem: ENOENT', 'server.tls.key: cannot read /nope/key.pem: ENOENT'])
 })
+
+test('passive routes are stored canonical; cookie prefixes and durations are checked', () => {
+  const config = parseConfig('session:\n  passiveRoutes: [GET /API/v2/me/, GET /api/v2//query]\n', { env: {}, readFile: noFiles })
+  assert.deepEqual(config.session.passiveRoutes, ['GET /api/v2/me', 'GET /api/v2/query'])
+  assert.deepEqual(problems('session:\n  cookie: { name: __Host-gw, secure: auto }\n'), ['session.cookie.name: __Host- cookies need secure: always and path: /'])
+  assert.deepEqual(problems('session:\n  cookie: { name: __Secure-gw }\n'), ['session.cookie.name: __Secure- cookies need secure: always'])
+  assert.equal(parseConfig('session:\n  cookie: { name: __Host-gw, secure: always }\n', { env: {}, readFile: noFiles }).session.cookie.name, '__Host-gw')
+  assert.deepEqual(problems('session:\n  absoluteTimeout: 400d\n'), ['session.absoluteTimeout: longer than a year'])
+})

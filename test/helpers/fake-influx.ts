@@ -210,6 +210,7 @@ function hopRoute (res: http.ServerResponse): void {
     'X-Secret-Hop': '1',
     'Keep-Alive': 'timeout=5',
     'Set-Cookie': ['influxdb-oss-session=upstream-value; Path=/api/', 'other=1'],
+    Vary: 'Accept-Encoding',
     'X-Upstream': 'yes'
   })
 }

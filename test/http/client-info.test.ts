@@ -68,3 +68,15 @@ test('with server.tls the gateway serves HTTPS and the cookie is Secure', async 
   assert.equal(res.status, 204)
   assert.match(res.setCookie[0] ?? '', /; Secure/)
 })
+
+test('every forwarding header from an untrusted client is dropped, not only the three the gateway sets', async (t) => {
+  const gw = await startGateway(t)
+  await fetch(`${gw.url}/ping`, {
+    headers: { 'x-forwarded-port': '443', 'x-forwarded-prefix': '/evil', 'x-forwarded-ssl': 'on', forwarded: 'for=1.2.3.4;proto=https', 'x-real-ip': '1.2.3.4' }
+  })
+  const seen = gw.influx.last()?.headers ?? {}
+  for (const name of ['x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-ssl', 'forwarded', 'x-real-ip']) assert.equal(seen[name], undefined, name)
+  const trusted = await startGateway(t, { config: { server: { trustProxy: ['127.0.0.1/32'] } } })
+  await fetch(`${trusted.url}/ping`, { headers: { 'x-forwarded-prefix': '/influx' } })
+  assert.equal(trusted.influx.last()?.headers['x-forwarded-prefix'], '/influx', 'a trusted proxy\'s headers stay')
+})

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { mock, test } from 'node:test'
 import { signIn, startGateway } from '../helpers/gateway.ts'
 
 const APP = 'http://127.0.0.1:3000'
@@ -74,4 +74,43 @@ test('CSRF: a cross-site sign-out is refused and the session lives on', async (t
   const res = await fetch(`${gw.url}/api/v2/signout`, { method: 'POST', headers: { cookie, origin: EVIL } })
   assert.equal(res.status, 403)
   assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
+})
+
+test('CSRF: a cross-site POST to sign-in cannot end the user\'s session either', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const res = await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { cookie, origin: EVIL } })
+  assert.equal(res.status, 403)
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
+})
+
+test('CSRF: a refused cross-site write does not renew the session', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, { config: { session: { idleTimeout: '10m' } } })
+  const cookie = await signIn(gw)
+  for (let i = 0; i < 3; i++) {
+    mock.timers.tick(4 * 60_000)
+    assert.equal((await fetch(`${gw.url}${WRITE}`, { method: 'POST', headers: { cookie, origin: EVIL }, body: 'm v=1' })).status, 403)
+  }
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401, '12 minutes without a real request')
+})
+
+test('CSRF: same-site without any origin is refused; the own origin is compared normalised', async (t) => {
+  const gw = await startGateway(t, { config: { server: { trustProxy: ['127.0.0.1/32'] } } })
+  const cookie = await signIn(gw)
+  const write = (headers: Record<string, string>): Promise<Response> =>
+    fetch(`${gw.url}${WRITE}`, { method: 'POST', headers: { cookie, ...headers }, body: 'm v=1' })
+  assert.equal((await write({ 'sec-fetch-site': 'same-site' })).status, 403)
+  const behindProxy = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'Influx.Example.com:443' }
+  assert.equal((await write({ ...behindProxy, origin: 'https://influx.example.com' })).status, 204)
+  assert.equal((await write({ ...behindProxy, origin: 'https://influx.example.com:8443' })).status, 403)
+})
+
+test('an upstream Vary keeps Origin in it when CORS is in play', async (t) => {
+  const gw = await startGateway(t, { config: { cors: { origins: [APP] } } })
+  const cookie = await signIn(gw)
+  const res = await fetch(`${gw.url}/test/hop`, { headers: { cookie, origin: APP } })
+  assert.equal(res.headers.get('vary'), 'Accept-Encoding, Origin')
+  assert.equal(res.headers.get('access-control-allow-origin'), APP)
 })

@@ -70,3 +70,17 @@ test('passive routes (UI polling of /api/v2/me) do not keep a forgotten tab aliv
   assert.equal(await status('/api/v2/me', polled), 401, 'ten minutes of polling only: ended')
   assert.equal(await status('/api/v2/me', used), 200, 'real use renewed it')
 })
+
+test('/gateway/session ends the session of a user disabled or removed since sign-in', async (t) => {
+  const gw = await startGateway(t)
+  for (const change of ['disable', 'remove'] as const) {
+    const cookie = await signIn(gw)
+    const users = gw.deps.config.users
+    gw.deps.applyConfig({ ...gw.deps.config, users: change === 'remove' ? [] : users.map((u) => ({ ...u, disabled: true })) })
+    const res = await fetch(`${gw.url}/gateway/session`, { headers: { cookie } })
+    assert.equal(res.status, 403, change)
+    assert.deepEqual(await res.json(), { code: 'forbidden', message: 'User is inactive' })
+    gw.deps.applyConfig({ ...gw.deps.config, users })
+    assert.equal((await fetch(`${gw.url}/gateway/session`, { headers: { cookie } })).status, 401, 'the session was ended')
+  }
+})

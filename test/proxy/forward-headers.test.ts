@@ -36,7 +36,7 @@ test('prepareUpstreamRequest swaps client credentials for the injected one', () 
     'x-forwarded-for': '6.6.6.6',
     'zap-trace-span': '{"trace_id":"1"}'
   })
-  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token t', client: { forwardedFor: '127.0.0.1', https: false, host: 'gw:8080' } })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token t', client: { forwardedFor: '127.0.0.1', https: false, host: 'gw:8080', viaTrustedProxy: false } })
   assert.equal(req.url, '/query?db=x')
   assert.deepEqual(req.headers, {
     host: 'gw:8080',
@@ -51,7 +51,7 @@ test('prepareUpstreamRequest swaps client credentials for the injected one', () 
 
 test('without an injected credential the client credentials and query stay, our cookie goes', () => {
   const req = fakeReq('/query?u=a&p=b', { authorization: 'Token mine', cookie: 'influxdb-oss-session=S' })
-  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', client: { forwardedFor: '::1', https: true, host: '' } })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', client: { forwardedFor: '::1', https: true, host: '', viaTrustedProxy: true } })
   assert.equal(req.url, '/query?u=a&p=b')
   assert.equal(req.headers.authorization, 'Token mine')
   assert.equal(req.headers.cookie, undefined)

@@ -1,0 +1,70 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/** Sign-in outcomes counted by `influx_gateway_signins_total`. */
+export type SigninOutcome = 'success' | 'failure' | 'disabled' | 'busy' | 'error'
+/** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
+export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
+
+/** The gateway's metrics, in a registry of its own (no global prom-client state). */
+export interface Metrics {
+  readonly registry: Registry
+  /** One finished request: route group (never the raw path), method, status. */
+  request (route: string, method: string, status: number): void
+  /** Time from sending a request upstream to InfluxDB's response headers. */
+  upstreamLatency (seconds: number): void
+  upstreamError (kind: UpstreamErrorKind): void
+  signin (outcome: SigninOutcome): void
+  reload (outcome: 'success' | 'failure'): void
+  /** Where the active-session gauge reads from at scrape time. */
+  countSessionsWith (count: () => Promise<number | undefined>): void
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+/** Creates the metrics (`influx_gateway_*` plus Node's default process metrics). */
+export function createMetrics (): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const requests = new Counter({
+    name: 'influx_gateway_requests_total', help: 'Requests answered, by route group, method and status.', labelNames: ['route', 'method', 'status'], registers: [registry]
+  })
+  const latency = new Histogram({
+    name: 'influx_gateway_upstream_duration_seconds',
+    help: 'Time from forwarding a request to InfluxDB\'s response headers.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry]
+  })
+  const upstreamErrors = new Counter({
+    name: 'influx_gateway_upstream_errors_total', help: 'Requests InfluxDB did not answer, by kind.', labelNames: ['kind'], registers: [registry]
+  })
+  const signins = new Counter({
+    name: 'influx_gateway_signins_total', help: 'Sign-in attempts by outcome.', labelNames: ['outcome'], registers: [registry]
+  })
+  const reloads = new Counter({
+    name: 'influx_gateway_config_reloads_total', help: 'Configuration reloads by outcome.', labelNames: ['outcome'], registers: [registry]
+  })
+  let countSessions: () => Promise<number | undefined> = async () => undefined
+  // eslint-disable-next-line no-new -- registered in `registry`, read at scrape time through collect()
+  new Gauge({
+    name: 'influx_gateway_sessions_active',
+    help: 'Live sessions in the store.',
+    registers: [registry],
+    async collect () {
+      const n = await countSessions()
+      if (n !== undefined) this.set(n)
+    }
+  })
+  // Known series start at zero so dashboards and alerts see them before the first event.
+  for (const outcome of ['success', 'failure', 'disabled', 'busy', 'error']) signins.labels({ outcome }).inc(0)
+  for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
+  for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
+  return {
+    registry,
+    request: (route, method, status) => requests.inc({ route, method: METHODS.has(method) ? method : 'other', status: String(status) }),
+    upstreamLatency: (seconds) => latency.observe(seconds),
+    upstreamError: (kind) => upstreamErrors.inc({ kind }),
+    signin: (outcome) => signins.inc({ outcome }),
+    reload: (outcome) => reloads.inc({ outcome }),
+    countSessionsWith: (count) => { countSessions = count }
+  }
+}
