@@ -47,13 +47,11 @@ async function run (configFile: string, watch: boolean): Promise<number> {
   const config = load()
   const logger = createLogger(config.log)
   const gateway = await startGateway(config, logger)
-  logger.info({ url: gateway.url, metrics: gateway.metricsUrl, upstream: config.upstream.url, users: gateway.deps.users.size(), config: configFile }, 'listening')
-  logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config with its InfluxDB credential, then send SIGHUP (see README)')
   const reloader = createReloader({ deps: gateway.deps, logger, load })
   const onHangup = (): void => { reloader.reload('SIGHUP') }
-  process.on('SIGHUP', onHangup)
   const watcher = watch ? watchConfig(configFile, () => reloader.reload('watch')) : undefined
-  return await new Promise((resolve) => {
+  // Handlers go in before the 'listening' line: whoever waits for it may signal at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: string): void => {
       if (stopping) return
@@ -65,8 +63,11 @@ async function run (configFile: string, watch: boolean): Promise<number> {
         .then(() => { logger.info('stopped'); logger.flush(); resolve(0) })
         .catch((err: unknown) => { logger.error({ err }, 'shutdown failed'); logger.flush(); resolve(1) })
     }
-    process.once('SIGTERM', stop).once('SIGINT', stop)
+    process.once('SIGTERM', stop).once('SIGINT', stop).on('SIGHUP', onHangup)
   })
+  logger.info({ url: gateway.url, metrics: gateway.metricsUrl, upstream: config.upstream.url, users: gateway.deps.users.size(), config: configFile }, 'listening')
+  logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config with its InfluxDB credential, then send SIGHUP (see README)')
+  return await stopped
 }
 
 class UsageError extends Error {}

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+/** The CLI as operators run it: a real process, real argv, stdin, env, signals and exit codes. */
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+/** Longest wait for a child to print a line or exit (tsx start-up included). */
+const TIMEOUT_MS = 20_000
+
+export interface Cli {
+  child: ChildProcess
+  /** stdout lines so far. */
+  lines: string[]
+  stderr: () => string
+  /** Resolves with the first stdout line (past or future) matching; rejects if the process ends first. */
+  waitForLine: (predicate: (line: string) => boolean) => Promise<string>
+  /** Resolves with the exit code (or the signal's name) once the process has ended and its output is read. */
+  exited: Promise<number | string>
+}
+
+export function cli (t: TestContext, args: string[], opts: { env?: NodeJS.ProcessEnv, stdin?: string } = {}): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: REPO,
+    env: opts.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  t.after(() => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL')
+  })
+  const lines: string[] = []
+  const waiters: Array<{ predicate: (line: string) => boolean, resolve: (line: string) => void }> = []
+  let stderr = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const stdoutClosed = new Promise<void>((resolve) => {
+    createInterface({ input: child.stdout! })
+      .on('line', (line) => {
+        lines.push(line)
+        for (const w of waiters.filter((w) => w.predicate(line))) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(line)
+        }
+      })
+      .on('close', resolve)
+  })
+  const stderrClosed = new Promise<void>((resolve) => child.stderr?.on('close', resolve))
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'))
+  }).then(async (result) => { await Promise.all([stdoutClosed, stderrClosed]); return result })
+  child.stdin?.end(opts.stdin ?? '')
+
+  const waitForLine = (predicate: (line: string) => boolean): Promise<string> => {
+    const seen = lines.find(predicate)
+    if (seen !== undefined) return Promise.resolve(seen)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching line within ${TIMEOUT_MS} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), TIMEOUT_MS)
+      waiters.push({ predicate, resolve: (line) => { clearTimeout(timer); resolve(line) } })
+      exited.then((code) => {
+        clearTimeout(timer)
+        reject(new Error(`exited (${code}) before the line appeared; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`))
+      }, reject)
+    })
+  }
+  return { child, lines, stderr: () => stderr, waitForLine, exited: withTimeout(exited, 'exit') }
+}
+
+export async function withTimeout<T> (promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A temporary file holding `text`, removed after the test. */
+export function tempFile (t: TestContext, name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'influx-gateway-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+
+export function jsonLines (lines: string[]): Array<Record<string, unknown>> {
+  return lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+export const isLog = (msg: string) => (line: string): boolean => {
+  try {
+    return (JSON.parse(line) as { msg?: unknown }).msg === msg
+  } catch {
+    return false
+  }
+}
