@@ -7,7 +7,7 @@ import type { BlockList } from 'node:net'
 import { cors } from './http/cors.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { gatewayRoutes } from './http/gateway-routes.ts'
-import { requireOriginForm } from './http/origin-form.ts'
+import { requireCanonicalTarget } from './http/request-target.ts'
 import { proxyToInflux } from './http/proxy-to-influx.ts'
 import { requestContext, type GatewayState } from './http/request-context.ts'
 import { requireSession } from './http/require-session.ts'
@@ -17,6 +17,7 @@ import type { InfluxProxy } from './proxy/influx-proxy.ts'
 import type { CredentialBuilder } from './proxy/upstream-credential.ts'
 import type { SessionCookieOptions } from './session/session-cookie.ts'
 import type { SessionStore } from './session/session-store.ts'
+import type { SigninThrottle } from './session/signin-throttle.ts'
 
 /** Everything the app uses, built by `createDeps` (or by a test). */
 export interface AppDeps {
@@ -24,6 +25,8 @@ export interface AppDeps {
   logger: Logger
   users: UserStore
   sessions: SessionStore
+  /** Failed sign-in counters, in the same store as the sessions. */
+  throttle: SigninThrottle
   proxy: InfluxProxy
   credentials: CredentialBuilder
   cookie: SessionCookieOptions
@@ -44,7 +47,7 @@ export function createApp (deps: AppDeps): Koa<GatewayState> {
   app.use(requestContext(deps))
     .use(cors(deps))
     .use(errorHandler())
-    .use(requireOriginForm())
+    .use(requireCanonicalTarget())
     .use(signInRoutes(deps))
     .use(gatewayRoutes(deps))
     .use(upstreamPolicy(deps))

@@ -11,6 +11,7 @@ import { createCredentialBuilder } from './proxy/upstream-credential.ts'
 import { createExpirySweeper } from './session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from './session/memory-redis-client.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
+import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
 import { sessionRef } from './session/session-id.ts'
 
 /** What `createDeps` needs besides the config. */
@@ -75,6 +76,13 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       client,
       keyPrefix: 'influx-gateway:',
       timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
+      now,
+      sweeper
+    }),
+    throttle: createRedisSigninThrottle({
+      client,
+      keyPrefix: 'influx-gateway:',
+      settings: () => ({ maxFailures: deps.config.signin.maxFailures, findTimeMs: deps.config.signin.findTime, banTimeMs: deps.config.signin.banTime }),
       now,
       sweeper
     }),

@@ -68,6 +68,9 @@ export const errors = {
     new GatewayError('unavailable', 'InfluxDB closed the connection unexpectedly', { cause, status: 502 }),
   upstreamTimeout: (cause: unknown) => new GatewayError('unavailable', 'InfluxDB timed out', { cause, status: 504 }),
   sessionStoreDown: (cause: unknown) => new GatewayError('unavailable', 'session store is unavailable', { cause }),
+  signinThrottled: (retryAfterMs: number) => new GatewayError('too many requests', 'too many failed sign-ins; retry later', {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
+  }),
   signinBusy: () => new GatewayError('unavailable', 'too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } }),
   internal: (cause: unknown) => new GatewayError('internal error', 'internal error', { cause })
 }

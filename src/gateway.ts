@@ -30,6 +30,8 @@ export async function startGateway (config: Config, logger: Logger): Promise<Gat
       host,
       port,
       maxHeaderBytes: config.limits.maxHeaderBytes,
+      headersTimeoutMs: config.limits.headersTimeout,
+      keepAliveTimeoutMs: config.limits.keepAliveTimeout,
       tls: tls === undefined ? undefined : { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
     })
     if (config.metrics.enabled && config.metrics.port !== undefined) {

@@ -24,7 +24,10 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
   ['server.tls', (c) => c.server.tls],
   ['metrics.port', (c) => c.metrics.port],
   ['metrics.host', (c) => c.metrics.host],
-  ['log.format', (c) => c.log.format]
+  ['log.format', (c) => c.log.format],
+  ['limits.maxHeaderBytes', (c) => c.limits.maxHeaderBytes],
+  ['limits.headersTimeout', (c) => c.limits.headersTimeout],
+  ['limits.keepAliveTimeout', (c) => c.limits.keepAliveTimeout]
 ]
 
 /**

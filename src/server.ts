@@ -9,6 +9,10 @@ export interface ListenOptions {
   port: number
   /** Largest request head; larger gets 431. */
   maxHeaderBytes: number
+  /** The whole request head must arrive within this (slowloris), ms; then 408. */
+  headersTimeoutMs: number
+  /** Idle keep-alive connections are closed after this, ms. */
+  keepAliveTimeoutMs: number
   /** Serve HTTPS with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer, key: string | Buffer }
 }
@@ -27,8 +31,12 @@ export async function listen (app: { callback: () => http.RequestListener }, opt
   const options = {
     maxHeaderSize: opts.maxHeaderBytes,
     // Node's default (300 s for a whole request) would cut long streaming writes through the proxy;
-    // slow heads are still bounded by headersTimeout (60 s).
-    requestTimeout: 0
+    // slow heads are bounded by headersTimeout, slow sign-in bodies by limits.signinBodyTimeout.
+    requestTimeout: 0,
+    headersTimeout: opts.headersTimeoutMs,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    // Node checks the timeouts above on this interval (30 s by default): a quarter of the budget.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(opts.headersTimeoutMs / 4)))
   }
   const server = opts.tls === undefined
     ? http.createServer(options, app.callback())

@@ -58,8 +58,8 @@ function derive (password: string, salt: Buffer, { ln, r, p }: ScryptParams, len
  * checked against it so they take as long as a wrong password (htpasswd stores return early).
  */
 export function dummyPasswordHash (samples: readonly string[]): string {
-  const params = samples.map((h) => parsePasswordHash(h)?.params)
-    .reduce<ScryptParams>((a, b) => b !== undefined && cost(b) > cost(a) ? b : a, DEFAULT_SCRYPT)
+  const costs = samples.map((h) => parsePasswordHash(h)?.params).filter((p) => p !== undefined)
+  const params = costs.reduce<ScryptParams | undefined>((a, b) => a === undefined || cost(b) > cost(a) ? b : a, undefined) ?? DEFAULT_SCRYPT
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(randomBytes(16))}$${b64(randomBytes(32))}`
 }
 

@@ -73,11 +73,18 @@ const limits = z.object({
     .describe('Largest request head (request line + headers); larger gets 431.'),
   maxSigninBodyBytes: integer(0, 1_048_576).default(1024)
     .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.'),
+  headersTimeout: duration('20s')
+    .describe('A client must send its whole request head within this (slowloris); then 408. Needs a restart.'),
+  keepAliveTimeout: duration('5s').describe('How long an idle client connection is kept open. Needs a restart.'),
   signinBodyTimeout: duration('10s')
     .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).')
 }).strict()
 
 const signin = z.object({
+  maxFailures: integer(0, 1000).default(5)
+    .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables.'),
+  findTime: duration('2m').describe('The window failures are counted in.'),
+  banTime: duration('5m').describe('How long a ban lasts, even for the right password.'),
   maxConcurrentHashes: integer(1, 64).default(1)
     .describe('Password hashes computed at once; more would slow proxied traffic (about 50 ms of a core each).'),
   maxQueuedHashes: integer(0, 10_000).default(32)

@@ -5,13 +5,15 @@ import { errors, GatewayError } from '../errors.ts'
 import type { SigninOutcome } from '../observability/metrics.ts'
 import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.ts'
 import type { Session } from '../session/session-store.ts'
+import type { ThrottleSubjects } from '../session/signin-throttle.ts'
+import type { User } from '../auth/user-store.ts'
 import type { AppDeps } from '../app.ts'
 import { isCrossSiteWrite } from './cross-site.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
 import { sessionIds } from './session-lookup.ts'
 
-type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'metrics'>
+type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'metrics' | 'throttle'>
 
 /**
  * `POST /api/v2/signin` (Basic → 204 + session cookie) and `POST /api/v2/signout` (204, cookie
@@ -41,6 +43,7 @@ export function signInRoutes (deps: SignInDeps): Koa.Middleware<GatewayState> {
 function signinOutcome (err: unknown): SigninOutcome {
   if (!(err instanceof GatewayError)) return 'error'
   if (err.status === 403) return 'disabled'
+  if (err.status === 429) return 'throttled'
   if (err.status === 503 && err.headers['Retry-After'] !== undefined) return 'busy'
   return err.status < 500 ? 'failure' : 'error'
 }
@@ -53,31 +56,49 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, bodyLimits(deps))
   // SECURITY: CSRF. A foreign page must not even end the user's session by posting here.
   if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
-  const audit = ctx.state.log.child({ audit: 'signin' })
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'session', user: s.user, session: s.ref, reason: 'new sign-in' }, 'session ended'))
-  const creds = parseBasicAuth(ctx.get('authorization') || undefined)
-  if (creds === undefined) {
-    audit.info({ result: 'failure', reason: 'no basic credentials' }, 'sign-in failed')
-    throw errors.unauthorized()
-  }
-  const verdict = await deps.users.verify(creds.username, creds.password)
-  if (verdict.outcome === 'invalid') {
-    // SECURITY: an unknown name is not logged: users type passwords into the name field.
-    const user = verdict.userKnown ? creds.username : undefined
-    audit.info({ result: 'failure', reason: verdict.userKnown ? 'wrong password' : 'unknown user', user }, 'sign-in failed')
-    throw errors.unauthorized()
-  }
-  if (verdict.outcome === 'disabled') {
-    audit.info({ result: 'failure', reason: 'user disabled', user: verdict.user.name }, 'sign-in failed')
-    throw errors.userInactive()
-  }
-  const { id, session } = await deps.sessions.create(verdict.user.name)
-  ctx.state.user = verdict.user.name
+  const user = await authenticate(ctx, deps)
+  const { id, session } = await deps.sessions.create(user.name)
+  ctx.state.user = user.name
   ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
-  audit.info({ result: 'success', user: verdict.user.name, session: session.ref }, 'signed in')
+  ctx.state.log.info({ audit: 'signin', result: 'success', user: user.name, session: session.ref }, 'signed in')
+}
+
+/** Checks the Basic credentials against the users, under the failed-sign-in throttle. */
+async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<User> {
+  const creds = parseBasicAuth(ctx.get('authorization') || undefined)
+  const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
+  // SECURITY: a name that is not a user is never logged: users type passwords into the name field.
+  const loggable = creds !== undefined && deps.users.find(creds.username) !== undefined ? creds.username : undefined
+  const wait = await deps.throttle.bannedFor(subjects)
+  if (wait > 0) {
+    ctx.state.log.info({ audit: 'signin', result: 'throttled', user: loggable, ip: subjects.ip }, 'sign-in refused: banned')
+    throw errors.signinThrottled(wait)
+  }
+  if (creds === undefined) return await failed(ctx, deps, subjects, 'no basic credentials', undefined)
+  const verdict = await deps.users.verify(creds.username, creds.password)
+  if (verdict.outcome === 'invalid') {
+    return await failed(ctx, deps, subjects, verdict.userKnown ? 'wrong password' : 'unknown user', loggable)
+  }
+  if (verdict.outcome === 'disabled') {
+    ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user: verdict.user.name }, 'sign-in failed')
+    throw errors.userInactive()
+  }
+  await deps.throttle.succeed(creds.username)
+  return verdict.user
+}
+
+/** Logs and counts a failed sign-in (banning its subjects when they reach the limit), then refuses it. */
+async function failed (ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, reason: string, user: string | undefined): Promise<never> {
+  ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, ip: subjects.ip }, 'sign-in failed')
+  for (const subject of await deps.throttle.fail(subjects)) {
+    const who = subject === 'ip' ? { ip: subjects.ip } : { user }
+    ctx.state.log.warn({ audit: 'ban', subject, ...who, banMs: deps.config.signin.banTime }, 'sign-in banned')
+  }
+  throw errors.unauthorized()
 }
 
 async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {

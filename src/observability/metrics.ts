@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /** Sign-in outcomes counted by `influx_gateway_signins_total`. */
-export type SigninOutcome = 'success' | 'failure' | 'disabled' | 'busy' | 'error'
+export type SigninOutcome = 'success' | 'failure' | 'disabled' | 'throttled' | 'busy' | 'error'
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -55,7 +55,7 @@ export function createMetrics (): Metrics {
     }
   })
   // Known series start at zero so dashboards and alerts see them before the first event.
-  for (const outcome of ['success', 'failure', 'disabled', 'busy', 'error']) signins.labels({ outcome }).inc(0)
+  for (const outcome of ['success', 'failure', 'disabled', 'throttled', 'busy', 'error']) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
   for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
   return {

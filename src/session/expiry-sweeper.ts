@@ -7,7 +7,7 @@ export interface ExpirySweeperOptions {
   now: () => number
   /** How often to sweep, ms (default 1000). */
   intervalMs?: number
-  /** Called once for each tracked key found expired (not for keys removed with `forget`). */
+  /** Called once for each tracked key with a user found expired (not for keys removed with `forget`). */
   onExpired?: (key: string, user: string) => void
   /** Reports a failed sweep (the store stays usable). */
   onError?: (err: unknown) => void
@@ -15,14 +15,16 @@ export interface ExpirySweeperOptions {
 
 /** Active expiry for stores whose client expires keys only lazily. */
 export interface ExpirySweeper {
-  /** Watches a key that should be gone by `dueAt` unless renewed. */
-  track (key: string, dueAt: number, user: string): void
+  /** Watches a key that should be gone by `dueAt` unless renewed; `user` marks a session (audited). */
+  track (key: string, dueAt: number, user?: string): void
   /** Stops watching a key that was deleted on purpose. */
   forget (key: string): void
   /** Checks the keys that are due now; resolves to how many had expired. */
   sweep (): Promise<number>
   /** How many keys are watched. */
   size (): number
+  /** How many of them are sessions (tracked with a user). */
+  sessions (): number
   close (): void
 }
 
@@ -34,21 +36,33 @@ export interface ExpirySweeper {
  * due time. No sweep walks the whole keyspace.
  */
 export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper {
-  const due = new Map<string, { dueAt: number, user: string }>()
+  const due = new Map<string, { dueAt: number, user?: string }>()
+  let sessions = 0
   let sweeping: Promise<number> | undefined
+  const remove = (key: string): void => {
+    const entry = due.get(key)
+    if (entry === undefined) return
+    due.delete(key)
+    if (entry.user !== undefined) sessions--
+  }
+  const add = (key: string, dueAt: number, user?: string): void => {
+    remove(key)
+    due.set(key, { dueAt, user })
+    if (user !== undefined) sessions++
+  }
 
   async function sweepOnce (): Promise<number> {
     const now = opts.now()
     let expired = 0
     for (const [key, entry] of due) {
       if (entry.dueAt > now) break
-      due.delete(key)
+      remove(key)
       const ttl = await opts.client.pttl(key) // reading frees an expired key
       if (ttl >= 0) {
-        due.set(key, { dueAt: now + ttl, user: entry.user })
+        add(key, now + ttl, entry.user)
       } else if (ttl === -2) {
         expired++
-        opts.onExpired?.(key, entry.user)
+        if (entry.user !== undefined) opts.onExpired?.(key, entry.user)
       }
     }
     return expired
@@ -62,10 +76,11 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
   timer.unref()
 
   return {
-    track: (key, dueAt, user) => { due.delete(key); due.set(key, { dueAt, user }) },
-    forget: (key) => { due.delete(key) },
+    track: add,
+    forget: remove,
     sweep,
     size: () => due.size,
+    sessions: () => sessions,
     close: () => clearInterval(timer)
   }
 }

@@ -81,7 +81,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       await client.ping()
     },
     // The sweeper watches every in-process session; Redis would need a keyspace scan.
-    count: async () => sweeper?.size(),
+    count: async () => sweeper?.sessions(),
     async close () {
       sweeper?.close()
       await client.quit()

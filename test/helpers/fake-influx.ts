@@ -53,6 +53,8 @@ export interface FakeInflux {
   waitForAbort (predicate: (r: RecordedRequest) => boolean): Promise<RecordedRequest>
   /** Ends every stalled `/test/stall-*` response. */
   release (): void
+  /** How many `/test/stall-*` responses are parked right now (neither released nor closed). */
+  stalledCount (): number
   /** Closes the server and every socket. */
   close (): Promise<void>
 }
@@ -261,8 +263,21 @@ const API_ROUTES: Routes = {
   '/debug/vars': { GET: (res) => sendJson(res, 200, {}) }
 }
 
-/** `/test/<name>` routes (any method). `stall` parks a response until `release()`; `kill` resets its socket. */
-function testRoutes (stall: (res: http.ServerResponse, finish: () => void) => void, kill: (res: http.ServerResponse) => void): Record<string, Handler> {
+/** Raw bytes `/test/malformed` writes on the socket instead of a response: `?kind=status` (default) or `chunked`. */
+const MALFORMED: Record<string, string> = {
+  status: 'HTTP/1.1 abc\r\n\r\n',
+  chunked: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Upstream: malformed\r\nSet-Cookie: upstream=1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n'
+}
+
+/**
+ * `/test/<name>` routes (any method). `stall` parks a response until `release()`; `kill` resets its socket;
+ * `raw` writes bytes on the socket, bypassing HTTP, and leaves it open (the client must close it).
+ */
+function testRoutes (
+  stall: (res: http.ServerResponse, finish: () => void) => void,
+  kill: (res: http.ServerResponse) => void,
+  raw: (res: http.ServerResponse, bytes: string) => void
+): Record<string, Handler> {
   return {
     download: (res, rec) => {
       const n = Number(rec.query.get('bytes'))
@@ -283,7 +298,8 @@ function testRoutes (stall: (res: http.ServerResponse, finish: () => void) => vo
     'reset-mid': (res) => {
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 1024 })
       res.write(patternBytes(0, 100), () => kill(res))
-    }
+    },
+    malformed: (res, rec) => raw(res, MALFORMED[rec.query.get('kind') ?? 'status'] ?? MALFORMED.status as string)
   }
 }
 
@@ -341,8 +357,9 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
     res.on('close', () => stalled.delete(fn))
   }
   const kill = (res: http.ServerResponse): void => { killed.add(res); res.socket?.destroy() }
+  const raw = (res: http.ServerResponse, bytes: string): void => { killed.add(res); res.socket?.write(bytes) }
   const pub = publicRoutes(new Date())
-  const tests = testRoutes(stall, kill)
+  const tests = testRoutes(stall, kill, raw)
 
   const route: Handler = (res, rec, body) => {
     const open = pub[rec.path]?.[rec.method]
@@ -394,6 +411,7 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
     waitForRequest: (predicate) => waitFor(requestWaiters, predicate),
     waitForAbort: (predicate) => waitFor(abortWaiters, r => r.aborted && predicate(r)),
     release: () => { for (const fn of [...stalled]) fn() },
+    stalledCount: () => stalled.size,
     close: async () => {
       closing = true
       const closed = new Promise<void>(resolve => server.close(() => resolve()))

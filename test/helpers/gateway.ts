@@ -60,7 +60,14 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
   const sink = new Writable({ write (chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb() } })
   const deps = createDeps(config, { logger: createLogger({ level: 'debug' }, sink), now: opts.now })
   const tls = config.server.tls === undefined ? undefined : { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
-  const server = await listen(createApp(deps), { host: '127.0.0.1', port: 0, maxHeaderBytes: config.limits.maxHeaderBytes, tls })
+  const server = await listen(createApp(deps), {
+    host: '127.0.0.1',
+    port: 0,
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    headersTimeoutMs: config.limits.headersTimeout,
+    keepAliveTimeoutMs: config.limits.keepAliveTimeout,
+    tls
+  })
   t.after(async () => { await server.close(1000); await deps.close() })
   return {
     url: server.url,

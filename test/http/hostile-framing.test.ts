@@ -158,3 +158,29 @@ test('a sign-in body that trickles in is cut after limits.signinBodyTimeout, log
   assert.equal(line.status, 499)
   assert.ok(!gw.logs.some((l) => (l.level as number) >= 50), 'no error-level log')
 })
+
+test('ambiguous paths get 400 before any route check: what is forwarded is what was checked', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const ambiguous = ['/health/../api/v2/buckets', '/api/v2/%2e%2e/api/v2/buckets', '/api/v2/%2E/buckets', '//api/v2/buckets', '/api\\v2/buckets', '/api%2fv2/buckets', '/assets/./x.js', '/x/..']
+  for (const path of ambiguous) {
+    const answer = await raw(gw, `GET ${path} HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`)
+    assert.match(answer, /^HTTP\/1\.1 400 /, path)
+  }
+  assert.equal(gw.influx.requests.length, 0)
+  assert.equal((await fetch(`${gw.url}/%61pi/v2/buckets`)).status, 401, 'other escapes are not public: they need a session')
+})
+
+test('a client that sends its request head too slowly is cut after limits.headersTimeout (slowloris)', async (t) => {
+  const gw = await startGateway(t, { config: { limits: { headersTimeout: '200ms' } } })
+  const answer = await new Promise<string>((resolve, reject) => {
+    const { port } = new URL(gw.url)
+    let got = ''
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /ping HTTP/1.1\r\nHost: x\r\n'))
+    socket.on('data', (d) => { got += String(d) })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(got))
+  })
+  assert.match(answer, /^HTTP\/1\.1 408 /)
+  assert.equal((await fetch(`${gw.url}/ping`)).status, 204, 'others are served meanwhile')
+})

@@ -1,0 +1,23 @@
+import type Koa from 'koa'
+import { errors } from '../errors.ts'
+import type { GatewayState } from './request-context.ts'
+
+/** Dot segments (also percent-encoded), empty segments, backslashes and encoded slashes. */
+const AMBIGUOUS = /(^|\/)(\.|%2e){1,2}(\/|$)|\/\/|\\|%2f|%5c/i
+
+/**
+ * Only plain origin-form targets are served. Absolute-form (`GET http://host/…`) and asterisk-form
+ * targets, and paths that servers resolve differently (`/health/../api/v2/buckets`,
+ * `/api/v2/%2e%2e/…`, `//api`, `\`, `%2f`), get 400 before any route check sees them: what is
+ * forwarded is then exactly what was checked. Browsers resolve dot segments themselves, so no real
+ * client sends these.
+ */
+export function requireCanonicalTarget (): Koa.Middleware<GatewayState> {
+  return async (ctx, next) => {
+    const target = ctx.req.url ?? ''
+    if (!target.startsWith('/')) throw errors.badRequest('request target must be a path')
+    const path = target.split('?', 1)[0] ?? ''
+    if (AMBIGUOUS.test(path)) throw errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
+    await next()
+  }
+}

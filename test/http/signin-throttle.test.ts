@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict'
+import { mock, test } from 'node:test'
+import { ALICE, basic, startGateway } from '../helpers/gateway.ts'
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
+
+const BOB = { name: 'bob', password: 'bob-password', token: 'test-token' }
+
+async function attempt (url: string, name: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return await fetch(`${url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(name, password), ...headers } })
+}
+
+test('after maxFailures failures a user name is banned for banTime, even with the right password', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, {
+    users: [ALICE, BOB],
+    config: { server: { trustProxy: ['127.0.0.1/32'] }, signin: { maxFailures: 3, findTime: '2m', banTime: '5m' } }
+  })
+  // Each attempt from another address, so only the user-name counter is in play.
+  const from = (i: number): Record<string, string> => ({ 'x-forwarded-for': `198.51.100.${i}` })
+  for (let i = 0; i < 3; i++) assert.equal((await attempt(gw.url, 'alice', 'wrong', from(i))).status, 401)
+  const banned = await attempt(gw.url, 'alice', ALICE.password, from(9))
+  assert.equal(banned.status, 429)
+  assert.deepEqual(await banned.json(), { code: 'too many requests', message: 'too many failed sign-ins; retry later' })
+  assert.equal(banned.headers.get('retry-after'), '300')
+  assert.equal(banned.headers.get('x-platform-error-code'), 'too many requests')
+  assert.equal((await attempt(gw.url, 'bob', BOB.password, from(9))).status, 204, 'other users are not affected')
+
+  mock.timers.tick(4 * 60_000)
+  assert.equal((await attempt(gw.url, 'alice', ALICE.password, from(10))).headers.get('retry-after'), '60')
+  mock.timers.tick(60_000 + 1)
+  assert.equal((await attempt(gw.url, 'alice', ALICE.password, from(11))).status, 204, 'the ban is over')
+
+  const ban = gw.logs.find((l) => l.audit === 'ban')
+  assert.deepEqual({ subject: ban?.subject, user: ban?.user, banMs: ban?.banMs }, { subject: 'user', user: 'alice', banMs: 300_000 })
+  const metrics = parsePrometheus(await gw.deps.metrics.registry.metrics())
+  assert.equal(sampleValue(metrics, 'influx_gateway_signins_total', { outcome: 'throttled' }), 2)
+})
+
+test('failures only count within findTime, and a success resets the user\'s count', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, { config: { server: { trustProxy: ['127.0.0.1/32'] }, signin: { maxFailures: 3, findTime: '2m' } } })
+  let n = 0
+  const tryAs = async (password: string): Promise<number> =>
+    (await attempt(gw.url, 'alice', password, { 'x-forwarded-for': `198.51.100.${n++}` })).status
+  for (let i = 0; i < 2; i++) assert.equal(await tryAs('wrong'), 401)
+  mock.timers.tick(2 * 60_000 + 1)
+  for (let i = 0; i < 2; i++) assert.equal(await tryAs('wrong'), 401)
+  assert.equal(await tryAs(ALICE.password), 204, 'the first two fell out of the window')
+  for (let i = 0; i < 2; i++) assert.equal(await tryAs('wrong'), 401)
+  assert.equal(await tryAs(ALICE.password), 204, 'the success reset the count')
+  assert.equal(await tryAs('wrong'), 401)
+  assert.equal(await tryAs('wrong'), 401)
+  assert.equal(await tryAs('wrong'), 401)
+  assert.equal(await tryAs(ALICE.password), 429, 'three in a row do ban')
+})
+
+test('one client address spraying user names is banned too; unknown names and garbage count', async (t) => {
+  const gw = await startGateway(t, { config: { signin: { maxFailures: 4 } } })
+  assert.equal((await attempt(gw.url, 'mallory', 'x')).status, 401)
+  assert.equal((await attempt(gw.url, 'eve', 'x')).status, 401)
+  assert.equal((await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: 'Basic !!!' } })).status, 401)
+  assert.equal((await attempt(gw.url, 'trudy', 'x')).status, 401)
+  const res = await attempt(gw.url, 'alice', ALICE.password)
+  assert.equal(res.status, 429, 'the address is banned, whatever the name')
+  const ban = gw.logs.find((l) => l.audit === 'ban')
+  assert.deepEqual({ subject: ban?.subject, ip: ban?.ip }, { subject: 'ip', ip: '127.0.0.1' })
+  assert.ok(!gw.logText().includes('mallory') && !gw.logText().includes('trudy'), 'names that are not users are never logged')
+})
+
+test('X-Forwarded-For only counts from a trusted proxy', async (t) => {
+  const gw = await startGateway(t, { config: { signin: { maxFailures: 2 } } })
+  for (let i = 0; i < 2; i++) await attempt(gw.url, `nobody${i}`, 'x', { 'x-forwarded-for': `203.0.113.${i}` })
+  assert.equal((await attempt(gw.url, 'alice', ALICE.password, { 'x-forwarded-for': '203.0.113.99' })).status, 429, 'a spoofed header does not escape the ban')
+})
+
+test('maxFailures: 0 disables throttling', async (t) => {
+  const gw = await startGateway(t, { config: { signin: { maxFailures: 0 } } })
+  for (let i = 0; i < 8; i++) assert.equal((await attempt(gw.url, 'alice', 'wrong')).status, 401)
+  assert.equal((await attempt(gw.url, 'alice', ALICE.password)).status, 204)
+})
+
+test('an unknown user and a wrong password take comparable time and answer byte-identical 401s', async (t) => {
+  const gw = await startGateway(t, { config: { signin: { maxFailures: 0 } } })
+  const timed = async (name: string): Promise<{ ms: number, body: string, headers: string }> => {
+    const started = process.hrtime.bigint()
+    const res = await attempt(gw.url, name, 'wrong password')
+    const body = await res.text()
+    const headers = [...res.headers].filter(([k]) => k !== 'date' && k !== 'x-request-id').map(([k, v]) => `${k}: ${v}`).join('\n')
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, body, headers }
+  }
+  const known = await timed('alice')
+  const unknown = await timed('nobody-at-all')
+  assert.equal(unknown.body, known.body)
+  assert.equal(unknown.headers, known.headers)
+  // Both paths hash (cheap test hashes here); an early return would make the unknown one far faster.
+  const median = async (name: string): Promise<number> => {
+    const runs: number[] = []
+    for (let i = 0; i < 9; i++) runs.push((await timed(name)).ms)
+    return runs.sort((a, b) => a - b)[4] as number
+  }
+  const [k, u] = [await median('alice'), await median('nobody-at-all')]
+  assert.ok(u > k / 3 && u < k * 3, `unknown user ${u.toFixed(2)} ms vs wrong password ${k.toFixed(2)} ms`)
+})
