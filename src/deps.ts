@@ -8,8 +8,10 @@ import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
 import { createCredentialBuilder } from './proxy/upstream-credential.ts'
-import { createExpirySweeper } from './session/expiry-sweeper.ts'
+import type { Redis } from 'ioredis'
+import { createExpirySweeper, type ExpirySweeper } from './session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from './session/memory-redis-client.ts'
+import { createRedisClient } from './session/redis-client.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
 import { sessionRef } from './session/session-id.ts'
@@ -49,13 +51,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     }
   }
   const metrics = createMetrics()
-  const client = createMemoryRedisClient()
-  const sweeper = createExpirySweeper({
-    client,
-    now,
-    onExpired: (key, user) => logger.info({ audit: 'session', user, session: sessionRef(key), reason: 'expired' }, 'session ended'),
-    onError: (err) => logger.warn({ err }, 'session expiry sweep failed')
-  })
+  const { client, sweeper, keyPrefix } = createStoreClient(initial, logger, now)
   const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({
     upstreamUrl,
     timeoutMs: () => deps.config.upstream.timeout,
@@ -74,14 +70,14 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     lifecycle: { shuttingDown: false },
     sessions: createRedisSessionStore({
       client,
-      keyPrefix: 'influx-gateway:',
+      keyPrefix,
       timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
       now,
       sweeper
     }),
     throttle: createRedisSigninThrottle({
       client,
-      keyPrefix: 'influx-gateway:',
+      keyPrefix,
       settings: () => ({ maxFailures: deps.config.signin.maxFailures, findTimeMs: deps.config.signin.findTime, banTimeMs: deps.config.signin.banTime }),
       now,
       sweeper
@@ -102,4 +98,31 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   }
   metrics.countSessionsWith(() => deps.sessions.count())
   return deps
+}
+
+/**
+ * The store's client: ioredis-mock in process (with the active expiry it lacks), or ioredis against
+ * the Redis the replicas share (which expires keys itself). The store code above is the same for both.
+ */
+function createStoreClient (config: Config, logger: Logger, now: () => number): { client: Redis, sweeper?: ExpirySweeper, keyPrefix: string } {
+  const redis = config.session.redis
+  if (config.session.store === 'redis' && redis !== undefined) {
+    const client = createRedisClient({
+      url: redis.url,
+      connectTimeoutMs: redis.connectTimeout,
+      commandTimeoutMs: redis.commandTimeout,
+      onState: (state, detail) => state === 'connected'
+        ? logger.info(detail, 'session store connected (redis)')
+        : logger.warn(detail, 'session store unavailable (redis); retrying, requests needing it get 503')
+    })
+    return { client, keyPrefix: redis.keyPrefix }
+  }
+  const client = createMemoryRedisClient()
+  const sweeper = createExpirySweeper({
+    client,
+    now,
+    onExpired: (key, user) => logger.info({ audit: 'session', user, session: sessionRef(key), reason: 'expired' }, 'session ended'),
+    onError: (err) => logger.warn({ err }, 'session expiry sweep failed')
+  })
+  return { client, sweeper, keyPrefix: 'influx-gateway:' }
 }

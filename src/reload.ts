@@ -25,6 +25,8 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
   ['metrics.port', (c) => c.metrics.port],
   ['metrics.host', (c) => c.metrics.host],
   ['log.format', (c) => c.log.format],
+  ['session.store', (c) => c.session.store],
+  ['session.redis', (c) => c.session.redis],
   ['limits.maxHeaderBytes', (c) => c.limits.maxHeaderBytes],
   ['limits.headersTimeout', (c) => c.limits.headersTimeout],
   ['limits.keepAliveTimeout', (c) => c.limits.keepAliveTimeout]

@@ -40,7 +40,18 @@ const upstream = z.object({
     .describe('Let `POST /api/v2/setup` (onboarding) through; it would create an InfluxDB user the gateway does not know.')
 }).strict()
 
+const redis = z.object({
+  url: z.string().regex(/^rediss?:\/\/\S+$/, 'write redis://[user:password@]host:port[/db] or rediss:// for TLS')
+    .describe('Redis URL, usually from an environment variable such as REDIS_URL (a password in it is never logged).'),
+  keyPrefix: z.string().min(1).default('influx-gateway:').describe('Prefix of every key the gateway writes.'),
+  connectTimeout: duration('5s').describe('Longest wait to (re)connect.'),
+  commandTimeout: duration('2s').describe('Longest wait for one command; then the request gets 503.')
+}).strict()
+
 const session = z.object({
+  store: z.enum(['memory', 'redis']).default('memory')
+    .describe('`memory`: in process, gone on restart; `redis`: shared by replicas (needs `session.redis`).'),
+  redis: redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).'),
   idleTimeout: duration('10m').describe('A session ends after this long without an authenticated request.'),
   absoluteTimeout: duration('8h').describe('A session ends this long after sign-in, however busy.'),
   passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
@@ -147,6 +158,9 @@ export const configSchema = z.object({
   if (jwtUsers.length > 0 && config.upstream?.jwtSharedSecret === undefined) {
     const message = `required by users with jwt credentials (${jwtUsers.join(', ')})`
     ctx.addIssue({ code: 'custom', path: ['upstream', 'jwtSharedSecret'], message })
+  }
+  if (config.session?.store === 'redis' && config.session.redis === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }
   const { idleTimeout, absoluteTimeout } = config.session ?? {}
   if (typeof idleTimeout === 'number' && typeof absoluteTimeout === 'number' && absoluteTimeout < idleTimeout) {

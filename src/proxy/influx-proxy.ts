@@ -92,13 +92,18 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       const timeoutMs = opts.timeoutMs()
       const state: InFlight = { settled: false, transferEncoding: req.headers['transfer-encoding'], started: process.hrtime.bigint() }
       inFlight.set(req, state)
+      // The gateway's own headers (request id, CORS); anything else on `res` came from InfluxDB.
+      const own = new Set(res.getHeaderNames())
       const settle = (err?: unknown): void => {
         if (state.settled) return
         state.settled = true
         clearTimeout(state.timer)
         req.off('data', progress)
-        if (err === undefined) resolve()
-        else reject(mapUpstreamError(err))
+        if (err === undefined) return resolve()
+        // A response that failed before its head went out leaves its headers behind: the gateway's own
+        // error must not carry them (a Set-Cookie, a Content-Length).
+        if (!res.headersSent) for (const name of res.getHeaderNames()) if (!own.has(name)) res.removeHeader(name)
+        reject(mapUpstreamError(err))
       }
       const progress = (): void => { state.timer?.refresh() }
       state.timer = setTimeout(() => {

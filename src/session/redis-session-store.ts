@@ -5,7 +5,7 @@ import type { GetSessionOptions, Session, SessionStore } from './session-store.t
 import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-id.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
-export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit'>
+export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -84,7 +84,8 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     count: async () => sweeper?.sessions(),
     async close () {
       sweeper?.close()
-      await client.quit()
+      // quit() waits for Redis; when it is unreachable there is nothing to wait for.
+      await client.quit().catch(() => client.disconnect())
     }
   })
 }

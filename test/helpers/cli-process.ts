@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { recordLogLines, recordSecret } from './secret-ledger.ts'
 
 /** The CLI as operators run it: a real process, real argv, stdin, env, signals and exit codes. */
 
@@ -23,7 +24,18 @@ export interface Cli {
   exited: Promise<number | string>
 }
 
-export function cli (t: TestContext, args: string[], opts: { env?: NodeJS.ProcessEnv, stdin?: string } = {}): Cli {
+/** Environment variables whose values the log-secret ledger treats as secrets unless `secretEnv` names others. */
+const SECRET_ENV = /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY/i
+
+/**
+ * Runs the CLI. For the log-secret ledger (secret-ledger.ts) every stdout and stderr line is recorded, and
+ * as secrets: the values of `secretEnv` (default: variables the test set whose names look secret), and the
+ * password a `hash-password` run reads from stdin.
+ */
+export function cli (t: TestContext, args: string[], opts: { env?: NodeJS.ProcessEnv, stdin?: string, secretEnv?: string[] } = {}): Cli {
+  const env = opts.env ?? {}
+  for (const name of opts.secretEnv ?? Object.keys(env).filter((n) => SECRET_ENV.test(n) && env[n] !== process.env[n])) recordSecret(env[name], `env:${name}`)
+  if (args[0] === 'hash-password') recordSecret(opts.stdin?.trim(), 'password')
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: REPO,
     env: opts.env ?? process.env,
@@ -39,6 +51,7 @@ export function cli (t: TestContext, args: string[], opts: { env?: NodeJS.Proces
   const stdoutClosed = new Promise<void>((resolve) => {
     createInterface({ input: child.stdout! })
       .on('line', (line) => {
+        recordLogLines([line], 'cli')
         lines.push(line)
         for (const w of waiters.filter((w) => w.predicate(line))) {
           waiters.splice(waiters.indexOf(w), 1)
@@ -47,7 +60,7 @@ export function cli (t: TestContext, args: string[], opts: { env?: NodeJS.Proces
       })
       .on('close', resolve)
   })
-  const stderrClosed = new Promise<void>((resolve) => child.stderr?.on('close', resolve))
+  const stderrClosed = new Promise<void>((resolve) => child.stderr?.on('close', () => { recordLogLines([stderr], 'cli-stderr'); resolve() }))
   const exited = new Promise<number | string>((resolve) => {
     child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'))
   }).then(async (result) => { await Promise.all([stdoutClosed, stderrClosed]); return result })

@@ -16,6 +16,7 @@ import http from 'node:http'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
+import { recordRequestCredentials } from './secret-ledger.ts'
 
 /** One request as the fake InfluxDB received it. */
 export interface RecordedRequest {
@@ -378,6 +379,7 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
 
   const server = http.createServer((req, res) => {
     const rec = newRecord(req)
+    recordRequestCredentials(req.headers, req.url) // the upstream credentials the gateway sends, minted JWTs included
     const body = captureBody(req, rec)
     res.on('close', () => {
       if (res.writableFinished || closing || killed.has(res)) return

@@ -9,6 +9,7 @@ import { createDeps, type Deps } from '../../src/deps.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { listen } from '../../src/server.ts'
 import { startFakeInflux, type FakeInflux } from './fake-influx.ts'
+import { recordLogLines, recordSecret, recordSetCookies, watchServer } from './secret-ledger.ts'
 
 /** A user for a test: a plain password (hashed cheaply here) and one upstream credential. */
 export interface TestUser {
@@ -30,6 +31,8 @@ export interface StartGatewayOptions {
   /** Shared secret for `jwt` users. */
   jwtSharedSecret?: string
   now?: () => number
+  /** `false`: do not keep log lines in memory (a storm's heap figures); `logs`/`logText` stay empty. */
+  keepLogs?: boolean
 }
 
 /** A running gateway and what a test needs to look at. */
@@ -42,6 +45,8 @@ export interface TestGateway {
   logs: Array<Record<string, unknown>>
   /** Every log line so far, raw: to search for leaked secrets. */
   logText: () => string
+  /** Resolves with the first log line (past or future) matching. */
+  waitForLog: (predicate: (line: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>
 }
 
 /** The default test user: alice, an InfluxDB 2 token user. */
@@ -57,7 +62,16 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
   const { yaml, env } = await buildConfig(opts, opts.upstreamUrl ?? influx.url)
   const config = parseConfig(yaml, { env, readFile: (path) => readFileSync(path, 'utf8') })
   const lines: string[] = []
-  const sink = new Writable({ write (chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb() } })
+  const logWaiters = new Set<() => void>()
+  const sink = new Writable({
+    write (chunk, _enc, cb) {
+      const got = String(chunk).split('\n').filter(Boolean)
+      recordLogLines(got, 'gateway')
+      if (opts.keepLogs !== false) lines.push(...got)
+      for (const wake of [...logWaiters]) wake()
+      cb()
+    }
+  })
   const deps = createDeps(config, { logger: createLogger({ level: 'debug' }, sink), now: opts.now })
   const tls = config.server.tls === undefined ? undefined : { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
   const server = await listen(createApp(deps), {
@@ -68,19 +82,39 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
     keepAliveTimeoutMs: config.limits.keepAliveTimeout,
     tls
   })
+  watchServer(server.server)
   t.after(async () => { await server.close(1000); await deps.close() })
   return {
     url: server.url,
     deps,
     influx,
     get logs () { return lines.map((l) => JSON.parse(l) as Record<string, unknown>) },
-    logText: () => lines.join('\n')
+    logText: () => lines.join('\n'),
+    waitForLog: (predicate) => new Promise((resolve) => {
+      const check = (): boolean => {
+        const found = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find(predicate)
+        if (found === undefined) return false
+        logWaiters.delete(wake)
+        resolve(found)
+        return true
+      }
+      const wake = (): void => { check() }
+      if (!check()) logWaiters.add(wake)
+    })
   }
 }
 
 async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Promise<{ yaml: string, env: Record<string, string> }> {
   const env: Record<string, string> = {}
   const secretRef = (name: string, value: string): string => { env[name] = value; return `\${${name}}` }
+  recordSecret(opts.jwtSharedSecret, 'jwt-secret')
+  for (const u of opts.users ?? [ALICE]) {
+    recordSecret(u.password, 'password')
+    recordSecret(basic(u.name, u.password).slice('Basic '.length), 'basic-credentials')
+    recordSecret(u.token, 'token')
+    recordSecret(u.basic?.password, 'basic-password')
+    if (u.basic !== undefined) recordSecret(basic(u.basic.username, u.basic.password).slice('Basic '.length), 'basic-credentials')
+  }
   const users = await Promise.all((opts.users ?? [ALICE]).map(async (u, i) => ({
     name: u.name,
     // Cheap scrypt cost for speed; the default cost is covered by the password unit tests.
@@ -109,5 +143,6 @@ export async function signIn (gw: { url: string }, name = ALICE.name, password =
   const res = await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(name, password) } })
   if (res.status !== 204) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`)
   const setCookie = res.headers.get('set-cookie') ?? ''
+  recordSetCookies(setCookie)
   return setCookie.split(';')[0] as string
 }

@@ -76,10 +76,16 @@ export function ledgerDestination<T extends { write: (msg: string) => unknown }>
   }
 }
 
-/** The values of `Set-Cookie` headers (`name=value; …`), skipping cleared (empty) cookies. */
-export function recordSetCookies (setCookie: number | string | string[] | undefined, kind: SecretKind = 'session-cookie'): void {
+/**
+ * The values of `Set-Cookie` headers (`name=value; …`), skipping cleared (empty) cookies; a cookie whose
+ * name mentions `session` is a `session-cookie`.
+ */
+export function recordSetCookies (setCookie: number | string | string[] | undefined): void {
   if (dir === undefined || setCookie === undefined || typeof setCookie === 'number') return
-  for (const cookie of Array.isArray(setCookie) ? setCookie : [setCookie]) recordSecret(cookieValue(cookie.split(';')[0] ?? ''), kind)
+  for (const cookie of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+    const pair = cookie.split(';')[0] ?? ''
+    recordSecret(cookieValue(pair), pair.slice(0, pair.indexOf('=')).includes('session') ? 'session-cookie' : 'cookie')
+  }
 }
 
 /** The value of a `name=value` pair (a `Cookie` header part or the head of a `Set-Cookie`). */
@@ -88,20 +94,29 @@ function cookieValue (pair: string): string {
   return eq < 0 ? '' : pair.slice(eq + 1).trim()
 }
 
+/**
+ * A credential some test presented (right, wrong or hostile). Plain words are skipped: tests present
+ * wrong passwords such as `wrong password`, which is also the audit log's `reason`, and would be
+ * reported as leaks. Configured credentials (`recordSecret` from the test users) are never skipped.
+ */
+function recordPresented (value: string | undefined, kind: SecretKind): void {
+  if (value !== undefined && !/^[A-Za-z ]*$/.test(value)) recordSecret(value, kind)
+}
+
 /** Records the credentials a request presents: cookie values, the `Authorization` credential, `p=`. */
 export function recordRequestCredentials (headers: IncomingHttpHeaders, url = ''): void {
   if (dir === undefined) return
-  for (const pair of (headers.cookie ?? '').split(';')) recordSecret(cookieValue(pair), 'cookie')
+  for (const pair of (headers.cookie ?? '').split(';')) recordPresented(cookieValue(pair), 'cookie')
   const [scheme = '', credential] = (headers.authorization ?? '').trim().split(/\s+/, 2)
   if (credential !== undefined) {
-    recordSecret(credential, 'authorization')
+    recordPresented(credential, 'authorization')
     if (scheme.toLowerCase() === 'basic') {
       const decoded = Buffer.from(credential, 'base64').toString('utf8')
-      if (decoded.includes(':')) recordSecret(decoded.slice(decoded.indexOf(':') + 1), 'basic-password')
+      if (decoded.includes(':')) recordPresented(decoded.slice(decoded.indexOf(':') + 1), 'basic-password')
     }
   }
   const query = url.indexOf('?')
-  if (query >= 0) recordSecret(new URLSearchParams(url.slice(query + 1)).get('p') ?? undefined, 'query-password')
+  if (query >= 0) recordPresented(new URLSearchParams(url.slice(query + 1)).get('p') ?? undefined, 'query-password')
 }
 
 /**

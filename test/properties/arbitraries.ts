@@ -25,8 +25,11 @@ export type IdMutation =
   | { op: 'percent-encode', at: number }
   | { op: 'double' }
 
-/** Part of a header value: literal text, or the live session id after a mutation. */
-export type Piece = string | { session: IdMutation }
+/**
+ * Part of a header value: literal text, the live session id after a mutation, or `text` repeated
+ * `times` (huge values stay short in a counterexample, and shrink by their length).
+ */
+export type Piece = string | { session: IdMutation } | { repeat: string, times: number }
 
 /** One header line as generated. */
 export interface HeaderSpec { name: string, value: Piece[] }
@@ -38,7 +41,7 @@ export interface RequestSpec {
   target: string
   headers: HeaderSpec[]
   /** Sent with a `Content-Length`. */
-  body?: string
+  body?: Piece[]
 }
 
 /** A request ready for the wire. */
@@ -72,7 +75,7 @@ export function mutateId (id: string, m: IdMutation): string {
 
 /** A header value with the session id filled in. */
 export function renderValue (pieces: readonly Piece[], sessionId: string): string {
-  return pieces.map((p) => typeof p === 'string' ? p : mutateId(sessionId, p.session)).join('')
+  return pieces.map((p) => typeof p === 'string' ? p : 'session' in p ? mutateId(sessionId, p.session) : p.repeat.repeat(p.times)).join('')
 }
 
 /** The request with the session id filled in. */
@@ -81,7 +84,7 @@ export function renderRequest (spec: RequestSpec, sessionId: string): RenderedRe
     method: spec.method,
     target: spec.target,
     headers: spec.headers.map((h) => [h.name, renderValue(h.value, sessionId)]),
-    ...(spec.body === undefined ? {} : { body: spec.body })
+    ...(spec.body === undefined ? {} : { body: renderValue(spec.body, sessionId) })
   }
 }
 
@@ -130,13 +133,13 @@ const credential = fc.oneof(
   fc.constantFrom('test-token', 'test-token ', 'null', 'undefined', '""', 'a b', 'x,y')
 )
 
-/** A value that is many KB long (up to ~12 KB): `prefix` then `fill` repeated. */
-function huge (prefixes: readonly string[]): fc.Arbitrary<string> {
+/** A value 1–12 KB long: a prefix, then one short text repeated. */
+function huge (prefixes: readonly string[]): fc.Arbitrary<Piece[]> {
   return fc.record({
     prefix: fc.constantFrom(...prefixes),
     fill: fc.constantFrom('x', 'A', '=', ';', ' ', '\u00e9', '%', 'a=b;', `${COOKIE_NAME}=x;`),
     bytes: fc.integer({ min: 1024, max: 12 * 1024 })
-  }).map(({ prefix, fill, bytes }) => prefix + fill.repeat(Math.ceil(bytes / fill.length)))
+  }).map(({ prefix, fill, bytes }): Piece[] => [prefix, { repeat: fill, times: Math.ceil(bytes / fill.length) }])
 }
 
 /**
@@ -144,12 +147,12 @@ function huge (prefixes: readonly string[]): fc.Arbitrary<string> {
  * (`Token`, `Bearer`, `Basic` with good, bad and random base64, the test user's real sign-in
  * credentials), and huge values.
  */
-export function authorizationValue (): fc.Arbitrary<string> {
+export function authorizationValue (): fc.Arbitrary<Piece[]> {
   return fc.oneof(
-    { arbitrary: latin1Text(), weight: 2 },
-    { arbitrary: fc.tuple(schemeWord, schemeGap, credential).map(([s, g, c]) => `${s}${g}${c}`), weight: 6 },
-    { arbitrary: fc.tuple(latin1Text(20), latin1Text(20)).map(([u, p]) => basicOf(u, p)), weight: 1 },
-    { arbitrary: fc.constant(aliceBasic), weight: 1 },
+    { arbitrary: latin1Text().map((v): Piece[] => [v]), weight: 2 },
+    { arbitrary: fc.tuple(schemeWord, schemeGap, credential).map(([s, g, c]): Piece[] => [`${s}${g}${c}`]), weight: 6 },
+    { arbitrary: fc.tuple(latin1Text(20), latin1Text(20)).map(([u, p]): Piece[] => [basicOf(u, p)]), weight: 1 },
+    { arbitrary: fc.constant<Piece[]>([aliceBasic]), weight: 1 },
     { arbitrary: huge(['', 'Token ', 'Bearer ', 'Basic ', 'Digest ']), weight: 1 }
   )
 }
@@ -201,15 +204,15 @@ export function cookieValue (): fc.Arbitrary<Piece[]> {
   return fc.oneof(
     { arbitrary: fc.tuple(fc.array(cookieItem, { minLength: 1, maxLength: 6 }), fc.array(cookieSeparator, { minLength: 1, maxLength: 5 })).map(([items, seps]) => joinPieces(items, seps)), weight: 8 },
     { arbitrary: latin1Text().map((v): Piece[] => [v]), weight: 1 },
-    { arbitrary: huge(['', `${COOKIE_NAME}=`, 'a=b; ']).map((v): Piece[] => [v]), weight: 1 },
-    { arbitrary: fc.tuple(huge(['a=']), idMutation()).map(([h, m]): Piece[] => [`${h}; ${COOKIE_NAME}=`, { session: m }]), weight: 1 }
+    { arbitrary: huge(['', `${COOKIE_NAME}=`, 'a=b; ']), weight: 1 },
+    { arbitrary: fc.tuple(huge(['a=']), idMutation()).map(([h, m]): Piece[] => [...h, `; ${COOKIE_NAME}=`, { session: m }]), weight: 1 }
   )
 }
 
 /** 0–2 `Authorization` and 0–2 `Cookie` header lines, in any order and name case. */
 export function credentialHeaders (): fc.Arbitrary<HeaderSpec[]> {
   const auth = fc.tuple(fc.constantFrom('Authorization', 'authorization', 'AUTHORIZATION'), authorizationValue())
-    .map(([name, v]): HeaderSpec => ({ name, value: [v] }))
+    .map(([name, value]): HeaderSpec => ({ name, value }))
   const cookie = fc.tuple(fc.constantFrom('Cookie', 'cookie', 'COOKIE'), cookieValue())
     .map(([name, value]): HeaderSpec => ({ name, value }))
   return fc.tuple(fc.array(auth, { maxLength: 2 }), fc.array(cookie, { maxLength: 2 }), fc.boolean())
@@ -219,9 +222,9 @@ export function credentialHeaders (): fc.Arbitrary<HeaderSpec[]> {
 /** Requests to routes InfluxDB protects, in their plain spelling. */
 export const PROTECTED_REQUESTS: ReadonlyArray<Omit<RequestSpec, 'headers'>> = [
   { method: 'GET', target: '/api/v2/buckets' },
-  { method: 'POST', target: '/api/v2/write?org=o&bucket=b', body: 'm v=1' },
+  { method: 'POST', target: '/api/v2/write?org=o&bucket=b', body: ['m v=1'] },
   { method: 'GET', target: '/query?q=x' },
-  { method: 'POST', target: '/write?db=d', body: 'm v=1' },
+  { method: 'POST', target: '/write?db=d', body: ['m v=1'] },
   { method: 'GET', target: '/metrics' },
   { method: 'GET', target: '/debug/vars' },
   { method: 'GET', target: '/api/v2/me' },

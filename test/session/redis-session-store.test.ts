@@ -6,7 +6,7 @@ import { ALICE, basic, signIn, startGateway } from '../helpers/gateway.ts'
 
 test('store failures become 503 unavailable, not 500 and not a sign-out', async (t) => {
   const down = async (): Promise<never> => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }
-  const client = { set: down, get: down, getex: down, pttl: down, pexpire: down, del: down, ping: down, quit: async () => 'OK' } as unknown as SessionRedisClient
+  const client = { set: down, get: down, getex: down, pttl: down, pexpire: down, del: down, ping: down, quit: async () => 'OK', disconnect: () => {} } as unknown as SessionRedisClient
   const store = createRedisSessionStore({ client, keyPrefix: 'x:', timeouts: () => ({ idleMs: 1000, absoluteMs: 2000 }), now: Date.now })
   const id = 'A'.repeat(43)
   for (const op of [() => store.create('alice'), () => store.get(id), () => store.destroy(id), () => store.ping()]) {

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A redis-server this test process started on 127.0.0.1. */
+export interface RedisServer {
+  url: string
+  port: number
+  /** SIGSTOP: Redis hangs (connections stay open, nothing answers). */
+  pause (): void
+  /** SIGCONT after pause. */
+  resume (): void
+  /** Runs one command with a fresh raw connection and resolves to the raw RESP reply. */
+  command (...args: string[]): Promise<string>
+  /** SIGTERM the PID it started, wait for exit, remove its directory. Safe to call twice. */
+  stop (): Promise<void>
+}
+
+/** A free loopback port (listen on 0, close). */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/**
+ * Starts `redis-server` directly (the PID held is redis's) with no persistence, on `port` (default:
+ * a free one), and resolves once it answers PING. Register `t.after(() => redis.stop())`.
+ */
+export async function startRedis (binary: string, port?: number): Promise<RedisServer> {
+  const p = port ?? await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'gw-redis-'))
+  const child: ChildProcess = spawn(binary, ['--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let log = ''
+  child.stdout?.on('data', (d) => { log = (log + String(d)).slice(-8000) })
+  child.stderr?.on('data', (d) => { log = (log + String(d)).slice(-8000) })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const command = (...args: string[]): Promise<string> => new Promise((resolve, reject) => {
+    const socket = connect(p, '127.0.0.1', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`))
+    let reply = ''
+    socket.on('data', (d) => { reply += String(d); if (reply.endsWith('\r\n')) { socket.end(); resolve(reply) } })
+    socket.on('error', reject)
+  })
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT')
+      child.kill('SIGTERM')
+      await exited
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break
+    if (await command('PING').then((r) => r === '+PONG\r\n', () => false)) {
+      return { url: `redis://127.0.0.1:${p}`, port: p, pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT'), command, stop }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  await stop()
+  throw new Error(`redis-server did not start on port ${p}:\n${log}`)
+}

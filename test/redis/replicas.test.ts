@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { requireBinary } from '../helpers/binaries.ts'
+import { ALICE, basic, signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { freePort, startRedis } from '../helpers/redis-server.ts'
+
+const REDIS = requireBinary('redis-server', 'redis-server', 'Redis session store')
+const skip = REDIS === undefined ? 'redis-server not installed' : false
+
+function replica (t: TestContext, url: string, extra: Record<string, unknown> = {}): Promise<TestGateway> {
+  return startGateway(t, { config: { session: { store: 'redis', redis: { url, commandTimeout: '300ms', connectTimeout: '300ms', ...extra } } } })
+}
+
+const status = async (gw: TestGateway, cookie: string): Promise<number> =>
+  (await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status
+
+test('two replicas on one Redis share sessions, sign-outs, bans, and survive a restart', { skip }, async (t) => {
+  const redis = await startRedis(REDIS as string)
+  t.after(() => redis.stop())
+  const a = await replica(t, redis.url)
+  const b = await replica(t, redis.url)
+  const cookie = await signIn(a)
+  assert.equal(await status(b, cookie), 200, 'made on A, works on B')
+  assert.equal(b.influx.last()?.headers.authorization, 'Token test-token')
+
+  const again = await signIn(a)
+  assert.equal((await fetch(`${b.url}/api/v2/signout`, { method: 'POST', headers: { cookie: again } })).status, 204)
+  assert.equal(await status(a, again), 401, 'signed out on B, ended on A')
+
+  const restarted = await replica(t, redis.url)
+  assert.equal(await status(restarted, cookie), 200, 'a new process still knows the session')
+
+  for (let i = 0; i < 5; i++) await fetch(`${(i % 2 === 0 ? a : b).url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic('alice', 'wrong') } })
+  const banned = await fetch(`${b.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(ALICE.name, ALICE.password) } })
+  assert.equal(banned.status, 429, 'failures on both replicas add up')
+
+  const keys = await redis.command('KEYS', '*')
+  assert.ok(!keys.includes(cookie.split('=')[1] as string), 'no raw session id in Redis')
+  for (const key of keys.split('\r\n').filter((k) => k.startsWith('influx-gateway:session:'))) {
+    const value = await redis.command('GET', key)
+    assert.match(value, /"u":"alice"/)
+    assert.ok(!value.includes('test-token'), 'no upstream credential in Redis')
+  }
+})
+
+test('a Redis outage answers 503 within commandTimeout, keeps the cookie, and the same cookie works again after', { skip }, async (t) => {
+  const redis = await startRedis(REDIS as string)
+  t.after(() => redis.stop())
+  const gw = await replica(t, redis.url)
+  const cookie = await signIn(gw)
+  redis.pause()
+  t.after(() => redis.resume())
+  const started = Date.now()
+  const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
+  assert.equal(res.status, 503)
+  assert.ok(Date.now() - started < 2000, `answered in ${Date.now() - started} ms`)
+  assert.deepEqual(await res.json(), { code: 'unavailable', message: 'session store is unavailable' })
+  assert.equal(res.headers.get('set-cookie'), null, 'the cookie is not cleared')
+  assert.equal((await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(ALICE.name, ALICE.password) } })).status, 503)
+  const ready = await fetch(`${gw.url}/gateway/ready`)
+  assert.equal(ready.status, 503)
+  assert.equal((await ready.json() as { message: string }).message, 'session store is unavailable')
+  redis.resume()
+  await gw.waitForLog((l) => l.msg === 'session store connected (redis)')
+  assert.equal(await status(gw, cookie), 200, 'the same cookie works again')
+})
+
+test('starting while Redis is down: 503 meanwhile, a clear log line, then it connects on its own', { skip }, async (t) => {
+  const port = await freePort()
+  const gw = await replica(t, `redis://:not-logged-pw@127.0.0.1:${port}`)
+  const down = await gw.waitForLog((l) => l.msg === 'session store unavailable (redis); retrying, requests needing it get 503')
+  assert.equal(down.host, `127.0.0.1:${port}`)
+  assert.equal((await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(ALICE.name, ALICE.password) } })).status, 503)
+  assert.equal((await fetch(`${gw.url}/gateway/health`)).status, 200, 'alive meanwhile')
+  const redis = await startRedis(REDIS as string, port)
+  t.after(() => redis.stop())
+  await gw.waitForLog((l) => l.msg === 'session store connected (redis)')
+  const cookie = await signIn(gw)
+  assert.equal(await status(gw, cookie), 200)
+  assert.ok(!gw.logText().includes('not-logged-pw'), 'the Redis password is never logged')
+})
