@@ -70,7 +70,8 @@ async function main (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'))
   const up = await upstream()
   const redis = await startRedis('redis-server')
-  const stores = { memory: 'store: memory', redis: `store: redis, redis: { url: "${redis.url}" }` }
+  process.env.BENCH_REDIS_URL = redis.url // the child gateways inherit it: a Redis URL is a secret in the config
+  const stores = { memory: 'store: memory', redis: 'store: redis, redis: { url: "${BENCH_REDIS_URL}" }' }
   const gateways = { memory: await gateway(dir, up.url, 'memory', stores.memory), redis: await gateway(dir, up.url, 'redis', stores.redis) }
   const cookies = { memory: await signIn(gateways.memory.url), redis: await signIn(gateways.redis.url) }
   const runs: Record<'memory' | 'redis', Array<{ rps: number, p50: number, p99: number }>> = { memory: [], redis: [] }

@@ -41,7 +41,6 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const { logger } = opts
   const derive = (config: Config): ConfigDerived => {
     const { name, path, sameSite, secure } = config.session.cookie
-    const hashLimiter = createHashLimiter({ maxConcurrent: config.signin.maxConcurrentHashes, maxQueued: config.signin.maxQueuedHashes })
     return {
       config,
       cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
@@ -50,8 +49,10 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
     }
   }
+  // One limiter for the process, so its bound holds across reloads; it reads its settings live.
+  const hashLimiter = createHashLimiter(() => ({ maxConcurrent: deps.config.signin.maxConcurrentHashes, maxQueued: deps.config.signin.maxQueuedHashes }))
   const metrics = createMetrics()
-  const { client, sweeper, keyPrefix } = createStoreClient(initial, logger, now)
+  const { client, sweeper, throttleSweeper, keyPrefix } = createStoreClient(initial, logger, now)
   const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({
     upstreamUrl,
     timeoutMs: () => deps.config.upstream.timeout,
@@ -80,7 +81,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       keyPrefix,
       settings: () => ({ maxFailures: deps.config.signin.maxFailures, findTimeMs: deps.config.signin.findTime, banTimeMs: deps.config.signin.banTime }),
       now,
-      sweeper
+      sweeper: throttleSweeper
     }),
     proxy: buildProxy(initial.upstream.url),
     applyConfig (config) {
@@ -92,6 +93,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       Object.assign(deps, derive(config))
     },
     async close () {
+      throttleSweeper?.close()
       deps.proxy.close()
       await deps.sessions.close()
     }
@@ -104,7 +106,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
  * The store's client: ioredis-mock in process (with the active expiry it lacks), or ioredis against
  * the Redis the replicas share (which expires keys itself). The store code above is the same for both.
  */
-function createStoreClient (config: Config, logger: Logger, now: () => number): { client: Redis, sweeper?: ExpirySweeper, keyPrefix: string } {
+function createStoreClient (config: Config, logger: Logger, now: () => number): { client: Redis, sweeper?: ExpirySweeper, throttleSweeper?: ExpirySweeper, keyPrefix: string } {
   const redis = config.session.redis
   if (config.session.store === 'redis' && redis !== undefined) {
     const client = createRedisClient({
@@ -118,11 +120,14 @@ function createStoreClient (config: Config, logger: Logger, now: () => number): 
     return { client, keyPrefix: redis.keyPrefix }
   }
   const client = createMemoryRedisClient()
+  const onError = (err: unknown): void => logger.warn({ err }, 'session expiry sweep failed')
   const sweeper = createExpirySweeper({
     client,
     now,
     onExpired: (key, user) => logger.info({ audit: 'session', user, session: sessionRef(key), reason: 'expired' }, 'session ended'),
-    onError: (err) => logger.warn({ err }, 'session expiry sweep failed')
+    onError
   })
-  return { client, sweeper, keyPrefix: 'influx-gateway:' }
+  // Throttle keys live minutes, sessions longer: each sweeper's queue stays in due order.
+  const throttleSweeper = createExpirySweeper({ client, now, onError })
+  return { client, sweeper, throttleSweeper, keyPrefix: 'influx-gateway:' }
 }

@@ -1,7 +1,7 @@
 import { errors } from '../errors.ts'
 
-/** Options for {@link createHashLimiter}. */
-export interface HashLimiterOptions {
+/** Settings of {@link createHashLimiter}, read for every sign-in so a reload applies. */
+export interface HashLimiterSettings {
   /** Password hashes computed at once (each takes a libuv thread and ~50 ms of a core). */
   maxConcurrent: number
   /** Sign-ins allowed to wait for a slot; beyond that they get 503 at once. */
@@ -18,7 +18,7 @@ export interface HashLimiter {
  * Bounds concurrent hashing so a sign-in flood cannot starve proxied traffic or the libuv thread pool
  * (unbounded scrypt halved proxied throughput here, docs/LIBRARIES.md); excess sign-ins queue briefly.
  */
-export function createHashLimiter (opts: HashLimiterOptions): HashLimiter {
+export function createHashLimiter (settings: () => HashLimiterSettings): HashLimiter {
   let active = 0
   const waiting: Array<() => void> = []
   const release = (): void => {
@@ -28,6 +28,7 @@ export function createHashLimiter (opts: HashLimiterOptions): HashLimiter {
   }
   return {
     async run (task) {
+      const opts = settings()
       if (active >= opts.maxConcurrent) {
         if (waiting.length >= opts.maxQueued) throw errors.signinBusy()
         await new Promise<void>((resolve) => waiting.push(resolve))

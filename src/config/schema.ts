@@ -96,8 +96,8 @@ const signin = z.object({
     .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables.'),
   findTime: duration('2m').describe('The window failures are counted in.'),
   banTime: duration('5m').describe('How long a ban lasts, even for the right password.'),
-  maxConcurrentHashes: integer(1, 64).default(1)
-    .describe('Password hashes computed at once; more would slow proxied traffic (about 50 ms of a core each).'),
+  maxConcurrentHashes: integer(1, 3).default(1)
+    .describe('Password hashes computed at once (about 50 ms of a core each); at most 3, so libuv\'s 4 threads keep one for DNS and files.'),
   maxQueuedHashes: integer(0, 10_000).default(32)
     .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.')
 }).strict()

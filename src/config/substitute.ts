@@ -42,7 +42,9 @@ const SECRET_KEYS = new Set(['token', 'password', 'jwtSharedSecret'])
  */
 export function resolveValues (node: unknown, ctx: ResolveContext, problems: ResolveProblem[], path: YamlPath = []): unknown {
   const key = path[path.length - 1]
-  const isSecret = typeof key === 'string' && SECRET_KEYS.has(key)
+  // A Redis URL may carry a password, so it is a secret too.
+  const isRedisUrl = key === 'url' && path[path.length - 2] === 'redis'
+  const isSecret = (typeof key === 'string' && SECRET_KEYS.has(key)) || isRedisUrl
   if (isSecret) return resolveSecret(node, ctx, problems, path)
   if (typeof node === 'string') return substitute(node, ctx, problems, path)
   if (Array.isArray(node)) return node.map((item, i) => resolveValues(item, ctx, problems, [...path, i]))

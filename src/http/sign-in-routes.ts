@@ -73,28 +73,29 @@ async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<Use
   const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
   // SECURITY: a name that is not a user is never logged: users type passwords into the name field.
   const loggable = creds !== undefined && deps.users.find(creds.username) !== undefined ? creds.username : undefined
-  const wait = await deps.throttle.bannedFor(subjects)
-  if (wait > 0) {
+  // Counted before the hash: concurrent guesses cannot all get checked before the ban lands.
+  const verdict = await deps.throttle.begin(subjects)
+  if (!verdict.allowed) {
     ctx.state.log.info({ audit: 'signin', result: 'throttled', user: loggable, ip: subjects.ip }, 'sign-in refused: banned')
-    throw errors.signinThrottled(wait)
+    throw errors.signinThrottled(verdict.retryAfterMs)
   }
   if (creds === undefined) return await failed(ctx, deps, subjects, 'no basic credentials', undefined)
-  const verdict = await deps.users.verify(creds.username, creds.password)
-  if (verdict.outcome === 'invalid') {
-    return await failed(ctx, deps, subjects, verdict.userKnown ? 'wrong password' : 'unknown user', loggable)
+  const checked = await deps.users.verify(creds.username, creds.password)
+  if (checked.outcome === 'invalid') {
+    return await failed(ctx, deps, subjects, checked.userKnown ? 'wrong password' : 'unknown user', loggable)
   }
-  if (verdict.outcome === 'disabled') {
-    ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user: verdict.user.name }, 'sign-in failed')
+  if (checked.outcome === 'disabled') {
+    ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user: checked.user.name }, 'sign-in failed')
     throw errors.userInactive()
   }
-  await deps.throttle.succeed(creds.username)
-  return verdict.user
+  await deps.throttle.succeeded(subjects)
+  return checked.user
 }
 
 /** Logs and counts a failed sign-in (banning its subjects when they reach the limit), then refuses it. */
 async function failed (ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, reason: string, user: string | undefined): Promise<never> {
   ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, ip: subjects.ip }, 'sign-in failed')
-  for (const subject of await deps.throttle.fail(subjects)) {
+  for (const subject of await deps.throttle.failed(subjects)) {
     const who = subject === 'ip' ? { ip: subjects.ip } : { user }
     ctx.state.log.warn({ audit: 'ban', subject, ...who, banMs: deps.config.signin.banTime }, 'sign-in banned')
   }

@@ -32,10 +32,12 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
 
   async function read (key: string, renew: boolean): Promise<Session | undefined> {
-    const { idleMs } = opts.timeouts()
+    const { idleMs, absoluteMs } = opts.timeouts()
     const raw = renew ? await client.getex(key, 'PX', idleMs) : await client.get(key)
-    const record = raw === null ? undefined : decode(raw)
-    if (record === undefined) return undefined
+    const stored = raw === null ? undefined : decode(raw)
+    if (stored === undefined) return undefined
+    // A reload that shortens absoluteTimeout applies to live sessions too (never lengthens them).
+    const record = { ...stored, a: Math.min(stored.a, stored.c + absoluteMs) }
     const t = now()
     if (t >= record.a) {
       await client.del(key)

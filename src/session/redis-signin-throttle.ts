@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { errors } from '../errors.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
-import type { SigninThrottle, ThrottleSettings, ThrottleSubjects } from './signin-throttle.ts'
+import { addressSubject, type SigninThrottle, type ThrottleSettings, type ThrottleSubjects } from './signin-throttle.ts'
 
 /** What the throttle needs of a client: ioredis `Redis` or ioredis-mock. */
-export type ThrottleRedisClient = Pick<Redis, 'pttl' | 'multi' | 'set' | 'del'>
+export type ThrottleRedisClient = Pick<Redis, 'pttl' | 'multi' | 'set' | 'get' | 'del' | 'decr'>
 
 /** Options for {@link createRedisSigninThrottle}. */
 export interface RedisSigninThrottleOptions {
@@ -17,52 +17,73 @@ export interface RedisSigninThrottleOptions {
   sweeper?: ExpirySweeper
 }
 
+type Subject = 'user' | 'ip'
+
 /**
- * fail2ban for sign-in, kept in the session store so that Redis replicas share it: a counter per
- * subject that lives `findTime` from its first failure, and a ban key that lives `banTime`.
- * Subjects are hashed into keys: neither user names nor addresses are stored as written.
+ * fail2ban for sign-in, kept in the session store so that Redis replicas share it: per subject, an
+ * attempt counter that lives `findTime` from its first attempt and a ban key that lives `banTime`.
+ * Attempts are counted before the password is hashed (a MULTI, so a counter never loses its TTL);
+ * a success gives the attempt back. Subjects are hashed into keys: names and addresses are not stored.
  */
 export function createRedisSigninThrottle (opts: RedisSigninThrottleOptions): SigninThrottle {
   const { client, sweeper } = opts
-  const key = (kind: 'fail' | 'ban', subject: 'user' | 'ip', value: string): string =>
+  const key = (kind: 'fail' | 'ban', subject: Subject, value: string): string =>
     `${opts.keyPrefix}throttle:${kind}:${subject}:${createHash('sha256').update(value).digest('base64url').slice(0, 22)}`
-  const subjectsOf = (s: ThrottleSubjects): Array<['user' | 'ip', string]> =>
-    s.user === undefined ? [['ip', s.ip]] : [['user', s.user], ['ip', s.ip]]
+  const subjectsOf = (s: ThrottleSubjects): Array<[Subject, string]> => {
+    const ip: [Subject, string] = ['ip', addressSubject(s.ip)]
+    return s.user === undefined ? [ip] : [['user', s.user], ip]
+  }
+  const ban = async (subject: Subject, value: string, banTimeMs: number): Promise<void> => {
+    const banKey = key('ban', subject, value)
+    await client.set(banKey, '1', 'PX', banTimeMs)
+    sweeper?.track(banKey, opts.now() + banTimeMs)
+  }
 
-  const throttle: SigninThrottle = {
-    async bannedFor (subjects) {
-      if (opts.settings().maxFailures === 0) return 0
+  return guarded({
+    async begin (subjects) {
+      const { maxFailures, findTimeMs, banTimeMs } = opts.settings()
+      if (maxFailures === 0) return { allowed: true }
       let wait = 0
       for (const [subject, value] of subjectsOf(subjects)) wait = Math.max(wait, await client.pttl(key('ban', subject, value)))
-      return wait
-    },
-    async fail (subjects) {
-      const { maxFailures, findTimeMs, banTimeMs } = opts.settings()
-      if (maxFailures === 0) return []
-      const banned: Array<'user' | 'ip'> = []
+      if (wait > 0) return { allowed: false, retryAfterMs: wait }
       for (const [subject, value] of subjectsOf(subjects)) {
         const failKey = key('fail', subject, value)
-        // One transaction: the counter is created with its TTL or incremented keeping it, never TTL-less.
         const replies = await client.multi().set(failKey, '0', 'PX', findTimeMs, 'NX').incr(failKey).exec()
         const count = Number(replies?.[1]?.[1] ?? 0)
         if (count === 1) sweeper?.track(failKey, opts.now() + findTimeMs)
-        if (count < maxFailures) continue
-        const banKey = key('ban', subject, value)
-        await client.set(banKey, '1', 'PX', banTimeMs)
-        await client.del(failKey)
-        sweeper?.forget(failKey)
-        sweeper?.track(banKey, opts.now() + banTimeMs)
+        if (count > maxFailures) {
+          // Over the limit while earlier attempts are still being checked: refuse, and ban.
+          await ban(subject, value, banTimeMs)
+          return { allowed: false, retryAfterMs: banTimeMs }
+        }
+      }
+      return { allowed: true }
+    },
+    async failed (subjects) {
+      const { maxFailures, banTimeMs } = opts.settings()
+      if (maxFailures === 0) return []
+      const banned: Subject[] = []
+      for (const [subject, value] of subjectsOf(subjects)) {
+        if (await client.pttl(key('ban', subject, value)) > 0) continue // banned meanwhile by another attempt
+        if (Number(await client.get(key('fail', subject, value)) ?? 0) < maxFailures) continue
+        await ban(subject, value, banTimeMs)
         banned.push(subject)
       }
       return banned
     },
-    async succeed (user) {
-      const failKey = key('fail', 'user', user)
-      await client.del(failKey)
-      sweeper?.forget(failKey)
+    async succeeded (subjects) {
+      if (opts.settings().maxFailures === 0) return
+      for (const [subject, value] of subjectsOf(subjects)) {
+        const failKey = key('fail', subject, value)
+        if (subject === 'user') {
+          await client.del(failKey)
+          sweeper?.forget(failKey)
+        } else if (await client.pttl(failKey) > 0 && await client.decr(failKey) < 0) {
+          await client.del(failKey) // expired in between: DECR made a key without a TTL
+        }
+      }
     }
-  }
-  return guarded(throttle)
+  })
 }
 
 /** Store failures answer 503, like the session store's. */
@@ -74,5 +95,5 @@ function guarded (throttle: SigninThrottle): SigninThrottle {
       throw errors.sessionStoreDown(err)
     }
   }
-  return { bannedFor: wrap(throttle.bannedFor), fail: wrap(throttle.fail), succeed: wrap(throttle.succeed) }
+  return { begin: wrap(throttle.begin), failed: wrap(throttle.failed), succeeded: wrap(throttle.succeeded) }
 }

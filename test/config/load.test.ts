@@ -168,3 +168,11 @@ test('passive routes are stored canonical; cookie prefixes and durations are che
   assert.equal(parseConfig('session:\n  cookie: { name: __Host-gw, secure: always }\n', { env: {}, readFile: noFiles }).session.cookie.name, '__Host-gw')
   assert.deepEqual(problems('session:\n  absoluteTimeout: 400d\n'), ['session.absoluteTimeout: longer than a year'])
 })
+
+test('a Redis URL is a secret: it comes from ${VAR} or a file, never inline', () => {
+  const inline = 'session:\n  store: redis\n  redis: { url: "redis://:hunter2@redis:6379" }\n'
+  assert.deepEqual(problems(inline), ['session.redis.url: write secrets as ${ENV_VAR} or { file: PATH }, never inline in the YAML'])
+  assert.deepEqual(problems('session:\n  store: redis\n'), ['session.redis: required when session.store is redis'])
+  const config = parseConfig('session:\n  store: redis\n  redis: { url: "${REDIS_URL:-redis://redis:6379}" }\n', { env: {}, readFile: noFiles })
+  assert.equal(config.session.redis?.url, 'redis://redis:6379')
+})

@@ -130,6 +130,9 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     ...opts.config?.upstream
   }
   const doc = { ...opts.config, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
+  // A Redis URL is a secret in the config: it goes through the environment like the others.
+  const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis
+  if (typeof redis?.url === 'string' && !redis.url.includes('${')) redis.url = secretRef('REDIS_URL', redis.url)
   return { yaml: YAML.stringify(doc), env }
 }
 

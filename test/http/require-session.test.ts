@@ -135,3 +135,14 @@ test('the request log has one line per request, with route and user and without 
     assert.ok(!text.includes(secret), `log leaks ${secret}`)
   }
 })
+
+test('a reload that shortens absoluteTimeout ends sessions that are already older', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, { config: { session: { idleTimeout: '10m', absoluteTimeout: '8h' } } })
+  const cookie = await signIn(gw)
+  mock.timers.tick(5 * 60_000)
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
+  gw.deps.applyConfig({ ...gw.deps.config, session: { ...gw.deps.config.session, absoluteTimeout: 4 * 60_000, idleTimeout: 60_000 } })
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401)
+})

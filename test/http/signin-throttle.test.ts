@@ -103,3 +103,21 @@ test('an unknown user and a wrong password take comparable time and answer byte-
   const [k, u] = [await median('alice'), await median('nobody-at-all')]
   assert.ok(u > k / 3 && u < k * 3, `unknown user ${u.toFixed(2)} ms vs wrong password ${k.toFixed(2)} ms`)
 })
+
+test('concurrent guesses cannot slip past the limit: attempts are counted before the hash', async (t) => {
+  const gw = await startGateway(t, { config: { server: { trustProxy: ['127.0.0.1/32'] }, signin: { maxFailures: 3, maxConcurrentHashes: 1 } } })
+  const guesses = Array.from({ length: 20 }, (_, i) => attempt(gw.url, 'alice', i === 12 ? ALICE.password : `guess-${i}`, { 'x-forwarded-for': `198.51.100.${i}` }))
+  const statuses = await Promise.all(guesses.map(async (r) => (await r).status))
+  assert.equal(statuses.filter((s) => s === 401 || s === 204).length, 3, `only three were checked: ${statuses.join(',')}`)
+  assert.equal(statuses.filter((s) => s === 429).length, 17)
+  assert.equal((await attempt(gw.url, 'alice', ALICE.password, { 'x-forwarded-for': '198.51.100.99' })).status, 429, 'banned now')
+})
+
+test('IPv6 clients are counted per /64', async () => {
+  const { addressSubject } = await import('../../src/session/signin-throttle.ts')
+  assert.equal(addressSubject('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64')
+  assert.equal(addressSubject('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64')
+  assert.equal(addressSubject('2001:db8::7'), '2001:db8:0:0::/64')
+  assert.equal(addressSubject('::1'), '0:0:0:0::/64')
+  assert.equal(addressSubject('198.51.100.7'), '198.51.100.7')
+})
