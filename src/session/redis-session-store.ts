@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis'
-import { errors } from '../errors.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
 import type { GetSessionOptions, Session, SessionStore } from './session-store.ts'
 import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-id.ts'
+import { unavailableOnFailure } from './store-unavailable.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect'>
@@ -94,13 +94,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
 
 /** Store failures (Redis down, a timeout) become 503 `unavailable`, never a 500 or a sign-out. */
 function guarded (store: SessionStore): SessionStore {
-  const wrap = <A extends unknown[], R>(op: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    try {
-      return await op(...args)
-    } catch (err) {
-      throw errors.sessionStoreDown(err)
-    }
-  }
+  const wrap = unavailableOnFailure
   return { ...store, create: wrap(store.create), get: wrap(store.get), destroy: wrap(store.destroy), ping: wrap(store.ping) }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { errors } from '../errors.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
+import { unavailableOnFailure } from './store-unavailable.ts'
 import { addressSubject, type SigninThrottle, type ThrottleSettings, type ThrottleSubjects } from './signin-throttle.ts'
 
 /** What the throttle needs of a client: ioredis `Redis` or ioredis-mock. */
@@ -88,12 +88,6 @@ export function createRedisSigninThrottle (opts: RedisSigninThrottleOptions): Si
 
 /** Store failures answer 503, like the session store's. */
 function guarded (throttle: SigninThrottle): SigninThrottle {
-  const wrap = <A extends unknown[], R>(op: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    try {
-      return await op(...args)
-    } catch (err) {
-      throw errors.sessionStoreDown(err)
-    }
-  }
+  const wrap = unavailableOnFailure
   return { begin: wrap(throttle.begin), failed: wrap(throttle.failed), succeeded: wrap(throttle.succeeded) }
 }
