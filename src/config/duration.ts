@@ -13,11 +13,3 @@ export function parseDuration (text: string): number | undefined {
   for (const [, value, unit] of input.matchAll(PART)) total += Number(value) * (UNIT_MS[unit as string] as number)
   return Number.isFinite(total) ? Math.round(total) : undefined
 }
-
-/** Formats milliseconds as the largest exact unit, e.g. 600000 → `10m`, 1500 → `1500ms`. */
-export function formatDuration (ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`
-  }
-  return `${ms}ms`
-}

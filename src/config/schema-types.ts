@@ -77,8 +77,8 @@ export const routeRule = z.string()
   })
   .meta({ type: 'METHOD /path' })
 
-/** A URL path prefix such as `/gateway`, stored without a trailing slash. */
+/** A URL path prefix such as `/gateway`, stored canonical (as requests are matched). */
 export const pathPrefix = z.string()
   .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/, 'write a path such as /gateway')
-  .transform((p) => p.replace(/\/$/, ''))
+  .transform((p) => canonicalPath(p))
   .meta({ type: 'path' })

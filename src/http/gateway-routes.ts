@@ -3,7 +3,6 @@ import type { AppDeps } from '../app.ts'
 import { errors } from '../errors.ts'
 import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
-import { canonicalPath } from '../canonical-path.ts'
 import { findActiveSession } from './session-lookup.ts'
 
 type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users'>
@@ -28,8 +27,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
  */
 export function gatewayRoutes (deps: GatewayRouteDeps): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
-    const prefix = canonicalPath(deps.config.server.gatewayPrefix)
-    const path = canonicalPath(ctx.path)
+    const prefix = deps.config.server.gatewayPrefix // stored canonical by the schema
+    const path = ctx.state.canonicalPath
     if (path !== prefix && !path.startsWith(`${prefix}/`)) return await next()
     ctx.state.route = 'gateway'
     const endpoint = ENDPOINTS[path.slice(prefix.length)]

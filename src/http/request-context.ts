@@ -13,6 +13,8 @@ export interface GatewayState {
   route: RouteClass['group'] | 'signin' | 'signout' | 'gateway' | 'preflight'
   /** The client as far as it may be believed (see `server.trustProxy`). */
   client: ClientInfo
+  /** The path as route rules match it (`canonicalPath`), computed once by `requireCanonicalTarget`. */
+  canonicalPath: string
   /** The signed-in user, once known. */
   user?: string
 }

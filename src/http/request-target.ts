@@ -1,4 +1,5 @@
 import type Koa from 'koa'
+import { canonicalPath } from '../canonical-path.ts'
 import { errors } from '../errors.ts'
 import type { GatewayState } from './request-context.ts'
 
@@ -21,6 +22,7 @@ export function requireCanonicalTarget (): Koa.Middleware<GatewayState> {
     if (target.includes('#')) throw errors.badRequest('request target must not contain #')
     const path = target.split('?', 1)[0] ?? ''
     if (AMBIGUOUS.test(path)) throw errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
+    ctx.state.canonicalPath = canonicalPath(path)
     await next()
   }
 }

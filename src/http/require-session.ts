@@ -1,7 +1,6 @@
 import type Koa from 'koa'
 import { isTokenAuthorization } from '../auth/basic-auth.ts'
 import type { User } from '../auth/user-store.ts'
-import { canonicalPath } from '../canonical-path.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app.ts'
 import { isCrossSiteWrite } from './cross-site.ts'
@@ -39,7 +38,7 @@ export function requireSession (deps: RequireSessionDeps): Koa.Middleware<Gatewa
     // SECURITY: CSRF, checked before the session is read (and renewed). A cookie rides along on any
     // same-site request, other ports included.
     if (sessionIds(ctx, deps.cookie.name).length > 0 && isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
-    const passive = deps.config.session.passiveRoutes.includes(`${ctx.method} ${canonicalPath(ctx.path)}`)
+    const passive = deps.config.session.passiveRoutes.includes(`${ctx.method} ${ctx.state.canonicalPath}`)
     const active = await findActiveSession(ctx, deps, { renew: !passive })
     if (active !== undefined) {
       ctx.state.auth = { kind: 'session', user: active.user }

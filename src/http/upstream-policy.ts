@@ -2,7 +2,6 @@ import type Koa from 'koa'
 import type { AppDeps } from '../app.ts'
 import { errors } from '../errors.ts'
 import type { GatewayState } from './request-context.ts'
-import { canonicalPath } from '../canonical-path.ts'
 
 /**
  * InfluxDB routes the gateway refuses whatever the credentials, matched on the canonical path:
@@ -11,7 +10,7 @@ import { canonicalPath } from '../canonical-path.ts'
  */
 export function upstreamPolicy (deps: Pick<AppDeps, 'config'>): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
-    const path = canonicalPath(ctx.path)
+    const path = ctx.state.canonicalPath
     if (ctx.method === 'POST' && (path === '/api/v2/setup' || path.startsWith('/api/v2/setup/')) && !deps.config.upstream.allowSetup) {
       throw errors.setupRefused()
     }

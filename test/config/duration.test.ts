@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatDuration, parseDuration } from '../../src/config/duration.ts'
+import { parseDuration } from '../../src/config/duration.ts'
 
 test('parseDuration reads the units operators write', () => {
   const cases: Array<[string, number | undefined]> = [
@@ -10,10 +10,4 @@ test('parseDuration reads the units operators write', () => {
     ['10 m', undefined], ['1h 30m', undefined], ['1e3ms', undefined]
   ]
   for (const [text, expected] of cases) assert.equal(parseDuration(text), expected, JSON.stringify(text))
-})
-
-test('formatDuration picks the largest exact unit', () => {
-  const cases: Array<[number, string]> = [[600_000, '10m'], [28_800_000, '8h'], [1500, '1500ms'], [90_000, '90s'], [0, '0ms']]
-  for (const [ms, expected] of cases) assert.equal(formatDuration(ms), expected)
-  for (const [ms] of cases) assert.equal(parseDuration(formatDuration(ms)), ms)
 })
