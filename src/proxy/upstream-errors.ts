@@ -1,10 +1,13 @@
 import { errors, GatewayError } from '../errors.ts'
 
-/** Error codes that mean InfluxDB could not be reached at all. */
-const DOWN = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED'])
+/** Error codes that mean InfluxDB could not be reached at all (undici passes the socket's own code). */
+const DOWN = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** The code an upstream timeout is tagged with by the proxy. */
-export const UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT'
+/** undici's code for no response headers within `upstream.timeout`. */
+const TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT'
+
+/** A connection InfluxDB closed or reset under a request (undici: `other side closed`). */
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
 
 /** How an upstream request failed, for metrics and logs. */
 export type UpstreamFailure = 'refused' | 'reset' | 'timeout' | 'other'
@@ -24,9 +27,9 @@ export function mapUpstreamError (err: unknown): GatewayError {
 /** Classifies a transport failure. */
 export function upstreamFailure (err: unknown): UpstreamFailure {
   const code = errorCode(err)
-  if (code === UPSTREAM_TIMEOUT) return 'timeout'
+  if (code === TIMEOUT) return 'timeout'
   if (code !== undefined && DOWN.has(code)) return 'refused'
-  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset'
+  if (code !== undefined && RESET.has(code)) return 'reset'
   return 'other'
 }
 

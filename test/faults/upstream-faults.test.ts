@@ -240,19 +240,17 @@ interface SocketCounts {
   down: number
 }
 
-const sum = (dict: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(dict).reduce((n, list) => n + (list?.length ?? 0), 0)
-
 /**
  * Spins the event loop (setImmediate) until the socket counts are healthy and have not changed for a
  * while, or until `SETTLE_MS` has passed: a leak gets every chance to clean up before it is reported.
  */
 async function settle (gw: TestGateway, down: TestGateway): Promise<SocketCounts> {
   const read = (): SocketCounts => ({
-    inUse: sum(gw.deps.proxy.agent.sockets),
-    free: sum(gw.deps.proxy.agent.freeSockets),
+    inUse: gw.deps.proxy.connections().inFlight,
+    free: gw.deps.proxy.connections().idle,
     upstreamOpen: gw.influx.openSockets(),
     stalled: gw.influx.stalledCount(),
-    down: sum(down.deps.proxy.agent.sockets) + sum(down.deps.proxy.agent.freeSockets)
+    down: down.deps.proxy.connections().open + down.deps.proxy.connections().inFlight
   })
   const deadline = Date.now() + SETTLE_MS
   let counts = read()
@@ -269,7 +267,7 @@ async function settle (gw: TestGateway, down: TestGateway): Promise<SocketCounts
 }
 
 function assertNoLeakedSockets (counts: SocketCounts, gw: TestGateway, when: string): void {
-  assert.deepEqual(Object.keys(gw.deps.proxy.agent.sockets), [], `${when}: upstream sockets still in use ${JSON.stringify(counts)}`)
+  assert.equal(gw.deps.proxy.connections().open, counts.free, `${when}: upstream connections still busy ${JSON.stringify(counts)}`)
   assert.equal(counts.inUse, 0, `${when}: ${JSON.stringify(counts)}`)
   assert.equal(counts.stalled, 0, `${when}: InfluxDB still holds stalled responses nobody waits for ${JSON.stringify(counts)}`)
   assert.ok(counts.free <= CONCURRENCY, `${when}: ${counts.free} idle upstream sockets for ${CONCURRENCY} concurrent clients`)

@@ -211,7 +211,7 @@ function hopRoute (res: http.ServerResponse): void {
   sendJson(res, 200, {}, {
     Connection: 'X-Secret-Hop',
     'X-Secret-Hop': '1',
-    'Keep-Alive': 'timeout=5',
+    'Keep-Alive': 'timeout=17, max=99',
     'Set-Cookie': ['influxdb-oss-session=upstream-value; Path=/api/', 'other=1'],
     Vary: 'Accept-Encoding',
     'X-Upstream': 'yes'
