@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { BlockList } from 'node:net'
+import type { BlockList, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 
 /** Who the client is, as far as the gateway may believe. */
@@ -25,7 +25,7 @@ export function resolveClient (req: IncomingMessage, trusted: BlockList): Client
   const peer = normalizeIp(req.socket.remoteAddress ?? '')
   const tls = (req.socket as TLSSocket).encrypted === true
   const host = req.headers.host ?? ''
-  if (!isTrusted(trusted, peer)) return { ip: peer, https: tls, host, viaTrustedProxy: false, forwardedFor: peer }
+  if (!isTrustedPeer(req.socket as PeerSocket, trusted, peer)) return { ip: peer, https: tls, host, viaTrustedProxy: false, forwardedFor: peer }
   const chain = headerList(req.headers['x-forwarded-for']).map(normalizeIp)
   let ip = peer
   for (let i = chain.length - 1; i >= 0 && isTrusted(trusted, ip); i--) ip = chain[i] as string
@@ -38,6 +38,22 @@ export function resolveClient (req: IncomingMessage, trusted: BlockList): Client
     viaTrustedProxy: true,
     forwardedFor: [...chain, peer].join(', ')
   }
+}
+
+const PEER_TRUST = Symbol('influx-gateway.peerTrust')
+type PeerSocket = Socket & { [PEER_TRUST]?: { list: BlockList, trusted: boolean } }
+
+/**
+ * Whether the socket's peer is a trusted proxy, remembered on the socket for the requests that
+ * follow on a keep-alive connection (a BlockList check allocates). A reload brings a new list,
+ * which is checked afresh.
+ */
+function isTrustedPeer (socket: PeerSocket, list: BlockList, peer: string): boolean {
+  const known = socket[PEER_TRUST]
+  if (known !== undefined && known.list === list) return known.trusted
+  const trusted = isTrusted(list, peer)
+  socket[PEER_TRUST] = { list, trusted }
+  return trusted
 }
 
 function headerList (value: string | string[] | undefined): string[] {

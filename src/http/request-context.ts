@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type Koa from 'koa'
 import type { Logger } from 'pino'
 import type { AppDeps } from '../app.ts'
+import { plainLogger } from '../observability/logger.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
 import type { RouteClass } from './route-class.ts'
 
@@ -32,6 +33,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'trustedProxies' | 'metrics' | 'lifecycle'>
 
 export function requestContext (deps: RequestContextDeps): Koa.Middleware<GatewayState> {
+  const access = plainLogger(deps.logger)
   return async (ctx, next) => {
     const started = deps.now()
     ctx.state.client = resolveClient(ctx.req, deps.trustedProxies)
@@ -48,7 +50,9 @@ export function requestContext (deps: RequestContextDeps): Koa.Middleware<Gatewa
       // 499 (nginx's "client closed request"): the client left before any answer was written.
       const status = ctx.respond === false && !ctx.res.headersSent ? 499 : ctx.status
       deps.metrics.request(ctx.state.route, ctx.method, status)
-      ctx.state.log.info({
+      if (access.level !== deps.logger.level) access.level = deps.logger.level // a reload sets the root's only
+      access.info({
+        reqId: ctx.state.reqId,
         method: ctx.method,
         route: ctx.state.route,
         // SECURITY: never the query string, which may carry InfluxDB 1.x `p=` passwords.

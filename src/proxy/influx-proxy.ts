@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PassThrough } from 'node:stream'
 import { Pool } from 'undici'
@@ -67,9 +68,15 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   function forward (req: IncomingMessage, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
       const started = performance.now()
-      const abort = new AbortController()
+      // undici also takes an EventEmitter as its signal: much cheaper per request than an AbortController.
+      const abort = new EventEmitter()
+      let clientLeft = false
       // The client left before the answer was complete: stop InfluxDB's work and free the connection.
-      const onClose = (): void => { if (!res.writableFinished) abort.abort() }
+      const onClose = (): void => {
+        if (res.writableFinished) return
+        clientLeft = true
+        abort.emit('abort')
+      }
       res.once('close', onClose)
       const headers = req.headers
       const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
@@ -81,7 +88,7 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
         // undici destroys the body stream when it is done with it, on error too: given `req` itself,
         // a failed request would take the client's connection down before its 504 is written.
         body: hasBody ? req.pipe(new PassThrough()) : null,
-        signal: abort.signal,
+        signal: abort,
         headersTimeout: opts.timeoutMs(),
         bodyTimeout: 0
       }, ({ statusCode, headers: upstream }) => {
@@ -94,7 +101,7 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
         return res
       }, (err) => {
         res.off('close', onClose)
-        if (err === null || abort.signal.aborted) return resolve()
+        if (err === null || clientLeft) return resolve()
         opts.onUpstreamError?.(err, req)
         if (!res.headersSent) return reject(mapUpstreamError(err))
         // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
