@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 /** 32 random bytes = 256 bits, base64url without padding: 43 characters. */
 const ID_BYTES = 32
@@ -14,9 +14,12 @@ export function isSessionId (text: string): boolean {
   return ID_FORMAT.test(text)
 }
 
-/** The store key part for an id: its SHA-256, base64url. The id itself is never stored. */
+/**
+ * The store key part for an id: its SHA-256, base64url. The id itself is never stored. One-shot
+ * `crypto.hash` (Node ≥ 20.12): a third of `createHash`'s cost, on every proxied request.
+ */
 export function hashSessionId (id: string): string {
-  return createHash('sha256').update(id).digest('base64url')
+  return hash('sha256', id, 'base64url')
 }
 
 /** A short, non-secret reference for logs: the first 12 characters of the id's hash, taken from a store key. */
