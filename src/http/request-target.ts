@@ -17,8 +17,8 @@ export function requireCanonicalTarget (): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
     const target = ctx.req.url ?? ''
     if (!target.startsWith('/')) throw errors.badRequest('request target must be a path')
-    // A raw `#` never belongs in a request target: http-proxy's URL parsing would drop what follows it
-    // while InfluxDB's Go parser keeps it, so the query that arrives would not be the one sent.
+    // A raw `#` never belongs in a request target: URL parsers on the way (ours, a proxy's) drop what
+    // follows it while InfluxDB's Go parser keeps it, so what is checked and what arrives could differ.
     if (target.includes('#')) throw errors.badRequest('request target must not contain #')
     const path = target.split('?', 1)[0] ?? ''
     if (AMBIGUOUS.test(path)) throw errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')

@@ -47,8 +47,8 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
 }
 
 /**
- * Cleans an upstream response's headers in place: hop-by-hop headers (and `Keep-Alive`, which
- * http-proxy copies), headers named in `Connection`, any `Access-Control-*` (the gateway alone grants
+ * Cleans an upstream response's headers in place: hop-by-hop headers (InfluxDB's `Keep-Alive`
+ * describes its own connection), headers named in `Connection`, any `Access-Control-*` (the gateway alone grants
  * CORS) and any `Set-Cookie` for our session cookie.
  */
 export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: string): void {

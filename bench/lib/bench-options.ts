@@ -1,0 +1,32 @@
+/** What `npm run bench` measures, from the environment. */
+export interface BenchOptions {
+  quick: boolean
+  rounds: number
+  durationS: number
+  connections: number
+  streamBytes: number
+  sessions: number
+}
+
+/**
+ * Reads BENCH_ROUNDS, BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_STREAM_BYTES and BENCH_SESSIONS;
+ * BENCH_QUICK=1 changes the defaults to a smoke run (1 round of 2 s, 64 MiB, 10,000 sessions).
+ */
+export function benchOptions (env: NodeJS.ProcessEnv): BenchOptions {
+  const quick = env.BENCH_QUICK === '1'
+  const num = (name: string, fallback: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const n = Number(raw)
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive number`)
+    return n
+  }
+  return {
+    quick,
+    rounds: num('BENCH_ROUNDS', quick ? 1 : 3),
+    durationS: num('BENCH_DURATION', quick ? 2 : 8),
+    connections: num('BENCH_CONNECTIONS', 50),
+    streamBytes: num('BENCH_STREAM_BYTES', quick ? 64 * 2 ** 20 : 2 ** 30),
+    sessions: num('BENCH_SESSIONS', quick ? 10_000 : 100_000)
+  }
+}

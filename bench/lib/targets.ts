@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { openSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { hashPassword } from '../../src/auth/password.ts'
+import { freePort } from '../../test/helpers/redis-server.ts'
+
+/** A server the benchmark started, in a process of its own. */
+export interface Target {
+  url: string
+  /** The process whose CPU and RSS are measured (nginx: the master; its worker is counted with it). */
+  pid: number
+  stop: () => Promise<void>
+}
+
+export const BENCH_USER = 'bench'
+export const BENCH_PASSWORD = 'bench password'
+export const BENCH_TOKEN = 'bench-influx-token'
+
+async function stopChild (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill(signal)
+  await exited
+}
+
+/** Runs one of `bench/servers/*.ts`, which prints `{"port":N}` once listening. */
+export async function startScript (script: string, args: string[] = []): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'servers', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()
+  if (first.done === true) throw new Error(`${script} did not start`)
+  const { port } = JSON.parse(first.value) as { port: number }
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) }
+}
+
+async function waitFor (url: string, child: ChildProcess, logFile: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited\n${readFileSync(logFile, 'utf8')}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${url} did not come up\n${readFileSync(logFile, 'utf8')}`)
+}
+
+/** Options for {@link startGateway}. */
+export interface GatewayTargetOptions {
+  dir: string
+  name: string
+  upstreamUrl: string
+  /** Extra YAML lines at the top level (e.g. a `signin:` block). */
+  extra?: string
+  /** Extra node flags (e.g. `--cpu-prof`). */
+  nodeFlags?: string[]
+}
+
+/**
+ * The gateway CLI as users run it (`npm start`: tsx, the default log level, one JSON line per request),
+ * with its log in `dir` rather than on a terminal.
+ */
+export async function startGateway (opts: GatewayTargetOptions): Promise<Target> {
+  const port = await freePort()
+  const config = join(opts.dir, `${opts.name}.yaml`)
+  const log = join(opts.dir, `${opts.name}.log`)
+  writeFileSync(config, [
+    `server: { port: ${port} }`,
+    `upstream: { url: "${opts.upstreamUrl}" }`,
+    'users:',
+    `  - { name: ${BENCH_USER}, passwordHash: "${await hashPassword(BENCH_PASSWORD)}", token: "\${BENCH_TOKEN}" }`,
+    opts.extra ?? ''
+  ].join('\n'))
+  const out = openSync(log, 'a')
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', 'src/cli.ts', '--config', config], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    env: { ...process.env, BENCH_TOKEN, NODE_ENV: 'production' },
+    stdio: ['ignore', out, out]
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(`${url}/gateway/health`, child, log)
+  return { url, pid: child.pid!, stop: () => stopChild(child) }
+}
+
+/** Signs in as the bench user; resolves to the `Cookie` header value. */
+export async function signIn (gatewayUrl: string): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/api/v2/signin`, { method: 'POST', headers: { authorization: basicAuth() } })
+  if (res.status !== 204) throw new Error(`sign-in answered ${res.status}`)
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] as string
+}
+
+export const basicAuth = (): string => `Basic ${Buffer.from(`${BENCH_USER}:${BENCH_PASSWORD}`).toString('base64')}`
+
+/**
+ * What an ops person writes instead of the gateway: Debian's nginx, one worker, `proxy_pass` with
+ * upstream keep-alive and a static `Authorization` header, access log on (as by default).
+ */
+export async function startNginx (dir: string, upstreamUrl: string): Promise<Target> {
+  const port = await freePort()
+  const conf = join(dir, 'nginx.conf')
+  writeFileSync(conf, `
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log ${dir}/nginx-access.log;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  upstream influxdb { server ${new URL(upstreamUrl).host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 0;
+    location / {
+      proxy_pass http://influxdb;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "Token ${BENCH_TOKEN}";
+    }
+  }
+}
+`)
+  const log = join(dir, 'nginx-stderr.log')
+  const out = openSync(log, 'a')
+  const child = spawn('nginx', ['-c', conf, '-p', dir, '-g', 'daemon off;'], { stdio: ['ignore', out, out] })
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(`${url}/ping`, child, log)
+  return { url, pid: child.pid!, stop: () => stopChild(child, 'SIGQUIT') }
+}

@@ -1,0 +1,105 @@
+import { cpuMicros } from '../lib/proc.ts'
+import { pacedLoad, type PacedResult } from '../lib/paced.ts'
+import { verdict } from '../lib/report-format.ts'
+import { fmt, median, spread } from '../lib/stats.ts'
+import { BENCH_TOKEN, signIn, type Target } from '../lib/targets.ts'
+import { wrk } from '../lib/wrk.ts'
+
+/** The setups compared, in the issue's order. */
+export type Setup = 'direct' | 'bare' | 'undici' | 'cookie' | 'token' | 'nginx'
+
+export const SETUP_NAMES: Record<Setup, string> = {
+  direct: '(a) upstream directly',
+  bare: '(b) bare http-proxy-3, keep-alive agent',
+  undici: '(b′) bare undici Pool.stream (the gateway\'s engine)',
+  cookie: '(c) gateway, session cookie',
+  token: '(d) gateway, token passthrough',
+  nginx: '(e) nginx proxy_pass, static Authorization'
+}
+
+/** The processes the throughput section loads. */
+export interface ThroughputTargets {
+  upstream: Target
+  bare: Target
+  /** The gateway's own forwarding engine with nothing around it. */
+  bareUndici: Target
+  gateway: Target
+  nginx?: Target
+}
+
+/** Options for {@link throughput}. */
+export interface ThroughputOptions {
+  rounds: number
+  durationS: number
+  connections: number
+  /** Seconds of each paced run for the added-latency figure. */
+  pacedS: number
+}
+
+interface Run { rps: number, p50: number, p99: number, cpuUs: number }
+
+const PATH = '/api/v2/buckets?orgID=0000000000000002'
+
+/** (a)–(e) side by side: interleaved wrk rounds, then added latency at half of (c)'s rate. */
+export async function throughput (t: ThroughputTargets, opts: ThroughputOptions): Promise<string> {
+  const cookie = await signIn(t.gateway.url)
+  const setups: Array<{ setup: Setup, target: Target, measured: Target, headers?: Record<string, string> }> = [
+    { setup: 'direct', target: t.upstream, measured: t.upstream },
+    { setup: 'bare', target: t.bare, measured: t.bare },
+    { setup: 'undici', target: t.bareUndici, measured: t.bareUndici },
+    { setup: 'cookie', target: t.gateway, measured: t.gateway, headers: { cookie } },
+    { setup: 'token', target: t.gateway, measured: t.gateway, headers: { authorization: `Token ${BENCH_TOKEN}` } }
+  ]
+  if (t.nginx !== undefined) setups.push({ setup: 'nginx', target: t.nginx, measured: t.nginx })
+  const runs = new Map<Setup, Run[]>(setups.map((s) => [s.setup, []]))
+  const once = async (s: typeof setups[number], durationS: number): Promise<Run> => {
+    const before = cpuMicros(s.measured.pid)
+    const r = await wrk({ url: s.target.url + PATH, connections: opts.connections, durationS, headers: s.headers })
+    const cpu = cpuMicros(s.measured.pid) - before
+    if (r.errors > 0) throw new Error(`${SETUP_NAMES[s.setup]}: ${r.errors} errors or non-2xx answers`)
+    return { rps: r.rps, p50: r.p50, p99: r.p99, cpuUs: cpu / r.requests }
+  }
+  for (const s of setups) await once(s, 2) // warm-up: JIT, connection pools
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const s of setups) runs.get(s.setup)!.push(await once(s, opts.durationS))
+  }
+
+  const med = (setup: Setup, key: keyof Run): number => median(runs.get(setup)!.map((r) => r[key]))
+  const ratio = (setup: Setup, to: Setup): string => runs.has(to) ? (med(setup, 'rps') / med(to, 'rps')).toFixed(2) : '—'
+  const lines = [
+    `wrk -t1 -c${opts.connections} -d${opts.durationS}s, ${opts.rounds} interleaved rounds (median, min–max), \`GET ${PATH}\` answered with ${'a ~200-byte JSON'}.`,
+    'CPU is the measured process\'s user+system time over the run divided by the requests wrk counted (10 ms ticks).',
+    '',
+    '| setup | req/s | p50 ms | p99 ms | CPU µs/req | ÷ (a) | ÷ (b) | ÷ (e) |',
+    '|---|---|---|---|---|---|---|---|'
+  ]
+  for (const { setup } of setups) {
+    const rs = runs.get(setup)!
+    lines.push(`| ${SETUP_NAMES[setup]} | ${fmt(med(setup, 'rps'))} (${spread(rs.map((r) => r.rps))}) | ${med(setup, 'p50').toFixed(2)} | ${med(setup, 'p99').toFixed(2)} | ${med(setup, 'cpuUs').toFixed(0)} (${spread(rs.map((r) => r.cpuUs))}) | ${ratio(setup, 'direct')} | ${ratio(setup, 'bare')} | ${ratio(setup, 'nginx')} |`)
+  }
+  const rpsRatio = med('cookie', 'rps') / med('bare', 'rps')
+  const cpuRatio = med('cookie', 'cpuUs') / med('bare', 'cpuUs')
+  const targets = [
+    `- Target (c) ≥ 0.9 × (b) req/s: ${verdict(rpsRatio >= 0.9)} (${rpsRatio.toFixed(2)} ×; ${(med('cookie', 'rps') / med('undici', 'rps')).toFixed(2)} × the bare undici engine (b′)).`,
+    `- Target gateway CPU per request within 1.2 × of (b): ${verdict(cpuRatio <= 1.2)} (${cpuRatio.toFixed(2)} ×: ${med('cookie', 'cpuUs').toFixed(0)} vs ${med('bare', 'cpuUs').toFixed(0)} µs; (b′) ${med('undici', 'cpuUs').toFixed(0)} µs).`
+  ]
+
+  // Added latency at half of (c)'s maximum rate: the same open-loop load, direct and through the gateway.
+  const rate = Math.round(med('cookie', 'rps') / 2)
+  const paced: Record<'direct' | 'gated', PacedResult[]> = { direct: [], gated: [] }
+  for (let round = 0; round < opts.rounds; round++) {
+    paced.direct.push(await pacedLoad({ url: t.upstream.url + PATH, rate, durationS: opts.pacedS, connections: opts.connections }))
+    paced.gated.push(await pacedLoad({ url: t.gateway.url + PATH, rate, durationS: opts.pacedS, connections: opts.connections, headers: { cookie } }))
+  }
+  const errors = [...paced.direct, ...paced.gated].reduce((n, r) => n + r.errors, 0)
+  if (errors > 0) throw new Error(`paced load: ${errors} errors`)
+  const pm = (which: 'direct' | 'gated', k: 'p50' | 'p99'): number => median(paced[which].map((r) => r[k]))
+  const added = paced.gated.map((g, i) => g.p50 - (paced.direct[i] as PacedResult).p50)
+  lines.push('', `Open-loop load at ${fmt(rate)} req/s (half of (c)) for ${opts.pacedS} s, ${opts.rounds} interleaved rounds, latency from each request's scheduled start (medians, min–max):`, '',
+    '| | p50 ms | p99 ms |', '|---|---|---|',
+    `| (a) directly | ${pm('direct', 'p50').toFixed(2)} (${spread(paced.direct.map((r) => r.p50), 2)}) | ${pm('direct', 'p99').toFixed(2)} |`,
+    `| (c) gateway, session cookie | ${pm('gated', 'p50').toFixed(2)} (${spread(paced.gated.map((r) => r.p50), 2)}) | ${pm('gated', 'p99').toFixed(2)} |`,
+    '', `Added p50 latency (per round, gateway minus direct): **${median(added).toFixed(2)} ms** (${spread(added, 2)}).`)
+  targets.push(`- Target added p50 latency ≤ 1 ms at half of (c)'s maximum rate: ${verdict(median(added) <= 1)} (${median(added).toFixed(2)} ms at ${fmt(rate)} req/s).`)
+  return [...lines, '', ...targets].join('\n')
+}
