@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 const TICK_US = 10_000 // USER_HZ is 100 on Linux
 
 /** The PIDs whose parent is `pid` (nginx's workers). */
-function children (pid: number): number[] {
+export function childPids (pid: number): number[] {
   const found: number[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -23,7 +23,7 @@ function statFields (pid: number): string[] {
 /** CPU time (user + system) used so far by `pid` and its direct children, µs, at 10 ms resolution. */
 export function cpuMicros (pid: number): number {
   let ticks = 0
-  for (const p of [pid, ...children(pid)]) {
+  for (const p of [pid, ...childPids(pid)]) {
     const f = statFields(p)
     ticks += Number(f[11]) + Number(f[12]) // utime, stime
   }

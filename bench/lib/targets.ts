@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { openSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { hashPassword } from '../../src/auth/password.ts'
+import { childPids } from './proc.ts'
 import { freePort } from '../../test/helpers/redis-server.ts'
 
 /** A server the benchmark started, in a process of its own. */
 export interface Target {
   url: string
-  /** The process whose CPU and RSS are measured (nginx: the master; its worker is counted with it). */
+  /** The process whose CPU and RSS are measured (nginx: its one worker). */
   pid: number
   stop: () => Promise<void>
 }
@@ -96,6 +97,13 @@ export const basicAuth = (): string => `Basic ${Buffer.from(`${BENCH_USER}:${BEN
  */
 export async function startNginx (dir: string, upstreamUrl: string): Promise<Target> {
   const port = await freePort()
+  // Run as root, nginx's workers drop to an unprivileged user: they must be able to reach and
+  // write their temp dirs (large bodies and responses are buffered to disk, as by default).
+  chmodSync(dir, 0o755)
+  for (const temp of ['client_body', 'proxy']) {
+    mkdirSync(join(dir, temp), { recursive: true })
+    chmodSync(join(dir, temp), 0o777)
+  }
   const conf = join(dir, 'nginx.conf')
   writeFileSync(conf, `
 worker_processes 1;
@@ -124,5 +132,8 @@ http {
   const child = spawn('nginx', ['-c', conf, '-p', dir, '-g', 'daemon off;'], { stdio: ['ignore', out, out] })
   const url = `http://127.0.0.1:${port}`
   await waitFor(`${url}/ping`, child, log)
-  return { url, pid: child.pid!, stop: () => stopChild(child, 'SIGQUIT') }
+  // The worker does the work: its CPU and memory are what is measured (the master only supervises).
+  const worker = childPids(child.pid!)[0]
+  if (worker === undefined) throw new Error('nginx started no worker')
+  return { url, pid: worker, stop: () => stopChild(child, 'SIGQUIT') }
 }
