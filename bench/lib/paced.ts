@@ -46,7 +46,7 @@ export async function pacedLoad (opts: PacedOptions): Promise<PacedResult> {
       res.resume()
       res.once('end', () => {
         if (res.statusCode !== 200) fail(String(res.statusCode))
-        latencies.push(performance.now() - from)
+        else latencies.push(performance.now() - from)
         resolve()
       })
     })

@@ -32,7 +32,7 @@ const metrics = z.object({
 const upstream = z.object({
   url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .default('http://127.0.0.1:8086').describe('InfluxDB base URL.'),
-  timeout: duration('30s').describe('Longest wait for InfluxDB response headers; started streams are never cut.'),
+  timeout: duration('30s').describe('Longest wait for InfluxDB response headers once the request is sent (checked about once a second), and longest pause inside a request body; then 504. Started responses are never cut.'),
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
   tokenPassthrough: boolean.default(true)
     .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),

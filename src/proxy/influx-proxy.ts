@@ -1,9 +1,8 @@
-import { EventEmitter } from 'node:events'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { PassThrough } from 'node:stream'
-import { Pool } from 'undici'
+import { Pool, type Dispatcher } from 'undici'
 import { cleanResponseHeaders } from './forward-headers.ts'
-import { mapUpstreamError } from './upstream-errors.ts'
+import { BODY_STALLED, mapUpstreamError } from './upstream-errors.ts'
 
 /** Options for {@link createInfluxProxy}. */
 export interface InfluxProxyOptions {
@@ -53,60 +52,97 @@ export interface InfluxProxy {
 const ENGINE_OWNED = ['host', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']
 
 /**
- * The forwarding engine: an undici `Pool` of keep-alive connections and its `stream` API, which writes
- * InfluxDB's answer straight into the client's response with back-pressure. Measured on this
- * project's 2-core machine at about 1.6 × http-proxy-3's throughput for half its CPU (BENCHMARKS.md).
+ * The forwarding engine: an undici `Pool` of keep-alive connections, driven through its handler API:
+ * InfluxDB's answer is written straight into the client's response, with back-pressure both ways. Measured on this
+ * project's 2-core machine at about 1.6 × http-proxy-3's throughput for 0.6 × its CPU (BENCHMARKS.md).
  */
 export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   const base = new URL(opts.upstreamUrl)
   const prefix = base.pathname.replace(/\/+$/, '')
   // No body or idle timeout on a started response (a long query result is not a stall); the header
-  // timeout is per request. Keep-alive follows InfluxDB's `Keep-Alive` hint, so an idle connection
-  // is never reused just as InfluxDB closes it.
+  // timeout is per request. Idle upstream connections are closed after 4 s.
   const pool = new Pool(base.origin, { bodyTimeout: 0, keepAliveTimeout: 4_000 })
 
   function forward (req: IncomingMessage, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
+      // The client left while the request was being checked: nothing to forward (logged as 499).
+      if (res.destroyed) return resolve()
       const started = performance.now()
-      // undici also takes an EventEmitter as its signal: much cheaper per request than an AbortController.
-      const abort = new EventEmitter()
+      const timeoutMs = opts.timeoutMs()
+      const headers = req.headers
+      const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+      for (const name of ENGINE_OWNED) if (name in headers) delete headers[name]
+      const upload = hasBody ? requestBody(req, timeoutMs) : undefined
+      let controller: Dispatcher.DispatchController | undefined
       let clientLeft = false
+      let upstreamHeaders: string[] = []
+      let settled = false
+      const settle = (err?: Error): void => {
+        if (settled) return
+        settled = true
+        res.off('close', onClose)
+        upload?.done()
+        if (err === undefined || clientLeft) return resolve()
+        opts.onUpstreamError?.(err, req)
+        if (!res.headersSent) {
+          // None of InfluxDB's headers (a Set-Cookie, a Content-Length) may ride on the gateway's error.
+          for (const name of upstreamHeaders) if (name !== 'vary') res.removeHeader(name)
+          return reject(mapUpstreamError(err))
+        }
+        // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
+        res.destroy()
+        resolve()
+      }
       // The client left before the answer was complete: stop InfluxDB's work and free the connection.
       const onClose = (): void => {
         if (res.writableFinished) return
         clientLeft = true
-        abort.emit('abort')
+        controller?.abort(new Error('the client closed the connection'))
+        settle()
       }
       res.once('close', onClose)
-      const headers = req.headers
-      const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
-      for (const name of ENGINE_OWNED) if (name in headers) delete headers[name]
-      pool.stream({
+      pool.dispatch({
         path: prefix + (req.url ?? '/'),
-        method: req.method as 'GET',
+        method: req.method as Dispatcher.HttpMethod,
         headers,
-        // undici destroys the body stream when it is done with it, on error too: given `req` itself,
-        // a failed request would take the client's connection down before its 504 is written.
-        body: hasBody ? req.pipe(new PassThrough()) : null,
-        signal: abort,
-        headersTimeout: opts.timeoutMs(),
+        body: upload?.body ?? null,
+        headersTimeout: timeoutMs,
         bodyTimeout: 0
-      }, ({ statusCode, headers: upstream }) => {
-        opts.onUpstreamResponse?.((performance.now() - started) / 1000)
-        cleanResponseHeaders(upstream, opts.cookieName())
-        // InfluxDB's framing described its connection; Node frames the client's own.
-        if ('transfer-encoding' in upstream) delete upstream['transfer-encoding']
-        // Merged with the gateway's own headers already set on `res` (request id, CORS grant).
-        res.writeHead(statusCode, upstream as Record<string, string | string[]>)
-        return res
-      }, (err) => {
-        res.off('close', onClose)
-        if (err === null || clientLeft) return resolve()
-        opts.onUpstreamError?.(err, req)
-        if (!res.headersSent) return reject(mapUpstreamError(err))
-        // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
-        res.destroy()
-        resolve()
+      }, {
+        onRequestStart (c) {
+          controller = c
+          if (clientLeft) c.abort(new Error('the client closed the connection'))
+        },
+        onResponseStart (c, statusCode, upstream) {
+          if (statusCode < 200) return // informational: not forwarded
+          opts.onUpstreamResponse?.((performance.now() - started) / 1000)
+          const cleaned = asNodeHeaders(upstream as Record<string, string | string[] | undefined>)
+          cleanResponseHeaders(cleaned, opts.cookieName())
+          // InfluxDB's framing described its connection; Node frames the client's own.
+          if ('transfer-encoding' in cleaned) delete cleaned['transfer-encoding']
+          // Set, not written: they go out with the first body byte, so a body that turns out malformed
+          // before that is still answered with the gateway's own 502. The gateway's own headers
+          // (request id, CORS grant) are already on `res`.
+          res.statusCode = statusCode
+          upstreamHeaders = Object.keys(cleaned)
+          try {
+            for (const name of upstreamHeaders) res.setHeader(name, cleaned[name] as string | string[])
+          } catch (err) {
+            c.abort(err as Error) // a header Node refuses to write: a malformed answer, 502
+          }
+        },
+        onResponseData (c, chunk) {
+          // Back-pressure: InfluxDB is read no faster than the client takes the answer.
+          if (!res.write(chunk)) {
+            c.pause()
+            res.once('drain', () => c.resume())
+          }
+        },
+        onResponseEnd () {
+          res.end()
+          settle()
+        },
+        onResponseError (_c, err) { settle(err) }
       })
     })
   }
@@ -121,4 +157,42 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
     retire: () => { pool.close().catch(() => {}) },
     close: () => { pool.destroy().catch(() => {}) }
   }
+}
+
+/**
+ * The client's body as undici's request body. undici destroys its body stream when done, on error
+ * too: given `req` itself, a failed request would take the client's connection down before its 504
+ * is written, so the body goes through a PassThrough. undici's header timer does not run while a body
+ * is being written, so a body that stops arriving is cut here after `timeoutMs` without a byte
+ * (`upstream.timeout`, counted from the last byte as before), and answered 504.
+ */
+function requestBody (req: IncomingMessage, timeoutMs: number): { body: PassThrough, done: () => void } {
+  const body = new PassThrough()
+  const stalled = setTimeout(() => {
+    body.destroy(Object.assign(new Error(`no request body byte within ${timeoutMs} ms`), { code: BODY_STALLED }))
+  }, timeoutMs)
+  const progress = (): void => { stalled.refresh() }
+  const done = (): void => {
+    clearTimeout(stalled)
+    req.off('data', progress)
+  }
+  req.on('data', progress)
+  req.once('end', done)
+  req.pipe(body)
+  return { body, done }
+}
+
+/**
+ * undici's response headers in Node's shape, which the header rules expect: a single `Set-Cookie` is
+ * a string there (an array in Node), and a repeated header an array (joined with `, ` in Node).
+ */
+function asNodeHeaders (headers: Record<string, string | string[] | undefined>): IncomingHttpHeaders {
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'set-cookie') {
+      if (typeof value === 'string') headers[name] = [value]
+    } else if (Array.isArray(value)) {
+      headers[name] = value.join(', ')
+    }
+  }
+  return headers as IncomingHttpHeaders
 }

@@ -6,6 +6,9 @@ const DOWN = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 
 /** undici's code for no response headers within `upstream.timeout`. */
 const TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT'
 
+/** The proxy's code for a request body that stopped arriving for `upstream.timeout`. */
+export const BODY_STALLED = 'GATEWAY_BODY_STALLED'
+
 /** A connection InfluxDB closed or reset under a request (undici: `other side closed`). */
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
 
@@ -27,7 +30,7 @@ export function mapUpstreamError (err: unknown): GatewayError {
 /** Classifies a transport failure. */
 export function upstreamFailure (err: unknown): UpstreamFailure {
   const code = errorCode(err)
-  if (code === TIMEOUT) return 'timeout'
+  if (code === TIMEOUT || code === BODY_STALLED) return 'timeout'
   if (code !== undefined && DOWN.has(code)) return 'refused'
   if (code !== undefined && RESET.has(code)) return 'reset'
   return 'other'

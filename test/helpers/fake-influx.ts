@@ -293,6 +293,8 @@ function testRoutes (
       stall(res, () => res.end('-done'))
     },
     hop: (res) => hopRoute(res),
+    // One Set-Cookie (as a sticky load balancer sends) and one header twice.
+    'one-cookie': (res, rec) => sendJson(res, 200, {}, { 'Set-Cookie': `${rec.query.get('name') ?? 'lb'}=1; Path=/`, 'X-Twice': ['a', 'b'] }),
     echo: (res, rec) => sendJson(res, 200, rec.headers),
     status: (res, rec) => statusRoute(res, rec),
     reset: (res) => kill(res),

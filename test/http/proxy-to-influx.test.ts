@@ -37,6 +37,20 @@ test('upstream answers, errors included, pass through unchanged minus hop-by-hop
   assert.ok(typeof hop.headers['x-request-id'] === 'string')
 })
 
+test('a single upstream Set-Cookie passes through unless it is ours; a repeated header arrives joined', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const foreign = await get(`${gw.url}/test/one-cookie?name=AWSALB`, cookie)
+  foreign.resume()
+  assert.equal(foreign.statusCode, 200)
+  assert.deepEqual(foreign.headers['set-cookie'], ['AWSALB=1; Path=/'])
+  assert.equal(foreign.headers['x-twice'], 'a, b')
+  const ours = await get(`${gw.url}/test/one-cookie?name=influxdb-oss-session`, cookie)
+  ours.resume()
+  assert.equal(ours.statusCode, 200)
+  assert.equal(ours.headers['set-cookie'], undefined)
+})
+
 test('a 100 MB download and a 20 MB upload arrive byte-exact', async (t) => {
   const gw = await startGateway(t)
   const cookie = await signIn(gw)
