@@ -11,7 +11,7 @@ export type Setup = 'direct' | 'bare' | 'undici' | 'cookie' | 'token' | 'nginx'
 export const SETUP_NAMES: Record<Setup, string> = {
   direct: '(a) upstream directly',
   bare: '(b) bare http-proxy-3, keep-alive agent',
-  undici: '(b′) bare undici Pool.stream (the gateway\'s engine)',
+  undici: '(b′) bare undici Pool.stream forwarder',
   cookie: '(c) gateway, session cookie',
   token: '(d) gateway, token passthrough',
   nginx: '(e) nginx proxy_pass, static Authorization'
