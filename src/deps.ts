@@ -86,7 +86,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     proxy: buildProxy(initial.upstream.url),
     applyConfig (config) {
       if (config.upstream.url !== deps.config.upstream.url) {
-        // In-flight requests finish on the old proxy; its idle connections go now.
+        // In-flight requests finish on the old proxy, then its connections close.
         deps.proxy.retire()
         deps.proxy = buildProxy(config.upstream.url)
       }

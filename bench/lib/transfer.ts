@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { writeBytes } from './write-bytes.ts'
 
 /** One timed transfer. */
 export interface TransferResult {
@@ -51,18 +52,6 @@ export function upload (opts: TransferOptions & { bytes: number }): Promise<Tran
       }))
     })
     req.once('error', reject)
-    let left = opts.bytes
-    const pump = (): void => {
-      while (left > 0) {
-        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
-        left -= piece.length
-        if (!req.write(piece)) {
-          req.once('drain', pump)
-          return
-        }
-      }
-      req.end()
-    }
-    pump()
+    writeBytes(req, chunk, opts.bytes)
   })
 }

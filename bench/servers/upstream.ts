@@ -5,6 +5,7 @@
 //                            (e.g. /stream?bytes=N directly, /api/v2/query?bytes=N through a proxy)
 //   POST any path          → 204 once the whole body is read (like /api/v2/write); X-Received-Bytes says how much
 import http from 'node:http'
+import { writeBytes } from '../lib/write-bytes.ts'
 
 export const BODY = JSON.stringify({
   links: { self: '/api/v2/buckets?limit=20' },
@@ -27,19 +28,7 @@ const server = http.createServer((req, res) => {
 
 function stream (res: http.ServerResponse, bytes: number): void {
   res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': bytes })
-  let left = bytes
-  const pump = (): void => {
-    while (left > 0) {
-      const chunk = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left)
-      left -= chunk.length
-      if (!res.write(chunk)) {
-        res.once('drain', pump)
-        return
-      }
-    }
-    res.end()
-  }
-  pump()
+  writeBytes(res, CHUNK, bytes)
 }
 
 server.keepAliveTimeout = 60_000
