@@ -48,8 +48,11 @@ async function run (configFile: string, watch: boolean): Promise<number> {
   const logger = createLogger(config.log)
   const gateway = await startGateway(config, logger)
   const reloader = createReloader({ deps: gateway.deps, logger, load })
-  const onHangup = (): void => { reloader.reload('SIGHUP') }
-  const watcher = watch ? watchConfig(configFile, () => reloader.reload('watch')) : undefined
+  const reload = (trigger: string): void => {
+    reloader.reload(trigger).catch((err: unknown) => logger.error({ err, trigger }, 'config reload failed'))
+  }
+  const onHangup = (): void => reload('SIGHUP')
+  const watcher = watch ? watchConfig(configFile, () => reload('watch')) : undefined
   // Handlers go in before the 'listening' line: whoever waits for it may signal at once.
   const stopped = new Promise<number>((resolve) => {
     let stopping = false

@@ -26,9 +26,13 @@ export interface DepsOptions {
 export interface Deps extends AppDeps {
   /**
    * Applies a new configuration to everything that reads it per request: users and their
-   * credentials, timeouts, cookie settings, CORS, limits, trusted proxies. Sessions are kept.
+   * credentials, timeouts, cookie settings, CORS, limits, trusted proxies. Sessions are kept, but those
+   * of users the new configuration disables or removes are revoked: they end at their next request even
+   * if the user is enabled again before it. The configuration applies at once; the promise resolves when
+   * the revocations are written (a store failure is logged, and those sessions still end while the user
+   * stays disabled).
    */
-  applyConfig (config: Config): void
+  applyConfig (config: Config): Promise<void>
   close (): Promise<void>
 }
 
@@ -84,13 +88,22 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       sweeper: throttleSweeper
     }),
     proxy: buildProxy(initial.upstream.url),
-    applyConfig (config) {
+    async applyConfig (config) {
       if (config.upstream.url !== deps.config.upstream.url) {
         // In-flight requests finish on the old proxy, then its connections close.
         deps.proxy.retire()
         deps.proxy = buildProxy(config.upstream.url)
       }
+      const inactive = newlyInactive(deps.config.users, config.users)
       Object.assign(deps, derive(config))
+      for (const { name, reason } of inactive) {
+        try {
+          const sessions = await deps.sessions.revokeUser(name)
+          logger.info({ audit: 'session', user: name, sessions, reason }, 'sessions revoked')
+        } catch (err) {
+          logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
+        }
+      }
     },
     async close () {
       throttleSweeper?.close()
@@ -100,6 +113,13 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   }
   metrics.countSessionsWith(() => deps.sessions.count())
   return deps
+}
+
+/** Users enabled in `before` whom `after` disables or removes. */
+function newlyInactive (before: Config['users'], after: Config['users']): Array<{ name: string, reason: string }> {
+  const next = new Map(after.map((u) => [u.name, u]))
+  return before.filter((u) => !u.disabled && next.get(u.name)?.disabled !== false)
+    .map((u) => ({ name: u.name, reason: next.has(u.name) ? 'user disabled' : 'user removed' }))
 }
 
 /**

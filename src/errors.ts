@@ -48,8 +48,10 @@ export const errors = {
   unauthorized: () => new GatewayError('unauthorized', 'unauthorized access'),
   /** A disabled (or, for a session, removed) user: the InfluxDB UI signs out on exactly this message. */
   userInactive: () => new GatewayError('forbidden', 'User is inactive'),
-  /** CSRF: a cookie-authenticated write from another site. */
+  /** Resource isolation (CSRF): a request carrying the session cookie that another site made the browser send. */
   crossSite: () => new GatewayError('forbidden', 'cross-site request refused'),
+  /** An anonymous request with a body: the body is not read, so the connection closes. */
+  bodyWithoutSession: () => new GatewayError('unauthorized', 'unauthorized access', { headers: { Connection: 'close' } }),
   setupRefused: () =>
     new GatewayError('forbidden', 'onboarding through the gateway is disabled; set upstream.allowSetup: true to allow it'),
   passwordChangeRefused: () =>

@@ -13,8 +13,11 @@ export interface ReloaderOptions {
 
 /** Re-reads the configuration on demand (SIGHUP, `--watch`). */
 export interface Reloader {
-  /** Applies the file if it is valid and resolves true; otherwise logs every problem and keeps the running config. */
-  reload (trigger: string): boolean
+  /**
+   * Applies the file if it is valid and resolves true once it applies (sessions of users it disables
+   * are revoked by then); otherwise logs every problem, keeps the running config and resolves false.
+   */
+  reload (trigger: string): Promise<boolean>
 }
 
 /** Settings read once at start: a change is logged as needing a restart and does not apply. */
@@ -39,7 +42,7 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
  */
 export function createReloader ({ deps, logger, load }: ReloaderOptions): Reloader {
   return {
-    reload (trigger) {
+    async reload (trigger) {
       let next: Config
       try {
         next = load()
@@ -52,11 +55,12 @@ export function createReloader ({ deps, logger, load }: ReloaderOptions): Reload
       const current = deps.config
       const changed = (Object.keys(next) as Array<keyof Config>).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]))
       const restartNeeded = RESTART_ONLY.filter(([, get]) => JSON.stringify(get(next)) !== JSON.stringify(get(current))).map(([key]) => key)
-      deps.applyConfig(next)
+      const applied = deps.applyConfig(next)
       logger.level = next.log.level
       deps.metrics.reload('success')
       logger.info({ trigger, changed, users: next.users.length }, 'config reloaded')
       if (restartNeeded.length > 0) logger.warn({ settings: restartNeeded }, 'these settings only take effect after a restart')
+      await applied
       return true
     }
   }

@@ -1,7 +1,13 @@
 import type { ConfigUser } from '../config/schema.ts'
 
 /** A configured user as the gateway sees it: name, state and upstream credential. */
-export type User = ConfigUser
+export type User = ConfigUser & {
+  /**
+   * A short digest of the user's password hash, stored with each session: a session signed in under
+   * another hash (the password was changed since) is no longer valid.
+   */
+  stamp: string
+}
 
 /** The result of checking a user name and password. */
 export type VerifyResult =

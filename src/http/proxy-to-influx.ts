@@ -15,7 +15,7 @@ export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & {
     const auth = ctx.state.auth
     prepareUpstreamRequest(ctx.req, {
       cookieName: deps.cookie.name,
-      authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : undefined,
+      authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : auth?.kind === 'token' ? auth.authorization : undefined,
       client: ctx.state.client
     })
     ctx.respond = false

@@ -3,15 +3,16 @@ import { isTokenAuthorization } from '../auth/basic-auth.ts'
 import type { User } from '../auth/user-store.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app.ts'
-import { isCrossSiteWrite } from './cross-site.ts'
-import type { GatewayState } from './request-context.ts'
+import type { GatewayContext, GatewayState } from './request-context.ts'
+import { isCrossSiteRequest } from './resource-isolation.ts'
 import { classifyRoute } from './route-class.ts'
 import { findActiveSession, sessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
   | { kind: 'session', user: User }
-  | { kind: 'token' }
+  /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
+  | { kind: 'token', authorization: string }
   | { kind: 'public' }
 
 declare module 'koa' {
@@ -22,31 +23,49 @@ type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cooki
 
 /**
  * Decides whether a request may go upstream and with which credential: a client `Token`/`Bearer`
- * header wins (InfluxDB's rule) and passes through; else a live session cookie for an active user
- * (a cross-site write carrying our cookie is refused before the session is touched;
- * `session.passiveRoutes` do not renew it); else only public
- * routes. Everything else gets the uniform 401 before anything reaches InfluxDB.
+ * header wins (InfluxDB's rule) and passes through, except on routes InfluxDB leaves unauthenticated
+ * (`/metrics`, `/debug/*`), which need a session; else a live session cookie for an active user (a
+ * request carrying our cookie that fails resource isolation is refused before the session is touched;
+ * `session.passiveRoutes` do not renew it); else only public routes, without a body. Everything else
+ * gets the uniform 401 before anything reaches InfluxDB.
  */
 export function requireSession (deps: RequireSessionDeps): Koa.Middleware<GatewayState & { auth?: Authentication }> {
   return async (ctx, next) => {
     const route = classifyRoute(ctx.method, ctx.path)
     ctx.state.route = route.group
-    if (deps.config.upstream.tokenPassthrough && isTokenAuthorization(ctx.get('authorization') || undefined)) {
-      ctx.state.auth = { kind: 'token' }
+    const authorization = ctx.get('authorization')
+    if (deps.config.upstream.tokenPassthrough && !route.sessionOnly && isTokenAuthorization(authorization)) {
+      ctx.state.auth = { kind: 'token', authorization }
       return await next()
     }
-    // SECURITY: CSRF, checked before the session is read (and renewed). A cookie rides along on any
-    // same-site request, other ports included.
-    if (sessionIds(ctx, deps.cookie.name).length > 0 && isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
-    const passive = deps.config.session.passiveRoutes.includes(`${ctx.method} ${ctx.state.canonicalPath}`)
-    const active = await findActiveSession(ctx, deps, { renew: !passive })
+    const ids = sessionIds(ctx, deps.cookie.name)
+    // SECURITY: resource isolation, checked before the session is read (and renewed), whatever the method.
+    if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage: route.group === 'ui', allowedOrigins: deps.config.cors.origins })) {
+      throw errors.crossSite()
+    }
+    const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
     if (active !== undefined) {
       ctx.state.auth = { kind: 'session', user: active.user }
       ctx.state.user = active.user.name
       return await next()
     }
     if (!route.public) throw errors.unauthorized()
+    // SECURITY: anonymous requests have no reason to carry a body (onboarding, when allowed, is the one
+    // exception); refused before anything is forwarded, so a trickled body holds no upstream connection.
+    if (hasBody(ctx) && !(ctx.method === 'POST' && ctx.state.canonicalPath === '/api/v2/setup')) throw errors.bodyWithoutSession()
     ctx.state.auth = { kind: 'public' }
     return await next()
   }
+}
+
+/** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */
+function isPassive (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): boolean {
+  const rules = deps.config.session.passiveRoutes
+  const path = ctx.state.canonicalPath
+  return rules.includes(`${ctx.method} ${path}`) || (ctx.method === 'HEAD' && rules.includes(`GET ${path}`))
+}
+
+function hasBody (ctx: GatewayContext): boolean {
+  const { headers } = ctx.req
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 }

@@ -8,9 +8,9 @@ import type { Session } from '../session/session-store.ts'
 import type { ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { User } from '../auth/user-store.ts'
 import type { AppDeps } from '../app.ts'
-import { isCrossSiteWrite } from './cross-site.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
+import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 
 type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'metrics' | 'throttle'>
@@ -48,6 +48,11 @@ function signinOutcome (err: unknown): SigninOutcome {
   return err.status < 500 ? 'failure' : 'error'
 }
 
+/** Sign-in and sign-out are API routes under the resource-isolation rule, with or without a cookie (login CSRF). */
+function isCrossSite (ctx: GatewayContext, deps: SignInDeps): boolean {
+  return isCrossSiteRequest(ctx, { uiPage: false, allowedOrigins: deps.config.cors.origins })
+}
+
 function bodyLimits (deps: SignInDeps): BodyLimits {
   return { limitBytes: deps.config.limits.maxSigninBodyBytes, timeoutMs: deps.config.limits.signinBodyTimeout }
 }
@@ -55,11 +60,11 @@ function bodyLimits (deps: SignInDeps): BodyLimits {
 async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, bodyLimits(deps))
   // SECURITY: CSRF. A foreign page must not even end the user's session by posting here.
-  if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
+  if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'session', user: s.user, session: s.ref, reason: 'new sign-in' }, 'session ended'))
   const user = await authenticate(ctx, deps)
-  const { id, session } = await deps.sessions.create(user.name)
+  const { id, session } = await deps.sessions.create(user.name, user.stamp)
   ctx.state.user = user.name
   ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')
@@ -104,7 +109,7 @@ async function failed (ctx: GatewayContext, deps: SignInDeps, subjects: Throttle
 
 async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, bodyLimits(deps))
-  if (isCrossSiteWrite(ctx, deps.config.cors.origins)) throw errors.crossSite()
+  if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'signout', user: s.user, session: s.ref }, 'signed out'))

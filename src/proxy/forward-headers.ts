@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import { withoutCookie } from '../session/session-cookie.ts'
+import { setCookieName, withoutCookie } from '../session/session-cookie.ts'
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1 plus legacy ones): they describe one connection, never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'])
@@ -11,15 +11,19 @@ const CREDENTIAL_PARAMS = new Set(['u', 'p'])
 export interface UpstreamRequestPlan {
   /** The session cookie name, removed in every case: the session id never leaves the gateway. */
   cookieName: string
-  /** The injected upstream credential; when set, client credentials (header and `u`/`p`) are removed. */
-  authorization?: string
+  /**
+   * The only credential InfluxDB gets: the session user's, a client token passed through, or none (an
+   * anonymous request to a public route). Any other client credential (another `Authorization`, InfluxDB
+   * 1.x `u`/`p`) is removed in every case.
+   */
+  authorization: string | undefined
   /** The client as resolved with `server.trustProxy`. */
   client: { https: boolean, host: string, forwardedFor: string, viaTrustedProxy: boolean }
 }
 
 /**
  * Rewrites `req.headers` and `req.url` in place for the upstream: strips hop-by-hop headers and those
- * named in `Connection`, our cookie, and (for a session) the client's credentials; sets
+ * named in `Connection`, our cookie, and every client credential but a passed-through token; sets
  * `X-Forwarded-For/-Proto/-Host` from the resolved client (what an untrusted client sent is overwritten); adds the upstream credential.
  */
 export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequestPlan): void {
@@ -30,10 +34,11 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
   const cookie = withoutCookie(headers.cookie, plan.cookieName)
   if (cookie === undefined) delete headers.cookie
   else headers.cookie = cookie
-  if (plan.authorization !== undefined) {
-    headers.authorization = plan.authorization
-    req.url = withoutQueryParams(req.url ?? '/', CREDENTIAL_PARAMS)
-  }
+  // SECURITY: InfluxDB 1.x logs in with `u`/`p` before it looks at the header: a passed-through junk
+  // token or an anonymous public request must not turn the gateway into an unthrottled password oracle.
+  if (plan.authorization === undefined) delete headers.authorization
+  else headers.authorization = plan.authorization
+  req.url = withoutQueryParams(req.url ?? '/', CREDENTIAL_PARAMS)
   // SECURITY: forwarding headers from anyone but a trusted proxy are lies until proven otherwise.
   if (!plan.client.viaTrustedProxy) {
     for (const name of Object.keys(headers)) {
@@ -59,7 +64,8 @@ export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: 
   if (vary !== undefined && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) headers.vary = `${vary}, Origin`
   const cookies = headers['set-cookie']
   if (cookies !== undefined) {
-    const kept = cookies.filter((c) => !c.trimStart().startsWith(`${cookieName}=`))
+    // SECURITY: `name =v` sets `name` in a browser too: compare the name as browsers parse it.
+    const kept = cookies.filter((c) => setCookieName(c) !== cookieName)
     if (kept.length > 0) headers['set-cookie'] = kept
     else delete headers['set-cookie']
   }

@@ -5,7 +5,8 @@ import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-
 import { unavailableOnFailure } from './store-unavailable.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
-export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect'>
+export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
+'sadd' | 'smembers' | 'srem' | 'scard' | 'exists'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -19,8 +20,14 @@ export interface RedisSessionStoreOptions {
   sweeper?: ExpirySweeper
 }
 
-/** The stored record: the user name and the two fixed times; no id, no credential. */
-interface SessionRecord { u: string, c: number, a: number }
+/**
+ * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
+ * times, and `r` once revoked; no id, no credential.
+ */
+interface SessionRecord { u: string, s?: string, r?: 1, c: number, a: number }
+
+/** A user's index of session keys is pruned of ended sessions when it grows past this. */
+const INDEX_PRUNE_AT = 32
 
 /**
  * The session store over a Redis client: one code path for ioredis against Redis and for ioredis-mock
@@ -30,6 +37,9 @@ interface SessionRecord { u: string, c: number, a: number }
 export function createRedisSessionStore (opts: RedisSessionStoreOptions): SessionStore {
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
+  // Per user, the keys of their sessions, so a reload can revoke them. Only users who signed in get one,
+  // so there are at most as many as users; it lives as long as the user's newest session can.
+  const indexOf = (user: string): string => `${opts.keyPrefix}user:${hashSessionId(user)}`
 
   async function read (key: string, renew: boolean): Promise<Session | undefined> {
     const { idleMs, absoluteMs } = opts.timeouts()
@@ -53,21 +63,31 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       if (ttl < 0) return undefined
       idleExpiresAt = t + ttl
     }
-    return { user: record.u, createdAt: record.c, absoluteExpiresAt: record.a, idleExpiresAt, ref: sessionRef(key) }
+    return { ...fromRecord(record, key), idleExpiresAt }
+  }
+
+  async function index (user: string, key: string, absoluteMs: number): Promise<void> {
+    const indexKey = indexOf(user)
+    await client.sadd(indexKey, key)
+    await client.pexpire(indexKey, absoluteMs)
+    if (await client.scard(indexKey) <= INDEX_PRUNE_AT) return
+    for (const member of await client.smembers(indexKey)) {
+      if (await client.exists(member) === 0) await client.srem(indexKey, member)
+    }
   }
 
   return guarded({
-    async create (user) {
+    async create (user, stamp) {
       const id = newSessionId()
       const key = keyOf(id)
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
-      const record: SessionRecord = { u: user, c: createdAt, a: createdAt + absoluteMs }
+      const record: SessionRecord = { u: user, s: stamp, c: createdAt, a: createdAt + absoluteMs }
       const ttl = Math.min(idleMs, absoluteMs)
       await client.set(key, JSON.stringify(record), 'PX', ttl, 'NX')
       sweeper?.track(key, createdAt + ttl, user)
-      const session = { user, createdAt, absoluteExpiresAt: record.a, idleExpiresAt: createdAt + ttl, ref: sessionRef(key) }
-      return { id, session }
+      await index(user, key, absoluteMs)
+      return { id, session: { ...fromRecord(record, key), idleExpiresAt: createdAt + ttl } }
     },
     async get (id, { renew = true }: GetSessionOptions = {}) {
       if (!isSessionId(id)) return undefined
@@ -77,7 +97,22 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       if (!isSessionId(id)) return false
       const key = keyOf(id)
       sweeper?.forget(key)
-      return (await client.del(key)) > 0
+      const record = decode(await client.get(key) ?? '')
+      const existed = (await client.del(key)) > 0
+      if (record !== undefined) await client.srem(indexOf(record.u), key)
+      return existed
+    },
+    async revokeUser (user) {
+      let marked = 0
+      for (const key of await client.smembers(indexOf(user))) {
+        const raw = await client.get(key)
+        const record = raw === null ? undefined : decode(raw)
+        const ttl = await client.pttl(key)
+        if (record === undefined || record.u !== user || record.r === 1 || ttl <= 0) continue
+        // XX: a session that ended in between is not brought back.
+        if (await client.set(key, JSON.stringify({ ...record, r: 1 }), 'PX', ttl, 'XX') === 'OK') marked++
+      }
+      return marked
     },
     async ping () {
       await client.ping()
@@ -95,13 +130,25 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
 /** Store failures (Redis down, a timeout) become 503 `unavailable`, never a 500 or a sign-out. */
 function guarded (store: SessionStore): SessionStore {
   const wrap = unavailableOnFailure
-  return { ...store, create: wrap(store.create), get: wrap(store.get), destroy: wrap(store.destroy), ping: wrap(store.ping) }
+  return {
+    ...store,
+    create: wrap(store.create),
+    get: wrap(store.get),
+    destroy: wrap(store.destroy),
+    revokeUser: wrap(store.revokeUser),
+    ping: wrap(store.ping)
+  }
+}
+
+function fromRecord (record: SessionRecord, key: string): Omit<Session, 'idleExpiresAt'> {
+  return { user: record.u, stamp: record.s, revoked: record.r === 1, createdAt: record.c, absoluteExpiresAt: record.a, ref: sessionRef(key) }
 }
 
 function decode (raw: string): SessionRecord | undefined {
   try {
     const r = JSON.parse(raw) as Partial<SessionRecord>
-    return typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' ? r as SessionRecord : undefined
+    const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' && (r.s === undefined || typeof r.s === 'string')
+    return valid ? r as SessionRecord : undefined
   } catch {
     return undefined
   }

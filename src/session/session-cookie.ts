@@ -25,18 +25,27 @@ function attributes (opts: SessionCookieOptions, https: boolean): string {
 }
 
 /**
- * Every value of a cookie in a `Cookie` header, in order (at most `max`). A browser can hold several
- * cookies of one name for different paths, e.g. InfluxDB's own `Path=/api/` one next to ours.
+ * Every distinct value of a cookie in a `Cookie` header, in order. A browser can hold several cookies of
+ * one name for different paths (InfluxDB's own `Path=/api/` one next to ours), and a same-site party
+ * can toss more in front: none is skipped. Names are compared as browsers store them, trimmed.
  */
-export function readCookies (header: string | undefined, name: string, max = 4): string[] {
+export function readCookies (header: string | undefined, name: string): string[] {
   if (header === undefined || !header.includes(name)) return []
   const values: string[] = []
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim())
-    if (values.length === max) break
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue
+    const value = part.slice(eq + 1).trim()
+    if (!values.includes(value)) values.push(value)
   }
   return values
+}
+
+/** The name a `Set-Cookie` value sets, as browsers parse it: up to the first `=`, whitespace trimmed. */
+export function setCookieName (setCookie: string): string {
+  const pair = setCookie.split(';', 1)[0] ?? ''
+  const eq = pair.indexOf('=')
+  return eq < 0 ? '' : pair.slice(0, eq).trim()
 }
 
 /** The `Cookie` header without any cookie of that name; undefined when nothing is left. */

@@ -113,7 +113,7 @@ test('the InfluxDB UI\'s sequence, including a user disabled by a config change'
   assert.equal(me?.headers.cookie, undefined)
   // Disabled the way an operator does it: a config reload.
   const reloader = createReloader({ deps: gw.deps, logger: gw.deps.logger, load: () => ({ ...gw.deps.config, users: gw.deps.config.users.map((u) => ({ ...u, disabled: true })) }) })
-  assert.equal(reloader.reload('test'), true)
+  assert.equal(await reloader.reload('test'), true)
   const inactive = await page.evaluate(async () => { const r = await fetch('/api/v2/me'); return { status: r.status, body: await r.json() } })
   assert.deepEqual(inactive, { status: 403, body: { code: 'forbidden', message: 'User is inactive' } })
   assert.equal(await status('/api/v2/signout', 'POST'), 401, 'the session was already ended')

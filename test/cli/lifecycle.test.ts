@@ -13,8 +13,11 @@ const PASSWORD = 'alice password'
 
 interface Running { run: Cli, url: string, influx: FakeInflux, file: string, write: (yaml: string) => void }
 
+/** alice's hash, the same in every version of the file: a new hash would end her sessions. */
+const ALICE_HASH = hashPassword(PASSWORD, { ln: 10, r: 8, p: 1 })
+
 async function config (opts: { token: string, extra?: string, users?: string, port?: number }): Promise<string> {
-  const hash = await hashPassword(PASSWORD, { ln: 10, r: 8, p: 1 })
+  const hash = await ALICE_HASH
   return [
     `server: { host: 127.0.0.1, port: ${opts.port ?? 0}, shutdownTimeout: \${SHUTDOWN:-5s} }`,
     'upstream: { url: "${INFLUX_URL}" }',

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { Redis } from 'ioredis'
 import type { SessionStore } from '../../src/session/session-store.ts'
+
+/** A key's value for a dump: a string as is, a set as its sorted members joined with `,`. */
+export async function storedValue (client: Pick<Redis, 'type' | 'get' | 'smembers'>, key: string): Promise<string> {
+  if (await client.type(key) === 'set') return (await client.smembers(key)).sort().join(',')
+  return await client.get(key) ?? ''
+}
 
 /** A store under test plus what the contract needs to look inside it. */
 export interface StoreUnderTest {
@@ -47,13 +54,34 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
 
   test(`${name}: neither the id nor anything but the user name is stored`, async (t) => {
     const { store, dump } = await open(t)
-    const { id } = await store.create('alice')
+    const { id } = await store.create('alice', 'stamp-1')
     const entries = await dump()
-    assert.equal(entries.length, 1)
-    for (const [key, value] of entries) {
-      assert.ok(!key.includes(id) && !value.includes(id), 'raw id stored')
-      assert.match(value, /"alice"/)
-    }
+    for (const [key, value] of entries) assert.ok(!key.includes(id) && !value.includes(id), 'raw id stored')
+    const records = entries.filter(([, value]) => value.includes('"alice"'))
+    assert.equal(records.length, 1, 'one session record')
+    const [recordKey] = records[0] as [string, string]
+    const others = entries.filter(([key]) => key !== recordKey).map(([, value]) => value)
+    assert.deepEqual(others, [recordKey], 'besides it, only the user\'s index of session keys')
+  })
+
+  test(`${name}: a session keeps the stamp it was created with; revokeUser marks only that user's live sessions`, async (t) => {
+    const { store, dump } = await open(t)
+    const a1 = await store.create('alice', 'stamp-a')
+    const a2 = await store.create('alice', 'stamp-a')
+    const ended = await store.create('alice', 'stamp-a')
+    const b = await store.create('bob', 'stamp-b')
+    assert.equal(await store.destroy(ended.id), true)
+    assert.equal((await store.get(a1.id))?.stamp, 'stamp-a')
+    assert.equal((await store.get(a1.id))?.revoked, false)
+    assert.equal(await store.revokeUser('alice'), 2)
+    assert.equal((await store.get(a1.id))?.revoked, true)
+    assert.equal((await store.get(a2.id, { renew: false }))?.revoked, true)
+    assert.equal((await store.get(b.id))?.revoked, false, 'other users are untouched')
+    assert.equal(await store.get(ended.id), undefined, 'an ended session is not brought back')
+    assert.equal(await store.revokeUser('alice'), 0, 'marked once')
+    assert.equal(await store.revokeUser('nobody'), 0)
+    for (const id of [a1.id, a2.id, b.id]) await store.destroy(id)
+    assert.deepEqual(await dump(), [], 'the indexes go with the last session')
   })
 
   test(`${name}: each request renews the idle timeout; passive reads do not`, async (t) => {

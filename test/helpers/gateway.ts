@@ -117,8 +117,7 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   }
   const users = await Promise.all((opts.users ?? [ALICE]).map(async (u, i) => ({
     name: u.name,
-    // Cheap scrypt cost for speed; the default cost is covered by the password unit tests.
-    passwordHash: await hashPassword(u.password, { ln: 10, r: 8, p: 1 }),
+    passwordHash: await testHash(u.password),
     ...(u.disabled === true ? { disabled: true } : {}),
     ...(u.token !== undefined ? { token: secretRef(`U${i}_TOKEN`, u.token) } : {}),
     ...(u.basic !== undefined ? { basic: { username: u.basic.username, password: secretRef(`U${i}_PASSWORD`, u.basic.password) } } : {}),
@@ -134,6 +133,18 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis
   if (typeof redis?.url === 'string' && !redis.url.includes('${')) redis.url = secretRef('REDIS_URL', redis.url)
   return { yaml: YAML.stringify(doc), env }
+}
+
+/**
+ * One hash per password for the whole test process, as replicas sharing a config file share one (a new
+ * hash would end the user's sessions). Cheap scrypt cost for speed; the default cost is covered by the
+ * password unit tests.
+ */
+const hashes = new Map<string, Promise<string>>()
+function testHash (password: string): Promise<string> {
+  let hash = hashes.get(password)
+  if (hash === undefined) hashes.set(password, hash = hashPassword(password, { ln: 10, r: 8, p: 1 }))
+  return hash
 }
 
 /** Basic credentials as an Authorization header value. */

@@ -26,7 +26,8 @@ test('a chunked DELETE cannot smuggle a request onto the shared upstream connect
   const gw = await startGateway(t)
   const cookie = await signIn(gw)
   const smuggled = 'POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n'
-  const answer = await raw(gw, `DELETE /anything HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(smuggled)}0\r\n\r\n`)
+  // With a token (a body needs credentials): it passes through, so the double answers the DELETE.
+  const answer = await raw(gw, `DELETE /anything HTTP/1.1\r\nHost: x\r\nAuthorization: Token t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(smuggled)}0\r\n\r\n`)
   assert.match(answer, /^HTTP\/1\.1 200/)
   const victim = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
   assert.equal(victim.status, 200, 'the next user\'s request is answered as itself')
@@ -42,7 +43,7 @@ test('headers named in Connection cannot strip the body framing', async (t) => {
       ? `Content-Length: ${body.length}`
       : 'Transfer-Encoding: chunked'
     const payload = framing === 'content-length' ? body : `${chunk(body)}0\r\n\r\n`
-    const answer = await raw(gw, `GET /ui-page HTTP/1.1\r\nHost: x\r\nConnection: close, ${framing}\r\n${head}\r\n\r\n${payload}`)
+    const answer = await raw(gw, `GET /ui-page HTTP/1.1\r\nHost: x\r\nAuthorization: Token t\r\nConnection: close, ${framing}\r\n${head}\r\n\r\n${payload}`)
     assert.match(answer, /^HTTP\/1\.1 200/)
   }
   assert.equal(gw.influx.requests.filter((r) => r.path === '/smuggled').length, 0)

@@ -13,7 +13,8 @@ test('public routes are exactly InfluxDB\'s', () => {
     ['GET', '/API/v2/buckets', 'api', false], ['GET', '/Metrics', 'metrics', false], ['GET', '/queryx', 'ui', true]
   ]
   for (const [method, path, group, isPublic] of cases) {
-    assert.deepEqual(classifyRoute(method, path), { group, public: isPublic }, `${method} ${path}`)
+    const sessionOnly = group === 'metrics' || group === 'debug'
+    assert.deepEqual(classifyRoute(method, path), { group, public: isPublic, sessionOnly }, `${method} ${path}`)
   }
 })
 

@@ -49,21 +49,28 @@ test('prepareUpstreamRequest swaps client credentials for the injected one', () 
   })
 })
 
-test('without an injected credential the client credentials and query stay, our cookie goes', () => {
-  const req = fakeReq('/query?u=a&p=b', { authorization: 'Token mine', cookie: 'influxdb-oss-session=S' })
-  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', client: { forwardedFor: '::1', https: true, host: '', viaTrustedProxy: true } })
-  assert.equal(req.url, '/query?u=a&p=b')
+test('a passed-through token is the only client credential that goes upstream; our cookie goes', () => {
+  const req = fakeReq('/query?db=x&u=a&p=b', { authorization: 'Token mine', cookie: 'influxdb-oss-session=S' })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token mine', client: { forwardedFor: '::1', https: true, host: '', viaTrustedProxy: true } })
+  assert.equal(req.url, '/query?db=x', 'InfluxDB 1.x would log in with u/p before looking at the header')
   assert.equal(req.headers.authorization, 'Token mine')
   assert.equal(req.headers.cookie, undefined)
   assert.equal(req.headers['x-forwarded-proto'], 'https')
 })
 
-test('cleanResponseHeaders strips hop-by-hop headers and an upstream cookie with our name', () => {
+test('an anonymous request keeps no client credential at all', () => {
+  const req = fakeReq('/ping?u=admin&p=guess', { authorization: 'Basic YWRtaW46Z3Vlc3M=' })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: undefined, client: { forwardedFor: '::1', https: false, host: '', viaTrustedProxy: false } })
+  assert.equal(req.url, '/ping')
+  assert.equal(req.headers.authorization, undefined)
+})
+
+test('cleanResponseHeaders strips hop-by-hop headers and an upstream cookie with our name, however spaced', () => {
   const headers = {
     connection: 'X-Secret-Hop',
     'x-secret-hop': '1',
     'keep-alive': 'timeout=5',
-    'set-cookie': ['influxdb-oss-session=upstream; Path=/api/', 'other=1'],
+    'set-cookie': ['influxdb-oss-session=upstream; Path=/api/', 'other=1', 'influxdb-oss-session =spaced; Path=/', '\tinfluxdb-oss-session\t=tab'],
     'content-type': 'application/json'
   }
   cleanResponseHeaders(headers, 'influxdb-oss-session')

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
 import { createCredentialBuilder, JWT_LIFETIME_S } from '../../src/proxy/upstream-credential.ts'
 
-const base = { name: 'u', passwordHash: 'h', disabled: false }
+const base = { name: 'u', passwordHash: 'h', disabled: false, stamp: 's' }
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0, 750)
 
 test('token and basic users get InfluxDB 2 and 1.x Authorization values', () => {

@@ -1,7 +1,7 @@
 import { after, before } from 'node:test'
 import { createRedisClient } from '../../src/session/redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
-import { sessionStoreContract } from '../contract/session-store.contract.ts'
+import { sessionStoreContract, storedValue } from '../contract/session-store.contract.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts'
 
@@ -27,7 +27,7 @@ if (REDIS !== undefined) {
         store,
         dump: async () => {
           const keys = await client.keys(`${keyPrefix}*`)
-          return await Promise.all(keys.map(async (k) => [k, await client.get(k) ?? ''] as [string, string]))
+          return await Promise.all(keys.map(async (k) => [k, await storedValue(client, k)] as [string, string]))
         }
       }
     }

@@ -2,7 +2,7 @@ import { mock } from 'node:test'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
-import { sessionStoreContract } from '../contract/session-store.contract.ts'
+import { sessionStoreContract, storedValue } from '../contract/session-store.contract.ts'
 
 // A fake clock for Date (ioredis-mock's TTLs read Date.now()); timers stay real.
 mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 28) })
@@ -19,7 +19,7 @@ sessionStoreContract('in-process store', {
       store,
       dump: async () => {
         const keys = await client.keys('*')
-        return await Promise.all(keys.map(async (k) => [k, await client.get(k) ?? ''] as [string, string]))
+        return await Promise.all(keys.map(async (k) => [k, await storedValue(client, k)] as [string, string]))
       }
     }
   }

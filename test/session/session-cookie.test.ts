@@ -19,7 +19,6 @@ test('the session cookie carries InfluxDB\'s attributes, Path=/ and Secure only 
 test('readCookies and withoutCookie find our cookies among others', () => {
   const header = 'a=1; influxdb-oss-session=S1; xinfluxdb-oss-session=no; influxdb-oss-session=S2;b=2'
   assert.deepEqual(readCookies(header, opts.name), ['S1', 'S2'])
-  assert.deepEqual(readCookies(header, opts.name, 1), ['S1'])
   assert.deepEqual(readCookies('a=1', opts.name), [])
   assert.deepEqual(readCookies(undefined, opts.name), [])
   assert.equal(withoutCookie(header, opts.name), 'a=1; xinfluxdb-oss-session=no; b=2')
