@@ -1,7 +1,8 @@
 /**
  * The gateway in front of a real InfluxDB 1.x (Debian's influxd 1.6.7, auth on): session users write and
  * read through it with Basic or minted-JWT upstream credentials, smuggled `u`/`p` cannot replace the
- * injected credential, influxd's unauthenticated debug endpoints are closed, and client Bearer JWTs pass.
+ * injected credential nor ride on a passed-through token, influxd's unauthenticated debug endpoints are
+ * closed whatever the Authorization header, and client Bearer JWTs pass.
  */
 import assert from 'node:assert/strict'
 import { createHmac, randomBytes } from 'node:crypto'
@@ -141,6 +142,27 @@ test('gateway in front of a real InfluxDB 1.6.7', { skip: binary === undefined ?
     }
     const vars = await call(`${gw.url}/debug/vars`, { headers: { cookie: cookies.carol } })
     assert.equal(typeof (vars.json as { cmdline?: unknown }).cmdline, 'object')
+  })
+
+  await t.test('a junk token cannot carry u/p past the gateway: no password login, no guessing', async () => {
+    const q = `/query?${new URLSearchParams({ u: influxd.admin.username, p: influxd.admin.password, q: 'SHOW USERS' }).toString()}`
+    const direct = await call(`${influxd.url}${q}`, { headers: { authorization: 'Token x' } })
+    assert.equal(direct.status, 200, 'influxd itself logs in with u/p whatever the header says')
+    assert.match(direct.text, /mallory/)
+    for (const authorization of ['Token x', 'Bearer x', 'bearer anything']) {
+      const through = await call(`${gw.url}${q}`, { headers: { authorization } })
+      assert.equal(through.status, 401, `${authorization}: ${through.text}`)
+      assert.doesNotMatch(through.text, /mallory/)
+    }
+  })
+
+  await t.test('a token header does not open what influxd leaves unauthenticated', async () => {
+    for (const path of ['/debug/vars', '/debug/pprof/cmdline', '/debug/requests', '/metrics']) {
+      assert.equal((await call(`${influxd.url}${path}`)).status, 200, `influxd ${path} is open`)
+      for (const authorization of ['Token x', 'Bearer x', 'bearer anything']) {
+        assertGateway401(await call(`${gw.url}${path}`, { headers: { authorization } }))
+      }
+    }
   })
 
   await t.test('a client Bearer JWT without a cookie passes through untouched', async () => {
