@@ -45,9 +45,12 @@ export interface TestGateway {
   logs: Array<Record<string, unknown>>
   /** Every log line so far, raw: to search for leaked secrets. */
   logText: () => string
-  /** Resolves with the first log line (past or future) matching. */
+  /** Resolves with the first log line (past or future) matching; rejects after {@link LOG_WAIT_MS} without one. */
   waitForLog: (predicate: (line: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>
 }
+
+/** Longest wait of `waitForLog`: a line that never comes fails the test instead of hanging it. */
+export const LOG_WAIT_MS = 30_000
 
 /** The default test user: alice, an InfluxDB 2 token user. */
 export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', token: 'test-token' }
@@ -90,16 +93,22 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
     influx,
     get logs () { return lines.map((l) => JSON.parse(l) as Record<string, unknown>) },
     logText: () => lines.join('\n'),
-    waitForLog: (predicate) => new Promise((resolve) => {
-      const check = (): boolean => {
-        const found = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find(predicate)
-        if (found === undefined) return false
+    waitForLog: (predicate) => new Promise((resolve, reject) => {
+      const find = (): Record<string, unknown> | undefined => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find(predicate)
+      const seen = find()
+      if (seen !== undefined) return resolve(seen)
+      const wake = (): void => {
+        const found = find()
+        if (found === undefined) return
         logWaiters.delete(wake)
+        clearTimeout(timer)
         resolve(found)
-        return true
       }
-      const wake = (): void => { check() }
-      if (!check()) logWaiters.add(wake)
+      logWaiters.add(wake)
+      const timer = setTimeout(() => {
+        logWaiters.delete(wake)
+        reject(new Error(`no matching log line within ${LOG_WAIT_MS} ms; lines so far:\n${lines.slice(-20).join('\n')}`))
+      }, LOG_WAIT_MS).unref()
     })
   }
 }
