@@ -42,7 +42,8 @@ const upstream = z.object({
 
 const redis = z.object({
   url: z.string().regex(/^rediss?:\/\/\S+$/, 'write redis://[user:password@]host:port[/db] or rediss:// for TLS')
-    .describe('Redis URL, usually from an environment variable such as REDIS_URL (a password in it is never logged).'),
+    // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
+    .describe('Redis URL. Without a password it may be inline (`redis://redis:6379`); one carrying a password (`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged.'),
   keyPrefix: z.string().min(1).default('influx-gateway:').describe('Prefix of every key the gateway writes.'),
   connectTimeout: duration('5s').describe('Longest wait to (re)connect.'),
   commandTimeout: duration('2s').describe('Longest wait for one command; then the request gets 503.')

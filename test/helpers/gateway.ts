@@ -5,6 +5,7 @@ import YAML from 'yaml'
 import { createApp } from '../../src/app.ts'
 import { hashPassword } from '../../src/auth/password.ts'
 import { parseConfig } from '../../src/config/load.ts'
+import { redisUrlHasPassword } from '../../src/config/substitute.ts'
 import { createDeps, type Deps } from '../../src/deps.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { listen } from '../../src/server.ts'
@@ -139,9 +140,10 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     ...opts.config?.upstream
   }
   const doc = { ...opts.config, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
-  // A Redis URL is a secret in the config: it goes through the environment like the others.
+  // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
+  // Without one it is written inline, as an operator would.
   const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis
-  if (typeof redis?.url === 'string' && !redis.url.includes('${')) redis.url = secretRef('REDIS_URL', redis.url)
+  if (typeof redis?.url === 'string' && !redis.url.includes('${') && redisUrlHasPassword(redis.url)) redis.url = secretRef('REDIS_URL', redis.url)
   return { yaml: YAML.stringify(doc), env }
 }
 
