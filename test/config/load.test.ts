@@ -98,7 +98,7 @@ test('error messages never contain secret values', () => {
   assert.doesNotMatch(text, /hunter2-token/)
 })
 
-test('the configuration contract of issue #2 parses as written', () => {
+test('the documented configuration contract parses as written', () => {
   const yaml = `server:
   host: 127.0.0.1
   port: 8080
