@@ -301,6 +301,8 @@ function testRoutes (
     // One Set-Cookie (as a sticky load balancer sends) and one header twice.
     'one-cookie': (res, rec) => sendJson(res, 200, {}, { 'Set-Cookie': `${rec.query.get('name') ?? 'lb'}=1; Path=/`, 'X-Twice': ['a', 'b'] }),
     echo: (res, rec) => sendJson(res, 200, rec.headers),
+    // Answers with an X-Request-Id of its own (as InfluxDB 1.x does), whatever id it was sent.
+    'own-request-id': (res) => sendJson(res, 200, {}, { 'X-Request-Id': 'influxdb-made-this-up', 'Request-Id': 'influxdb-made-this-up' }),
     status: (res, rec) => statusRoute(res, rec),
     reset: (res) => kill(res),
     'reset-mid': (res) => {
