@@ -27,7 +27,7 @@ export interface StartGatewayOptions {
   /** Upstream to use; default: a fresh InfluxDB 2 double, closed with the gateway. */
   upstreamUrl?: string
   users?: TestUser[]
-  /** Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1s' } }`). */
+  /** Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1m' } }`). */
   config?: Record<string, Record<string, unknown>>
   /** Shared secret for `jwt` users. */
   jwtSharedSecret?: string
