@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
@@ -145,6 +146,19 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis
   if (typeof redis?.url === 'string' && !redis.url.includes('${') && redisUrlHasPassword(redis.url)) redis.url = secretRef('REDIS_URL', redis.url)
   return { yaml: YAML.stringify(doc), env }
+}
+
+/**
+ * Fetches `path` through the gateway and asserts the gateway answered it itself with `status`: nothing
+ * reached the InfluxDB double. The double's 401 is byte-identical to the gateway's, so the status alone
+ * cannot tell a refusal from a request forwarded without a credential.
+ */
+export async function fetchRefused (gw: TestGateway, path: string, init: RequestInit = {}, status = 401, what = path): Promise<Response> {
+  const before = gw.influx.requests.length
+  const res = await fetch(`${gw.url}${path}`, init)
+  assert.equal(res.status, status, what)
+  assert.deepEqual(gw.influx.requests.slice(before).map((r) => `${r.method} ${r.url}`), [], `${what}: nothing may reach InfluxDB`)
+  return res
 }
 
 /** Basic credentials as an Authorization header value. */
