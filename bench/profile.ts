@@ -1,4 +1,4 @@
-// `npm run bench:profile` (issue 7): the gateway CLI under `node --cpu-prof` while wrk loads the
+// `npm run bench:profile`: the gateway CLI under `node --cpu-prof` while wrk loads the
 // cookie path, then where its CPU went, per request. The .cpuprofile is kept for Chrome DevTools.
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,4 +1,4 @@
-// The log-secret check (issue 5): after the suite, no password, token, session id or cookie value that any
+// The log-secret check: after the suite, no password, token, session id or cookie value that any
 // test used may appear in any log line any test saw. Reads the ledger test/helpers/secret-ledger.ts wrote:
 //   node --import tsx scripts/check-log-secrets.ts <ledger dir>     (default: $GATEWAY_TEST_LEDGER)
 // Exit 0 with `log-secret check: N lines, M secrets, 0 leaks`; exit 1 on a leak (kind, a short prefix of the

@@ -12,12 +12,12 @@ import { createReloader } from './reload.ts'
 /**
  * The only file that touches argv, env, stdin, exit codes and signals.
  *   influx-gateway [--config FILE] [--watch]       run the gateway (SIGHUP or --watch reloads the file)
- *   influx-gateway hash-password                   read a password from stdin, print its hash
+ *   influx-gateway hash-password [--force]         read a password from stdin, print its hash (--force: even if short)
  *   influx-gateway check-config [--config FILE]    print `ok` or every problem
  */
 const DEFAULT_CONFIG = 'config/gateway.yaml'
 const USAGE = `usage: npm start -- [--config FILE] [--watch]
-       npm run --silent hash-password            (password on stdin)
+       npm run --silent hash-password [-- --force] (password on stdin; --force hashes one under 8 characters)
        npm run --silent check-config -- [--config FILE]`
 
 async function main (argv: string[]): Promise<number> {
@@ -27,6 +27,7 @@ async function main (argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       watch: { type: 'boolean' },
+      force: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -36,7 +37,7 @@ async function main (argv: string[]): Promise<number> {
   const configFile = values.config ?? DEFAULT_CONFIG
   switch (positionals[0]) {
     case undefined: return await run(configFile, values.watch === true)
-    case 'hash-password': return print(await hashPassword(await readPassword(process.stdin, process.stderr)))
+    case 'hash-password': return print(await hashPassword(await readPassword(process.stdin, process.stderr, { force: values.force === true })))
     case 'check-config': loadConfig(configFile, process.env); return print('ok')
     default: throw new UsageError(`unknown command ${positionals[0]}`)
   }

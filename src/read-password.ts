@@ -1,14 +1,31 @@
 import type { Readable, Writable } from 'node:stream'
 
+/** The shortest password hashed without `--force`, in characters (NIST SP 800-63B's minimum). */
+export const MIN_PASSWORD_LENGTH = 8
+
+/** Options for {@link readPassword}. */
+export interface ReadPasswordOptions {
+  /** Hash a password shorter than {@link MIN_PASSWORD_LENGTH} anyway (`hash-password --force`). */
+  force?: boolean
+}
+
 /**
  * Reads one password: the first line of `input` when piped; on a terminal, a prompt on `prompt`
- * with echo off. Rejects an empty password.
+ * with echo off. Rejects an empty password, and one shorter than {@link MIN_PASSWORD_LENGTH}
+ * characters unless `force` is set. The password is never part of an error message.
  */
-export async function readPassword (input: Readable & { isTTY?: boolean, setRawMode?: (raw: boolean) => void }, prompt: Writable): Promise<string> {
+export async function readPassword (input: Readable & { isTTY?: boolean, setRawMode?: (raw: boolean) => void }, prompt: Writable, opts: ReadPasswordOptions = {}): Promise<string> {
   const password = input.isTTY === true && input.setRawMode !== undefined
     ? await readHidden(input as Readable & { setRawMode: (raw: boolean) => void }, prompt)
     : firstLine(await readAll(input))
   if (password === '') throw new Error('empty password: pipe or type the password to hash')
+  const length = [...password].length
+  // SECURITY: a short password falls to guessing, online through sign-in or offline from a leaked config.
+  if (length < MIN_PASSWORD_LENGTH && opts.force !== true) {
+    throw new Error(`password too short (${length} characters): use at least ${MIN_PASSWORD_LENGTH} (NIST SP 800-63B), ` +
+      'since a short one is guessed quickly, through sign-in or from a leaked config; a passphrase of a few words is best. ' +
+      'To hash it anyway, run hash-password --force')
+  }
   return password
 }
 

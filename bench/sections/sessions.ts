@@ -6,7 +6,7 @@ import type { Memory, SessionMemoryResult } from '../servers/session-memory.ts'
 
 /** Options for {@link sessions}. */
 export interface SessionsOptions {
-  /** Live sessions to create (the issue asks for 100,000). */
+  /** Live sessions to create (the performance targets name 100,000). */
   count: number
 }
 

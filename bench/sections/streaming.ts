@@ -21,7 +21,7 @@ export interface StreamingOptions {
   cookie: string
   /** Other forwarders to stream through for comparison (bare proxies, nginx). */
   others?: StreamingVia[]
-  /** Bytes per transfer (the issue asks for 1 GiB). */
+  /** Bytes per transfer (the performance targets name 1 GiB). */
   bytes: number
   rounds: number
 }

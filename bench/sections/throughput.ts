@@ -5,7 +5,7 @@ import { fmt, median, spread } from '../lib/stats.ts'
 import { BENCH_TOKEN, signIn, type Target } from '../lib/targets.ts'
 import { wrk } from '../lib/wrk.ts'
 
-/** The setups compared, in the order. */
+/** The setups compared, in the order the performance targets list them. */
 export type Setup = 'direct' | 'bare' | 'undici' | 'cookie' | 'token' | 'nginx'
 
 export const SETUP_NAMES: Record<Setup, string> = {

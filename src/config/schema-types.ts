@@ -8,18 +8,36 @@ const MAX_DURATION_MS = 366 * 86_400_000
 
 /** Building blocks of the config schema: each value type validates, parses and names itself for the docs. */
 
-/** A duration such as `30s`, parsed to milliseconds. */
-export const duration = (fallback: string) => z.string()
-  .meta({ type: 'duration' })
-  .default(fallback)
-  .transform((text, ctx) => {
-    const ms = parseDuration(text)
-    if (ms === undefined || ms > MAX_DURATION_MS) {
-      ctx.addIssue({ code: 'custom', message: ms === undefined ? 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)' : 'longer than a year' })
-      return z.NEVER
-    }
-    return ms
-  })
+/** Bounds of a {@link duration}. */
+export interface DurationBounds {
+  /** The shortest value that makes sense for the key, e.g. `1s`; `0ms` only where zero means something documented. */
+  min: string
+}
+
+/**
+ * A duration such as `30s`, parsed to milliseconds, at least `bounds.min` (a zero idle timeout or
+ * `upstream.timeout` would pass as valid and break every request).
+ * @throws Error at definition time when `fallback` or `bounds.min` is not a valid duration or the fallback is below the minimum
+ */
+export const duration = (fallback: string, bounds: DurationBounds) => {
+  const minMs = parseDuration(bounds.min)
+  const fallbackMs = parseDuration(fallback)
+  if (minMs === undefined || fallbackMs === undefined || fallbackMs < minMs) throw new Error(`bad duration default ${fallback} (min ${bounds.min})`)
+  return z.string()
+    .meta({ type: minMs === 0 ? 'duration' : `duration ≥ ${bounds.min}` })
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text)
+      const problem = ms === undefined
+        ? 'invalid duration (write e.g. 500ms, 90s, 10m, 8h)'
+        : ms > MAX_DURATION_MS ? 'longer than a year' : ms < minMs ? `must be at least ${bounds.min}` : undefined
+      if (problem !== undefined) {
+        ctx.addIssue({ code: 'custom', message: problem })
+        return z.NEVER
+      }
+      return ms as number
+    })
+}
 
 /** Integers written directly or through `${VAR}` (which always yields a string). */
 export const integer = (min: number, max: number) => z.preprocess(

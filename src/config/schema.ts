@@ -18,8 +18,8 @@ const server = z.object({
   }).strict().optional().describe('Serve HTTPS directly (files read at start).'),
   gatewayPrefix: pathPrefix.default('/gateway')
     .describe('Reserved path prefix of the gateway\'s own endpoints (`/gateway/session`); never forwarded.'),
-  shutdownTimeout: duration('25s')
-    .describe('On SIGTERM/SIGINT, in-flight requests (streams included) get this long to finish, then are cut.')
+  shutdownTimeout: duration('25s', { min: '0ms' })
+    .describe('On SIGTERM/SIGINT, in-flight requests (streams included) get this long to finish, then are cut; `0s` cuts them at once.')
 }).strict()
 
 const metrics = z.object({
@@ -32,7 +32,7 @@ const metrics = z.object({
 const upstream = z.object({
   url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .default('http://127.0.0.1:8086').describe('InfluxDB base URL.'),
-  timeout: duration('30s').describe('Longest wait for InfluxDB response headers once the request is sent (checked about once a second), and longest pause inside a request body; then 504. Started responses are never cut.'),
+  timeout: duration('30s', { min: '100ms' }).describe('Longest wait for InfluxDB response headers once the request is sent (checked about once a second), and longest pause inside a request body; then 504. Started responses are never cut.'),
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
   tokenPassthrough: boolean.default(true)
     .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),
@@ -42,18 +42,19 @@ const upstream = z.object({
 
 const redis = z.object({
   url: z.string().regex(/^rediss?:\/\/\S+$/, 'write redis://[user:password@]host:port[/db] or rediss:// for TLS')
-    .describe('Redis URL, usually from an environment variable such as REDIS_URL (a password in it is never logged).'),
+    // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
+    .describe('Redis URL. Without a password it may be inline (`redis://redis:6379`); one carrying a password (`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged.'),
   keyPrefix: z.string().min(1).default('influx-gateway:').describe('Prefix of every key the gateway writes.'),
-  connectTimeout: duration('5s').describe('Longest wait to (re)connect.'),
-  commandTimeout: duration('2s').describe('Longest wait for one command; then the request gets 503.')
+  connectTimeout: duration('5s', { min: '100ms' }).describe('Longest wait to (re)connect.'),
+  commandTimeout: duration('2s', { min: '10ms' }).describe('Longest wait for one command; then the request gets 503.')
 }).strict()
 
 const session = z.object({
   store: z.enum(['memory', 'redis']).default('memory')
     .describe('`memory`: in process, gone on restart; `redis`: shared by replicas (needs `session.redis`).'),
   redis: redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).'),
-  idleTimeout: duration('10m').describe('A session ends after this long without an authenticated request.'),
-  absoluteTimeout: duration('8h').describe('A session ends this long after sign-in, however busy.'),
+  idleTimeout: duration('10m', { min: '1m' }).describe('A session ends after this long without an authenticated request.'),
+  absoluteTimeout: duration('8h', { min: '1m' }).describe('A session ends this long after sign-in, however busy.'),
   passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
     .describe('Requests that are authenticated but do not extend the idle timeout (UI polling).'),
   cookie: z.object({
@@ -84,18 +85,18 @@ const limits = z.object({
     .describe('Largest request head (request line + headers); larger gets 431.'),
   maxSigninBodyBytes: integer(0, 1_048_576).default(1024)
     .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.'),
-  headersTimeout: duration('20s')
+  headersTimeout: duration('20s', { min: '100ms' })
     .describe('A client must send its whole request head within this (slowloris); then 408. Needs a restart.'),
-  keepAliveTimeout: duration('5s').describe('How long an idle client connection is kept open. Needs a restart.'),
-  signinBodyTimeout: duration('10s')
+  keepAliveTimeout: duration('5s', { min: '100ms' }).describe('How long an idle client connection is kept open. Needs a restart.'),
+  signinBodyTimeout: duration('10s', { min: '100ms' })
     .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).')
 }).strict()
 
 const signin = z.object({
   maxFailures: integer(0, 1000).default(5)
     .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables.'),
-  findTime: duration('2m').describe('The window failures are counted in.'),
-  banTime: duration('5m').describe('How long a ban lasts, even for the right password.'),
+  findTime: duration('2m', { min: '1s' }).describe('The window failures are counted in.'),
+  banTime: duration('5m', { min: '1s' }).describe('How long a ban lasts, even for the right password.'),
   maxConcurrentHashes: integer(1, 3).default(1)
     .describe('Password hashes computed at once (about 50 ms of a core each); at most 3, so libuv\'s 4 threads keep one for DNS and files.'),
   maxQueuedHashes: integer(0, 10_000).default(32)

@@ -42,16 +42,42 @@ const SECRET_KEYS = new Set(['token', 'password', 'jwtSharedSecret'])
  */
 export function resolveValues (node: unknown, ctx: ResolveContext, problems: ResolveProblem[], path: YamlPath = []): unknown {
   const key = path[path.length - 1]
-  // A Redis URL may carry a password, so it is a secret too.
   const isRedisUrl = key === 'url' && path[path.length - 2] === 'redis'
-  const isSecret = (typeof key === 'string' && SECRET_KEYS.has(key)) || isRedisUrl
-  if (isSecret) return resolveSecret(node, ctx, problems, path)
+  if (isRedisUrl) return resolveRedisUrl(node, ctx, problems, path)
+  if (typeof key === 'string' && SECRET_KEYS.has(key)) return resolveSecret(node, ctx, problems, path)
   if (typeof node === 'string') return substitute(node, ctx, problems, path)
   if (Array.isArray(node)) return node.map((item, i) => resolveValues(item, ctx, problems, [...path, i]))
   if (node !== null && typeof node === 'object') {
     return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveValues(v, ctx, problems, [...path, k])]))
   }
   return node
+}
+
+/**
+ * `session.redis.url`: a URL without a password (`redis://redis:6379`) is plain config and may be written
+ * inline; one carrying a password is a secret like any other.
+ */
+function resolveRedisUrl (node: unknown, ctx: ResolveContext, problems: ResolveProblem[], path: YamlPath): unknown {
+  if (typeof node !== 'string' || node.match(ctx.variables.placeholder) !== null) return resolveSecret(node, ctx, problems, path)
+  // SECURITY: the password of an inline URL would end up in backups, diffs and screenshots of the config.
+  if (redisUrlHasPassword(node)) {
+    // eslint-disable-next-line no-template-curly-in-string -- the message shows the literal syntax
+    problems.push({ path, message: 'this Redis URL carries a password: pass it as ${REDIS_URL} or { file: PATH }, never inline in the YAML' })
+  }
+  return node
+}
+
+/**
+ * Whether a Redis URL carries a password the way ioredis reads one: `user:pass@`, `:pass@`, or a
+ * `password` query parameter. A URL that does not parse counts as one when it has an `@`.
+ */
+export function redisUrlHasPassword (url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.password !== '' || parsed.searchParams.has('password')
+  } catch {
+    return url.includes('@')
+  }
 }
 
 function resolveSecret (node: unknown, ctx: ResolveContext, problems: ResolveProblem[], path: YamlPath): unknown {

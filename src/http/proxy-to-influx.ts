@@ -16,7 +16,8 @@ export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & {
     prepareUpstreamRequest(ctx.req, {
       cookieName: deps.cookie.name,
       authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : auth?.kind === 'token' ? auth.authorization : undefined,
-      client: ctx.state.client
+      client: ctx.state.client,
+      requestId: ctx.state.reqId
     })
     ctx.respond = false
     await deps.proxy.forward(ctx.req, ctx.res)

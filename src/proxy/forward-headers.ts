@@ -19,12 +19,15 @@ export interface UpstreamRequestPlan {
   authorization: string | undefined
   /** The client as resolved with `server.trustProxy`. */
   client: { https: boolean, host: string, forwardedFor: string, viaTrustedProxy: boolean }
+  /** The gateway's id for this request, sent as `X-Request-Id` so InfluxDB's logs can be matched to ours. */
+  requestId: string
 }
 
 /**
  * Rewrites `req.headers` and `req.url` in place for the upstream: strips hop-by-hop headers and those
  * named in `Connection`, our cookie, and every client credential but a passed-through token; sets
- * `X-Forwarded-For/-Proto/-Host` from the resolved client (what an untrusted client sent is overwritten); adds the upstream credential.
+ * `X-Forwarded-For/-Proto/-Host` from the resolved client (what an untrusted client sent is overwritten); adds the upstream credential
+ * and the gateway's request id (replacing whatever id the client sent).
  */
 export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequestPlan): void {
   const headers = req.headers
@@ -49,6 +52,7 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
   headers['x-forwarded-proto'] = plan.client.https ? 'https' : 'http'
   if (plan.client.host !== '') headers['x-forwarded-host'] = plan.client.host
   else delete headers['x-forwarded-host']
+  headers['x-request-id'] = plan.requestId
 }
 
 /**

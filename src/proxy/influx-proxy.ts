@@ -124,6 +124,8 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
           // before that is still answered with the gateway's own 502. The gateway's own headers
           // (request id, CORS grant) are already on `res`.
           res.statusCode = statusCode
+          // The response carries the gateway's request id (sent upstream too), not one InfluxDB made up.
+          if (res.hasHeader('x-request-id')) delete cleaned['x-request-id']
           upstreamHeaders = Object.keys(cleaned)
           try {
             for (const name of upstreamHeaders) res.setHeader(name, cleaned[name] as string | string[])

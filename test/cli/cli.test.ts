@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { PassThrough, Readable } from 'node:stream'
 import { hashPassword, verifyPassword } from '../../src/auth/password.ts'
+import { readPassword } from '../../src/read-password.ts'
 import { cli, isLog, jsonLines, REPO, tempFile } from '../helpers/cli-process.ts'
 
 /** A usable config for a gateway on a free port; the token comes from `$ALICE_TOKEN`. */
@@ -64,6 +66,27 @@ test('hash-password refuses an empty stdin', async (t) => {
   assert.notEqual(await run.exited, 0)
   assert.deepEqual(run.lines, [])
   assert.match(run.stderr(), /empty password/)
+})
+
+test('hash-password refuses a password under 8 characters, saying why, and hashes it with --force', async (t) => {
+  const refused = cli(t, ['hash-password'], { stdin: 'xy\n' })
+  assert.equal(await refused.exited, 1)
+  assert.deepEqual(refused.lines, [], 'no hash printed')
+  assert.match(refused.stderr(), /password too short \(2 characters\): use at least 8 \(NIST SP 800-63B\).*--force/)
+  const forced = cli(t, ['hash-password', '--force'], { stdin: 'xy\n' })
+  assert.equal(await forced.exited, 0, forced.stderr())
+  assert.equal(await verifyPassword('xy', forced.lines[0] as string), true)
+})
+
+test('the minimum counts characters, not bytes: 8 is enough, 7 is not', async () => {
+  const read = (text: string, force = false): Promise<string> => readPassword(Readable.from([Buffer.from(`${text}\n`)]), new PassThrough(), { force })
+  assert.equal(await read('12345678'), '12345678')
+  assert.equal(await read('ääääääää'), 'ääääääää')
+  await assert.rejects(read('1234567'), /too short \(7 characters\)/)
+  await assert.rejects(read('🔑🔑🔑🔑🔑🔑🔑'), /too short \(7 characters\)/)
+  await assert.rejects(read('secret7'), (err: Error) => !err.message.includes('secret7'), 'the password is not in the message')
+  assert.equal(await read('1', true), '1')
+  await assert.rejects(read('', true), /empty password/)
 })
 
 test('check-config prints ok for a valid file', async (t) => {

@@ -18,7 +18,8 @@ test('the reference lists every key with the default the schema applies', () => 
     for (const key of Object.keys(values)) assert.ok(rows.has(`${section}.${key}`), `${section}.${key} documented`)
   }
   assert.equal(rows.get('session.idleTimeout')?.default, '10m')
-  assert.equal(rows.get('upstream.timeout')?.type, 'duration')
+  assert.equal(rows.get('upstream.timeout')?.type, 'duration ≥ 100ms')
+  assert.equal(rows.get('server.shutdownTimeout')?.type, 'duration')
   assert.equal(rows.get('users[].passwordHash')?.default, 'required')
   assert.ok([...rows.values()].every((r) => r.description !== ''), 'every key is described')
 })

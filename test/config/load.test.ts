@@ -98,7 +98,7 @@ test('error messages never contain secret values', () => {
   assert.doesNotMatch(text, /hunter2-token/)
 })
 
-test('the configuration contract of issue #2 parses as written', () => {
+test('the documented configuration contract parses as written', () => {
   const yaml = `server:
   host: 127.0.0.1
   port: 8080
@@ -169,10 +169,21 @@ test('passive routes are stored canonical; cookie prefixes and durations are che
   assert.deepEqual(problems('session:\n  absoluteTimeout: 400d\n'), ['session.absoluteTimeout: longer than a year'])
 })
 
-test('a Redis URL is a secret: it comes from ${VAR} or a file, never inline', () => {
-  const inline = 'session:\n  store: redis\n  redis: { url: "redis://:hunter2@redis:6379" }\n'
-  assert.deepEqual(problems(inline), ['session.redis.url: write secrets as ${ENV_VAR} or { file: PATH }, never inline in the YAML'])
+test('a Redis URL without a password may be inline; one carrying a password must come from ${VAR} or a file', () => {
+  const redis = (url: string): string => `session:\n  store: redis\n  redis: { url: "${url}" }\n`
+  for (const url of ['redis://redis:6379', 'rediss://cache.internal:6380/2', 'redis://default@redis:6379', 'redis://127.0.0.1:6379?db=1']) {
+    assert.equal(parseConfig(redis(url), { env: {}, readFile: noFiles }).session.redis?.url, url, url)
+  }
+  const refused = 'session.redis.url: this Redis URL carries a password: pass it as ${REDIS_URL} or { file: PATH }, never inline in the YAML'
+  for (const url of ['redis://:hunter2@redis:6379', 'redis://app:hunter2@redis:6379/0', 'rediss://redis:6379?password=hunter2']) {
+    assert.deepEqual(problems(redis(url)), [refused], url)
+    assert.ok(!problems(redis(url)).join('\n').includes('hunter2'), 'the password is not echoed')
+  }
   assert.deepEqual(problems('session:\n  store: redis\n'), ['session.redis: required when session.store is redis'])
-  const config = parseConfig('session:\n  store: redis\n  redis: { url: "${REDIS_URL:-redis://redis:6379}" }\n', { env: {}, readFile: noFiles })
+  const config = parseConfig(redis('${REDIS_URL:-redis://redis:6379}'), { env: {}, readFile: noFiles })
   assert.equal(config.session.redis?.url, 'redis://redis:6379')
+  const fromEnv = parseConfig(redis('${REDIS_URL}'), { env: { REDIS_URL: 'redis://:hunter2@redis:6379' }, readFile: noFiles })
+  assert.equal(fromEnv.session.redis?.url, 'redis://:hunter2@redis:6379')
+  const fromFile = parseConfig('session:\n  store: redis\n  redis: { url: { file: /run/secrets/redis } }\n', { env: {}, readFile: () => 'redis://:hunter2@redis:6379\n' })
+  assert.equal(fromFile.session.redis?.url, 'redis://:hunter2@redis:6379')
 })

@@ -147,11 +147,26 @@ test('the mounted config loads with exactly the environment the gateway containe
   const shutdownMs = (config.server as { shutdownTimeout?: number }).shutdownTimeout ?? 25_000
   const grace = service('gateway').stop_grace_period ?? assert.fail('no stop_grace_period')
   assert.ok(seconds(grace) * 1000 > shutdownMs, `stop_grace_period ${grace} outlasts ${shutdownMs} ms`)
-  // The README's docker-compose walkthrough adds a user with `token: ${INFLUXDB_ADMIN_TOKEN}`.
+  // The README's docker-compose walkthrough adds alice with her own token, as it writes it.
+  const token = /^#\s+token: (\$\{\w+\})$/m.exec(read('README.md'))?.[1] ?? assert.fail('no `token:` line in the README walkthrough')
+  assert.equal(token, '${ALICE_INFLUX_TOKEN}')
   const doc = YAML.parseDocument(readFileSync(configFile, 'utf8'))
-  doc.set('users', [{ name: 'alice', passwordHash: HASH, token: '${INFLUXDB_ADMIN_TOKEN}' }])
+  doc.set('users', [{ name: 'alice', passwordHash: HASH, token }])
   const withUser = parseConfig(String(doc), { env, readFile: (p) => readFileSync(p, 'utf8') }, configFile)
-  assert.equal(withUser.users[0]?.token, envExample.INFLUXDB_ADMIN_TOKEN)
+  assert.equal(withUser.users[0]?.token, envExample.ALICE_INFLUX_TOKEN)
+})
+
+test('the operator token is never a user\'s credential: the gateway does not get it, and no doc suggests it', () => {
+  const adminToken = envExample.INFLUXDB_ADMIN_TOKEN ?? assert.fail('.env.example has no INFLUXDB_ADMIN_TOKEN')
+  assert.ok(!Object.values(containerEnv()).includes(adminToken), 'the gateway container gets the operator token')
+  assert.notEqual(envExample.ALICE_INFLUX_TOKEN, adminToken)
+  for (const file of ['.env.example', 'docker-compose.yml', 'config/gateway.yaml', 'README.md']) {
+    assert.doesNotMatch(read(file), /token:\s*\$\{INFLUXDB_ADMIN_TOKEN/, `${file} suggests the operator token as a user's token`)
+  }
+  // Each place a user's token comes from shows how to make a scoped one.
+  for (const file of ['.env.example', 'config/gateway.yaml', 'README.md']) {
+    assert.match(read(file), /influx auth create --org my-org (\\\n\s*)?--read-bucket \w+ --write-bucket \w+ --description alice/, file)
+  }
 })
 
 const dockerCompose = requireBinary('docker-compose', 'docker-compose', 'compose file validation')

@@ -6,7 +6,7 @@ import { patternBytes, type FakeInflux } from '../helpers/fake-influx.ts'
 import { signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
 
 /**
- * Issue 5, "Faults": a storm of faulty requests through one in-process gateway. Upstream refuses, resets
+ * Faults: a storm of faulty requests through one in-process gateway. Upstream refuses, resets
  * before and after the headers, stalls past `upstream.timeout`, answers with malformed HTTP; clients abort
  * mid-upload and mid-download. Afterwards: no crash, only mapped errors or cut connections, no upstream
  * socket left in use, and no heap growth between a warm-up round and the end of the storm.

@@ -1,13 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { parse } from 'yaml'
 import { patternBytes, sha256OfPattern, startFakeInflux } from './fake-influx.ts'
+import { spec } from './openapi.ts'
 
 type Schema = { properties: Record<string, { enum?: string[] }>, required?: string[] }
-const spec = parse(readFileSync(new URL('../../../shared/spec/oss.yml', import.meta.url), 'utf8'))
-const schemas = spec.components.schemas as Record<string, Schema>
+const schemas = (spec().doc.components as { schemas: Record<string, Schema> }).schemas
 const TOKEN = { authorization: 'Token test-token' }
 
 /** Asserts `obj` only has keys the spec's schema knows and has every key it requires. */

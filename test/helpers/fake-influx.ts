@@ -1,6 +1,6 @@
 /**
  * A fake InfluxDB 2 OSS (v2.7.11) for HTTP tests: a plain `node:http` server on 127.0.0.1, port 0, that records
- * every request and answers like InfluxDB does (shapes from `spec/oss.yml` and `spec/swaggerV1Compat.yml`),
+ * every request and answers like InfluxDB does (shapes from InfluxDB's OpenAPI contract, `test/fixtures/influxdb-openapi/oss.yml`),
  * plus `/test/*` routes (token required) for streaming, stalls, resets and hop-by-hop headers.
  *
  * @example
@@ -48,9 +48,12 @@ export interface FakeInflux {
   count (pathPrefix?: string): number
   /** Currently open TCP connections to the fake. */
   openSockets (): number
-  /** Resolves with the first recorded request matching `predicate` (already recorded ones included). */
+  /**
+   * Resolves with the first recorded request matching `predicate` (already recorded ones included); rejects
+   * after {@link WAIT_MS} without one.
+   */
   waitForRequest (predicate: (r: RecordedRequest) => boolean): Promise<RecordedRequest>
-  /** Resolves with the first request matching `predicate` once it is marked `aborted`. */
+  /** Resolves with the first request matching `predicate` once it is marked `aborted`; rejects after {@link WAIT_MS}. */
   waitForAbort (predicate: (r: RecordedRequest) => boolean): Promise<RecordedRequest>
   /** Ends every stalled `/test/stall-*` response. */
   release (): void
@@ -74,6 +77,8 @@ type Waiter = { predicate: (r: RecordedRequest) => boolean, resolve: (r: Recorde
 const VERSION = 'v2.7.11'
 const KEEP_BYTES = 1024 * 1024
 const CHUNK_BYTES = 64 * 1024
+/** Longest wait of `waitForRequest`/`waitForAbort`: a bug that never sends the request fails, not hangs. */
+export const WAIT_MS = 30_000
 const IDS = { user: '0000000000000001', bucket: '0000000000000002', org: '0000000000000003' }
 /** InfluxDB error code per status (kit/transport/http/error_handler.go, spec `Error.code` enum). */
 const CODES = new Map<number, string>([
@@ -296,6 +301,8 @@ function testRoutes (
     // One Set-Cookie (as a sticky load balancer sends) and one header twice.
     'one-cookie': (res, rec) => sendJson(res, 200, {}, { 'Set-Cookie': `${rec.query.get('name') ?? 'lb'}=1; Path=/`, 'X-Twice': ['a', 'b'] }),
     echo: (res, rec) => sendJson(res, 200, rec.headers),
+    // Answers with an X-Request-Id of its own (as InfluxDB 1.x does), whatever id it was sent.
+    'own-request-id': (res) => sendJson(res, 200, {}, { 'X-Request-Id': 'influxdb-made-this-up', 'Request-Id': 'influxdb-made-this-up' }),
     status: (res, rec) => statusRoute(res, rec),
     reset: (res) => kill(res),
     'reset-mid': (res) => {
@@ -346,10 +353,17 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
   const notify = (waiters: Set<Waiter>, rec: RecordedRequest): void => {
     for (const w of waiters) if (w.predicate(rec)) { waiters.delete(w); w.resolve(rec) }
   }
-  const waitFor = (waiters: Set<Waiter>, predicate: (r: RecordedRequest) => boolean) => new Promise<RecordedRequest>(resolve => {
+  const waitFor = (waiters: Set<Waiter>, what: string, predicate: (r: RecordedRequest) => boolean) => new Promise<RecordedRequest>((resolve, reject) => {
     const found = requests.find(predicate)
-    if (found !== undefined) resolve(found)
-    else waiters.add({ predicate, resolve })
+    if (found !== undefined) return resolve(found)
+    const seen = (): string => requests.map(r => `${r.method} ${r.path}${r.aborted ? ' (aborted)' : ''}`).join(', ')
+    const waiter: Waiter = { predicate, resolve: (r) => { clearTimeout(timer); resolve(r) } }
+    // Unref'd: a wait nobody awaits any more does not keep the test process alive.
+    const timer = setTimeout(() => {
+      waiters.delete(waiter)
+      reject(new Error(`fake influx: no matching ${what} within ${WAIT_MS} ms; requests so far: ${seen() || 'none'}`))
+    }, WAIT_MS).unref()
+    waiters.add(waiter)
   })
   const stall = (res: http.ServerResponse, finish: () => void): void => {
     const fn = (): void => {
@@ -412,8 +426,8 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
     last: () => requests.at(-1),
     count: (pathPrefix = '') => requests.filter(r => r.path.startsWith(pathPrefix)).length,
     openSockets: () => sockets.size,
-    waitForRequest: (predicate) => waitFor(requestWaiters, predicate),
-    waitForAbort: (predicate) => waitFor(abortWaiters, r => r.aborted && predicate(r)),
+    waitForRequest: (predicate) => waitFor(requestWaiters, 'request', predicate),
+    waitForAbort: (predicate) => waitFor(abortWaiters, 'aborted request', r => r.aborted && predicate(r)),
     release: () => { for (const fn of [...stalled]) fn() },
     stalledCount: () => stalled.size,
     close: async () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
@@ -5,6 +6,7 @@ import YAML from 'yaml'
 import { createApp } from '../../src/app.ts'
 import { hashPassword } from '../../src/auth/password.ts'
 import { parseConfig } from '../../src/config/load.ts'
+import { redisUrlHasPassword } from '../../src/config/substitute.ts'
 import { createDeps, type Deps } from '../../src/deps.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { listen } from '../../src/server.ts'
@@ -26,7 +28,7 @@ export interface StartGatewayOptions {
   /** Upstream to use; default: a fresh InfluxDB 2 double, closed with the gateway. */
   upstreamUrl?: string
   users?: TestUser[]
-  /** Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1s' } }`). */
+  /** Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1m' } }`). */
   config?: Record<string, Record<string, unknown>>
   /** Shared secret for `jwt` users. */
   jwtSharedSecret?: string
@@ -45,9 +47,12 @@ export interface TestGateway {
   logs: Array<Record<string, unknown>>
   /** Every log line so far, raw: to search for leaked secrets. */
   logText: () => string
-  /** Resolves with the first log line (past or future) matching. */
+  /** Resolves with the first log line (past or future) matching; rejects after {@link LOG_WAIT_MS} without one. */
   waitForLog: (predicate: (line: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>
 }
+
+/** Longest wait of `waitForLog`: a line that never comes fails the test instead of hanging it. */
+export const LOG_WAIT_MS = 30_000
 
 /** The default test user: alice, an InfluxDB 2 token user. */
 export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', token: 'test-token' }
@@ -90,16 +95,22 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
     influx,
     get logs () { return lines.map((l) => JSON.parse(l) as Record<string, unknown>) },
     logText: () => lines.join('\n'),
-    waitForLog: (predicate) => new Promise((resolve) => {
-      const check = (): boolean => {
-        const found = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find(predicate)
-        if (found === undefined) return false
+    waitForLog: (predicate) => new Promise((resolve, reject) => {
+      const find = (): Record<string, unknown> | undefined => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find(predicate)
+      const seen = find()
+      if (seen !== undefined) return resolve(seen)
+      const wake = (): void => {
+        const found = find()
+        if (found === undefined) return
         logWaiters.delete(wake)
+        clearTimeout(timer)
         resolve(found)
-        return true
       }
-      const wake = (): void => { check() }
-      if (!check()) logWaiters.add(wake)
+      logWaiters.add(wake)
+      const timer = setTimeout(() => {
+        logWaiters.delete(wake)
+        reject(new Error(`no matching log line within ${LOG_WAIT_MS} ms; lines so far:\n${lines.slice(-20).join('\n')}`))
+      }, LOG_WAIT_MS).unref()
     })
   }
 }
@@ -129,9 +140,10 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     ...opts.config?.upstream
   }
   const doc = { ...opts.config, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
-  // A Redis URL is a secret in the config: it goes through the environment like the others.
+  // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
+  // Without one it is written inline, as an operator would.
   const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis
-  if (typeof redis?.url === 'string' && !redis.url.includes('${')) redis.url = secretRef('REDIS_URL', redis.url)
+  if (typeof redis?.url === 'string' && !redis.url.includes('${') && redisUrlHasPassword(redis.url)) redis.url = secretRef('REDIS_URL', redis.url)
   return { yaml: YAML.stringify(doc), env }
 }
 
@@ -145,6 +157,19 @@ function testHash (password: string): Promise<string> {
   let hash = hashes.get(password)
   if (hash === undefined) hashes.set(password, hash = hashPassword(password, { ln: 10, r: 8, p: 1 }))
   return hash
+}
+
+/**
+ * Fetches `path` through the gateway and asserts the gateway answered it itself with `status`: nothing
+ * reached the InfluxDB double. The double's 401 is byte-identical to the gateway's, so the status alone
+ * cannot tell a refusal from a request forwarded without a credential.
+ */
+export async function fetchRefused (gw: TestGateway, path: string, init: RequestInit = {}, status = 401, what = path): Promise<Response> {
+  const before = gw.influx.requests.length
+  const res = await fetch(`${gw.url}${path}`, init)
+  assert.equal(res.status, status, what)
+  assert.deepEqual(gw.influx.requests.slice(before).map((r) => `${r.method} ${r.url}`), [], `${what}: nothing may reach InfluxDB`)
+  return res
 }
 
 /** Basic credentials as an Authorization header value. */

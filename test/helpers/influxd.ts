@@ -49,6 +49,8 @@ const HOST = '127.0.0.1'
 const POLL_MS = 25
 /** How long influxd gets to answer `/ping`. */
 const START_TIMEOUT_MS = 15_000
+/** Longest wait for one admin statement's answer. */
+const QUERY_TIMEOUT_MS = 30_000
 /** How long influxd gets to exit after SIGTERM before it is SIGKILLed. */
 const STOP_GRACE_MS = 5_000
 /** How much of influxd's output is kept for error messages. */
@@ -260,7 +262,7 @@ async function postQuery (url: string, q: string, db: string | undefined, author
   if (db !== undefined) form.set('db', db)
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
   if (authorization !== undefined) headers.authorization = authorization
-  const response = await fetch(`${url}/query`, { method: 'POST', headers, body: form })
+  const response = await fetch(`${url}/query`, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })
   const text = await response.text()
   if (!response.ok) throw new Error(`influxd ${q} → ${response.status}: ${text}`)
   const body: unknown = JSON.parse(text)

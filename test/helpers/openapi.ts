@@ -3,11 +3,11 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import YAML from 'yaml'
 
 /**
- * Checks the gateway's responses against InfluxDB's own OpenAPI contract, `shared/spec/oss.yml`
- * (OpenAPI 3.0; paths relative to `/api/v2`). The spec lives beside the repository clone, in CI
- * exactly as here, so it is found relative to this file.
+ * Checks the gateway's responses against InfluxDB's own OpenAPI contract (OpenAPI 3.0; paths relative to
+ * `/api/v2`), as kept in the repository: `test/fixtures/influxdb-openapi/oss.yml`, trimmed from upstream's
+ * `contracts/oss.yml` (see the README there).
  */
-const SPEC_URL = new URL('../../../shared/spec/oss.yml', import.meta.url)
+export const SPEC_URL = new URL('../fixtures/influxdb-openapi/oss.yml', import.meta.url)
 /** The `$id` the whole document is registered under; every schema is compiled as a `$ref` into it. */
 const SPEC_ID = 'https://influx-gateway.test/oss.yml'
 const JSON_MEDIA_TYPE = 'application/json'
@@ -23,7 +23,8 @@ type Json = Record<string, unknown>
 let loaded: { doc: Json, ajv: Ajv } | undefined
 const cache = new Map<string, BodyValidator>()
 
-function spec (): { doc: Json, ajv: Ajv } {
+/** The parsed contract (the fixture), loaded once. */
+export function spec (): { doc: Json, ajv: Ajv } {
   if (loaded !== undefined) return loaded
   const doc = YAML.parse(readFileSync(SPEC_URL, 'utf8')) as Json
   // strict: false ignores OpenAPI-only keywords (example, xml, discriminator…); formats are not checked.

@@ -4,6 +4,11 @@ import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+/** Longest wait for one raw command's reply. */
+const COMMAND_TIMEOUT_MS = 5_000
+/** Longest wait for a starting redis-server to answer PING. */
+const START_TIMEOUT_MS = 10_000
+
 /** A redis-server this test process started on 127.0.0.1. */
 export interface RedisServer {
   url: string
@@ -42,6 +47,8 @@ export async function startRedis (binary: string, port?: number): Promise<RedisS
   const command = (...args: string[]): Promise<string> => new Promise((resolve, reject) => {
     const socket = connect(p, '127.0.0.1', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`))
     let reply = ''
+    // A paused (SIGSTOPped) or wedged server never answers: give up instead of waiting forever.
+    socket.setTimeout(COMMAND_TIMEOUT_MS, () => socket.destroy(new Error(`redis ${args[0] ?? ''}: no reply within ${COMMAND_TIMEOUT_MS} ms`)))
     socket.on('data', (d) => { reply += String(d); if (reply.endsWith('\r\n')) { socket.end(); resolve(reply) } })
     socket.on('error', reject)
   })
@@ -56,7 +63,8 @@ export async function startRedis (binary: string, port?: number): Promise<RedisS
     }
     rmSync(dir, { recursive: true, force: true })
   }
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) break
     if (await command('PING').then((r) => r === '+PONG\r\n', () => false)) {
       return { url: `redis://127.0.0.1:${p}`, port: p, pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT'), command, stop }

@@ -1,5 +1,5 @@
 /**
- * The suite-wide log-secret ledger (issue 5, "Faults"): every test process appends the log lines it saw
+ * The suite-wide log-secret ledger: every test process appends the log lines it saw
  * and the secrets it used to files in the directory `$GATEWAY_TEST_LEDGER`; after the suite,
  * `scripts/check-log-secrets.ts` fails the run if any secret appears in any line. `node --test` runs one
  * process per test file, hence files rather than memory. Without the variable every function here does

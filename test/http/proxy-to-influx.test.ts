@@ -37,6 +37,25 @@ test('upstream answers, errors included, pass through unchanged minus hop-by-hop
   assert.ok(typeof hop.headers['x-request-id'] === 'string')
 })
 
+test('the gateway\'s request id reaches InfluxDB, and the answer carries ours, not InfluxDB\'s', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const given = await fetch(`${gw.url}/test/own-request-id`, { headers: { cookie, 'x-request-id': 'trace-7.a' } })
+  assert.equal(given.status, 200)
+  assert.equal(gw.influx.last()?.headers['x-request-id'], 'trace-7.a')
+  assert.equal(given.headers.get('x-request-id'), 'trace-7.a')
+  assert.equal(given.headers.get('request-id'), 'influxdb-made-this-up', 'other upstream headers still pass')
+
+  for (const headers of [{ cookie }, { cookie, 'x-request-id': 'not a sane id' }] as Array<Record<string, string>>) {
+    const res = await fetch(`${gw.url}/test/own-request-id`, { headers })
+    const ours = res.headers.get('x-request-id') ?? ''
+    assert.match(ours, /^[0-9a-f-]{36}$/)
+    assert.equal(gw.influx.last()?.headers['x-request-id'], ours, 'InfluxDB saw the id the client got back')
+  }
+  const logged = gw.logs.filter((l) => l.msg === 'request' && l.path === '/test/own-request-id').map((l) => l.reqId)
+  assert.deepEqual(logged, gw.influx.requests.filter((r) => r.path === '/test/own-request-id').map((r) => r.headers['x-request-id']))
+})
+
 test('a single upstream Set-Cookie passes through unless it is ours; a repeated header arrives joined', async (t) => {
   const gw = await startGateway(t)
   const cookie = await signIn(gw)

@@ -1,21 +1,22 @@
 import assert from 'node:assert/strict'
 import { mock, test } from 'node:test'
-import { ALICE, signIn, startGateway } from '../helpers/gateway.ts'
+import { ALICE, fetchRefused, signIn, startGateway } from '../helpers/gateway.ts'
 
-const PROTECTED = ['/api/v2/buckets', '/api/v2/me', '/api/v2private/flags', '/query?db=x&q=SELECT+1', '/metrics', '/debug/vars', '/legacy/authorizations', '/api/v2/%62uckets', '/health/../api/v2/buckets']
+// `/health/../api/v2/buckets` is not here: fetch would normalise it before sending. It is sent raw, byte for
+// byte, by the ambiguous-paths test in hostile-framing.test.ts.
+const PROTECTED = ['/api/v2/buckets', '/api/v2/me', '/api/v2private/flags', '/query?db=x&q=SELECT+1', '/metrics', '/debug/vars', '/legacy/authorizations', '/api/v2/%62uckets']
 const PUBLIC = ['/health', '/ready', '/ping', '/api/v2', '/api/v2/setup', '/', '/assets/app.js']
 
 test('without a session or token, protected routes get 401 and nothing reaches InfluxDB', async (t) => {
   const gw = await startGateway(t)
   for (const path of PROTECTED) {
-    const res = await fetch(`${gw.url}${path}`, { headers: { cookie: 'influxdb-oss-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })
-    assert.equal(res.status, 401, path)
+    const res = await fetchRefused(gw, path, { headers: { cookie: 'influxdb-oss-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })
     assert.deepEqual(await res.json(), { code: 'unauthorized', message: 'unauthorized access' })
   }
   for (const method of ['POST', 'PUT', 'DELETE']) {
-    assert.equal((await fetch(`${gw.url}/api/v2/write?org=o&bucket=b`, { method, body: 'm v=1' })).status, 401, method)
+    await fetchRefused(gw, '/api/v2/write?org=o&bucket=b', { method, body: 'm v=1' }, 401, method)
   }
-  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { authorization: 'Basic YWxpY2U6eA==' } })).status, 401, 'Basic is not a token')
+  await fetchRefused(gw, '/api/v2/buckets', { headers: { authorization: 'Basic YWxpY2U6eA==' } }, 401, 'Basic is not a token')
   assert.equal(gw.influx.requests.length, 0)
 })
 
@@ -59,7 +60,7 @@ test('a client Token or Bearer passes through untouched and wins over the cookie
 
 test('token passthrough can be switched off', async (t) => {
   const gw = await startGateway(t, { config: { upstream: { tokenPassthrough: false } } })
-  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { authorization: 'Token test-token' } })).status, 401)
+  await fetchRefused(gw, '/api/v2/buckets', { headers: { authorization: 'Token test-token' } })
   assert.equal(gw.influx.requests.length, 0)
 })
 
@@ -87,14 +88,11 @@ test('a user\'s live config applies to existing sessions: new credential, then d
   assert.equal(gw.influx.last()?.headers.authorization, 'Token rotated-token')
 
   gw.deps.applyConfig({ ...gw.deps.config, users: [{ ...alice, disabled: true }] })
-  const before = gw.influx.requests.length
-  const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
-  assert.equal(res.status, 403)
+  const res = await fetchRefused(gw, '/api/v2/buckets', { headers: { cookie } }, 403)
   assert.deepEqual(await res.json(), { code: 'forbidden', message: 'User is inactive' })
   assert.match(res.headers.get('set-cookie') ?? '', /Max-Age=0/)
   gw.deps.applyConfig({ ...gw.deps.config, users: [alice] })
-  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401, 'the session was ended')
-  assert.equal(gw.influx.requests.length, before)
+  await fetchRefused(gw, '/api/v2/buckets', { headers: { cookie } }, 401, 'the session was ended')
 })
 
 test('sessions end after the idle timeout, are renewed by use, and end at the absolute timeout', async (t) => {
@@ -102,14 +100,17 @@ test('sessions end after the idle timeout, are renewed by use, and end at the ab
   t.after(() => mock.timers.reset())
   const gw = await startGateway(t, { config: { session: { idleTimeout: '10m', absoluteTimeout: '25m' } } })
   const get = async (cookie: string): Promise<number> => (await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status
+  const refused = async (cookie: string, what: string): Promise<void> => { await fetchRefused(gw, '/api/v2/buckets', { headers: { cookie } }, 401, what) }
 
+  // Idle expiry is asserted at minute 22, well before the 25-minute absolute timeout, so only the idle
+  // rule (enforced after a renewal, too) can end the session there.
   const idle = await signIn(gw)
-  mock.timers.tick(9 * 60_000)
-  assert.equal(await get(idle), 200, 'alive after 9 minutes')
-  mock.timers.tick(9 * 60_000)
-  assert.equal(await get(idle), 200, 'renewed by the previous request')
+  mock.timers.tick(6 * 60_000)
+  assert.equal(await get(idle), 200, 'alive after 6 minutes')
+  mock.timers.tick(6 * 60_000)
+  assert.equal(await get(idle), 200, 'alive at 12 minutes: renewed by the request at 6')
   mock.timers.tick(10 * 60_000 + 1)
-  assert.equal(await get(idle), 401, 'ended 10 minutes after its last use')
+  await refused(idle, 'ended 10 minutes after its last use, at minute 22')
 
   const busy = await signIn(gw)
   for (let minute = 5; minute < 25; minute += 5) {
@@ -117,7 +118,7 @@ test('sessions end after the idle timeout, are renewed by use, and end at the ab
     assert.equal(await get(busy), 200, `alive at ${minute} min`)
   }
   mock.timers.tick(5 * 60_000)
-  assert.equal(await get(busy), 401, 'ended at the absolute timeout however busy')
+  await refused(busy, 'ended at the absolute timeout however busy')
 })
 
 test('the request log has one line per request, with route and user and without query or secrets', async (t) => {
@@ -144,5 +145,5 @@ test('a reload that shortens absoluteTimeout ends sessions that are already olde
   mock.timers.tick(5 * 60_000)
   assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
   gw.deps.applyConfig({ ...gw.deps.config, session: { ...gw.deps.config.session, absoluteTimeout: 4 * 60_000, idleTimeout: 60_000 } })
-  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401)
+  await fetchRefused(gw, '/api/v2/buckets', { headers: { cookie } })
 })

@@ -34,9 +34,10 @@ test('prepareUpstreamRequest swaps client credentials for the injected one', () 
     'keep-alive': 'timeout=5',
     te: 'trailers',
     'x-forwarded-for': '6.6.6.6',
+    'x-request-id': 'bad id from the client',
     'zap-trace-span': '{"trace_id":"1"}'
   })
-  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token t', client: { forwardedFor: '127.0.0.1', https: false, host: 'gw:8080', viaTrustedProxy: false } })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token t', client: { forwardedFor: '127.0.0.1', https: false, host: 'gw:8080', viaTrustedProxy: false }, requestId: 'gw-id-1' })
   assert.equal(req.url, '/query?db=x')
   assert.deepEqual(req.headers, {
     host: 'gw:8080',
@@ -45,13 +46,14 @@ test('prepareUpstreamRequest swaps client credentials for the injected one', () 
     'x-forwarded-for': '127.0.0.1',
     'x-forwarded-proto': 'http',
     'x-forwarded-host': 'gw:8080',
+    'x-request-id': 'gw-id-1',
     'zap-trace-span': '{"trace_id":"1"}'
   })
 })
 
 test('a passed-through token is the only client credential that goes upstream; our cookie goes', () => {
   const req = fakeReq('/query?db=x&u=a&p=b', { authorization: 'Token mine', cookie: 'influxdb-oss-session=S' })
-  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token mine', client: { forwardedFor: '::1', https: true, host: '', viaTrustedProxy: true } })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token mine', client: { forwardedFor: '::1', https: true, host: '', viaTrustedProxy: true }, requestId: 'gw-id-2' })
   assert.equal(req.url, '/query?db=x', 'InfluxDB 1.x would log in with u/p before looking at the header')
   assert.equal(req.headers.authorization, 'Token mine')
   assert.equal(req.headers.cookie, undefined)
@@ -60,7 +62,7 @@ test('a passed-through token is the only client credential that goes upstream; o
 
 test('an anonymous request keeps no client credential at all', () => {
   const req = fakeReq('/ping?u=admin&p=guess', { authorization: 'Basic YWRtaW46Z3Vlc3M=' })
-  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: undefined, client: { forwardedFor: '::1', https: false, host: '', viaTrustedProxy: false } })
+  prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: undefined, client: { forwardedFor: '::1', https: false, host: '', viaTrustedProxy: false }, requestId: 'gw-id-3' })
   assert.equal(req.url, '/ping')
   assert.equal(req.headers.authorization, undefined)
 })

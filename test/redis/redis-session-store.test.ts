@@ -1,4 +1,4 @@
-import { after, before } from 'node:test'
+import { after, before, test } from 'node:test'
 import { createRedisClient } from '../../src/session/redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import { sessionStoreContract, storedValue } from '../contract/session-store.contract.ts'
@@ -9,7 +9,11 @@ import { startRedis, type RedisServer } from '../helpers/redis-server.ts'
 
 const REDIS = requireBinary('redis-server', 'redis-server', 'Redis session store')
 
-if (REDIS !== undefined) {
+if (REDIS === undefined) {
+  // Skipped visibly (reported as SKIP, not as a file with no tests), like the other binary suites;
+  // with CI=true requireBinary has already failed the file.
+  test('redis store: the session store contract against a real redis-server', { skip: 'redis-server not installed' }, () => {})
+} else {
   let redis: RedisServer
   let n = 0
   before(async () => { redis = await startRedis(REDIS) })
