@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { AppDeps } from './app.ts'
+import type { AppDeps } from './app-deps.ts'
 import { createFileUserStore } from './auth/file-user-store.ts'
 import { createHashLimiter } from './auth/hash-limiter.ts'
 import type { Config } from './config/schema.ts'
@@ -8,6 +8,7 @@ import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
 import { createCredentialBuilder } from './proxy/upstream-credential.ts'
+import { createUpstreamVersion } from './proxy/upstream-version.ts'
 import type { Redis } from 'ioredis'
 import { createExpirySweeper, type ExpirySweeper } from './session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from './session/memory-redis-client.ts'
@@ -88,14 +89,23 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       sweeper: throttleSweeper
     }),
     proxy: buildProxy(initial.upstream.url),
+    upstreamVersion: createUpstreamVersion({
+      configured: () => { const v = deps.config.upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
+      url: () => deps.config.upstream.url,
+      timeoutMs: 5000,
+      retryMs: 30_000,
+      now
+    }),
     async applyConfig (config) {
       if (config.upstream.url !== deps.config.upstream.url) {
         // In-flight requests finish on the old proxy, then its connections close.
         deps.proxy.retire()
         deps.proxy = buildProxy(config.upstream.url)
       }
+      const upstreamChanged = config.upstream.url !== deps.config.upstream.url
       const inactive = newlyInactive(deps.config.users, config.users)
       Object.assign(deps, derive(config))
+      if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
       for (const { name, reason } of inactive) {
         try {
           const sessions = await deps.sessions.revokeUser(name)
@@ -112,6 +122,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     }
   }
   metrics.countSessionsWith(() => deps.sessions.count())
+  deps.upstreamVersion.probe().catch(() => {})
   return deps
 }
 

@@ -36,6 +36,8 @@ const upstream = z.object({
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
   tokenPassthrough: boolean.default(true)
     .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),
+  version: z.preprocess((v) => typeof v === 'number' ? String(v) : v, z.enum(['auto', '1', '2'])).default('auto')
+    .describe('InfluxDB\'s major version, for the dialect of the gateway\'s own errors on the v1 routes `/query` and `/write` (1.x: `{"error"}` and `WWW-Authenticate`); `auto` reads `/ping`\'s `X-Influxdb-Version`.'),
   allowSetup: boolean.default(false)
     .describe('Let `POST /api/v2/setup` (onboarding) through; it would create an InfluxDB user the gateway does not know.')
 }).strict()

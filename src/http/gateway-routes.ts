@@ -1,5 +1,5 @@
 import type Koa from 'koa'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type Koa from 'koa'
 import type { Logger } from 'pino'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../app-deps.ts'
 import { plainLogger } from '../observability/logger.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
 import type { RouteClass } from './route-class.ts'

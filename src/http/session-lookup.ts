@@ -1,4 +1,4 @@
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../app-deps.ts'
 import type { User } from '../auth/user-store.ts'
 import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookies } from '../session/session-cookie.ts'

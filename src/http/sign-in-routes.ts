@@ -7,7 +7,7 @@ import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.t
 import type { Session } from '../session/session-store.ts'
 import type { ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { User } from '../auth/user-store.ts'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'

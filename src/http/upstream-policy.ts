@@ -1,5 +1,5 @@
 import type Koa from 'koa'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import type { GatewayState } from './request-context.ts'
 

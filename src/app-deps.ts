@@ -1,0 +1,36 @@
+import type { BlockList } from 'node:net'
+import type { Logger } from 'pino'
+import type { UserStore } from './auth/user-store.ts'
+import type { Config } from './config/schema.ts'
+import type { Metrics } from './observability/metrics.ts'
+import type { InfluxProxy } from './proxy/influx-proxy.ts'
+import type { CredentialBuilder } from './proxy/upstream-credential.ts'
+import type { UpstreamVersion } from './proxy/upstream-version.ts'
+import type { SessionCookieOptions } from './session/session-cookie.ts'
+import type { SessionStore } from './session/session-store.ts'
+import type { SigninThrottle } from './session/signin-throttle.ts'
+
+/**
+ * Everything the app uses, built by `createDeps` (or by a test). Its own module, so the middlewares
+ * (which each pick what they need of it) never import the wiring in `app.ts` that imports them.
+ */
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  users: UserStore
+  sessions: SessionStore
+  /** Failed sign-in counters, in the same store as the sessions. */
+  throttle: SigninThrottle
+  proxy: InfluxProxy
+  credentials: CredentialBuilder
+  cookie: SessionCookieOptions
+  /** `server.trustProxy` as a lookup. */
+  trustedProxies: BlockList
+  /** The clock, epoch ms. */
+  now: () => number
+  metrics: Metrics
+  /** InfluxDB's major version (`upstream.version`, or learned from `/ping`): v1 routes answer in its dialect. */
+  upstreamVersion: UpstreamVersion
+  /** Set when the process is stopping: readiness fails and connections are not kept alive. */
+  lifecycle: { shuttingDown: boolean }
+}

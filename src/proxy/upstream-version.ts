@@ -1,0 +1,76 @@
+/** The InfluxDB major version behind the gateway, as far as it is known. */
+export type UpstreamMajor = 1 | 2
+
+/** Options for {@link createUpstreamVersion}. */
+export interface UpstreamVersionOptions {
+  /** `upstream.version`: `auto` asks InfluxDB; `1` or `2` is taken as given. */
+  configured: () => 'auto' | UpstreamMajor
+  /** The upstream base URL, read on every probe (a reload may change it). */
+  url: () => string
+  /** How long a probe may take, ms. */
+  timeoutMs: number
+  /** While the version is unknown, a probe runs at most this often, ms. */
+  retryMs: number
+  now: () => number
+}
+
+/** What the gateway knows of the upstream's version. */
+export interface UpstreamVersion {
+  /** The major version now: configured, or learned from InfluxDB; undefined until a probe answered. */
+  major (): UpstreamMajor | undefined
+  /** Asks InfluxDB now (start-up, a change of `upstream.url`); resolves with what it learned. Never rejects. */
+  probe (): Promise<UpstreamMajor | undefined>
+}
+
+/**
+ * Learns whether InfluxDB 1.x or 2.x answers behind the gateway from `/ping`'s `X-Influxdb-Version`
+ * (`1.6.7`, `v2.7.10`, `2.7.10`), which both serve without credentials. Used to answer the v1 routes
+ * (`/query`, `/write`) in the dialect their clients expect. While unknown, `major()` starts a probe in the
+ * background at most every `retryMs` and reports undefined.
+ */
+export function createUpstreamVersion (opts: UpstreamVersionOptions): UpstreamVersion {
+  let learned: { url: string, major: UpstreamMajor } | undefined
+  let lastProbe = -Infinity
+  let running: Promise<UpstreamMajor | undefined> | undefined
+
+  const probe = (): Promise<UpstreamMajor | undefined> => {
+    lastProbe = opts.now()
+    const url = opts.url()
+    running ??= askPing(url, opts.timeoutMs)
+      .then((major) => {
+        if (major !== undefined) learned = { url, major }
+        return major
+      })
+      .finally(() => { running = undefined })
+    return running
+  }
+
+  return {
+    major () {
+      const configured = opts.configured()
+      if (configured !== 'auto') return configured
+      if (learned !== undefined && learned.url === opts.url()) return learned.major
+      if (running === undefined && opts.now() - lastProbe >= opts.retryMs) probe().catch(() => {})
+      return undefined
+    },
+    probe
+  }
+}
+
+async function askPing (baseUrl: string, timeoutMs: number): Promise<UpstreamMajor | undefined> {
+  try {
+    const res = await fetch(new URL('ping', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), { signal: AbortSignal.timeout(timeoutMs) })
+    await res.body?.cancel()
+    return majorOf(res.headers.get('x-influxdb-version'))
+  } catch {
+    return undefined
+  }
+}
+
+/** `1.6.7` → 1, `v2.7.10` or `2.7.10` → 2; anything else (a proxy, a missing header) is not a version. */
+export function majorOf (version: string | null): UpstreamMajor | undefined {
+  const m = /^v?(\d+)\./.exec(version ?? '')
+  if (m?.[1] === '1') return 1
+  if (m?.[1] !== undefined && Number(m[1]) >= 2) return 2
+  return undefined
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test, type TestContext } from 'node:test'
+import { createUpstreamVersion, majorOf } from '../../src/proxy/upstream-version.ts'
+
+test('majorOf reads InfluxDB\'s version header', () => {
+  const cases: Array<[string | null, 1 | 2 | undefined]> = [
+    ['1.6.7', 1], ['1.8.10', 1], ['v2.7.10', 2], ['2.7.11', 2], ['3.0.0', 2], [null, undefined], ['', undefined], ['nginx', undefined], ['v1', undefined]
+  ]
+  for (const [header, major] of cases) assert.equal(majorOf(header), major, String(header))
+})
+
+/** A /ping answering with the given version header; counts the pings. */
+async function pingServer (t: TestContext, version: string | undefined): Promise<{ url: string, pings: () => number }> {
+  let pings = 0
+  const server = http.createServer((req, res) => {
+    pings++
+    res.writeHead(204, version === undefined ? {} : { 'X-Influxdb-Version': version }).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, pings: () => pings }
+}
+
+test('auto: learned from /ping, forgotten when the upstream URL changes; configured versions are taken as given', async (t) => {
+  const v1 = await pingServer(t, '1.6.7')
+  const v2 = await pingServer(t, 'v2.7.10')
+  let url = v1.url
+  let configured: 'auto' | 1 | 2 = 'auto'
+  const clock = 0
+  const version = createUpstreamVersion({ configured: () => configured, url: () => url, timeoutMs: 1000, retryMs: 30_000, now: () => clock })
+  assert.equal(await version.probe(), 1)
+  assert.equal(version.major(), 1)
+  url = v2.url
+  assert.equal(version.major(), undefined, 'another upstream: unknown until asked')
+  assert.equal(await version.probe(), 2)
+  assert.equal(version.major(), 2)
+  configured = 1
+  assert.equal(version.major(), 1)
+  assert.deepEqual([v1.pings(), v2.pings()], [1, 1], 'one request per probe')
+})
+
+test('auto: an upstream that does not answer is asked again at most every retryMs', async (t) => {
+  const silent = await pingServer(t, undefined)
+  let clock = 0
+  const version = createUpstreamVersion({ configured: () => 'auto', url: () => silent.url, timeoutMs: 1000, retryMs: 30_000, now: () => clock })
+  assert.equal(await version.probe(), undefined)
+  assert.equal(version.major(), undefined)
+  clock += 29_999
+  assert.equal(version.major(), undefined)
+  assert.equal(silent.pings(), 1, 'not yet')
+  clock += 1
+  version.major()
+  assert.equal(await version.probe(), undefined)
+  assert.equal(silent.pings(), 2, 'the background probe and the explicit one shared one request')
+})
