@@ -99,7 +99,9 @@ const signin = z.object({
   maxConcurrentHashes: integer(1, 3).default(1)
     .describe('Password hashes computed at once (about 50 ms of a core each); at most 3, so libuv\'s 4 threads keep one for DNS and files.'),
   maxQueuedHashes: integer(0, 10_000).default(32)
-    .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.')
+    .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.'),
+  maxHashWait: duration('5s')
+    .describe('Longest a sign-in waits for a hash slot; then it gets 503 with `Retry-After` instead of being hashed late.')
 }).strict()
 
 const log = z.object({

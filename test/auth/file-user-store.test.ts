@@ -8,7 +8,7 @@ test('verify tells ok, disabled and invalid apart, and find returns the live ent
   const params = { ln: 10, r: 8, p: 1 }
   const alice = { name: 'alice', passwordHash: await hashPassword('a-pass', params), disabled: false, token: 't' }
   const bob = { name: 'bob', passwordHash: await hashPassword('b-pass', params), disabled: true, token: 't' }
-  const users = createFileUserStore({ users: [alice, bob], hashLimiter: createHashLimiter(() => ({ maxConcurrent: 1, maxQueued: 10 })) })
+  const users = createFileUserStore({ users: [alice, bob], hashLimiter: createHashLimiter(() => ({ maxConcurrent: 1, maxQueued: 10, maxWaitMs: 60_000 })) })
   assert.deepEqual(await users.verify('alice', 'a-pass'), { outcome: 'ok', user: alice })
   assert.deepEqual(await users.verify('alice', 'b-pass'), { outcome: 'invalid', userKnown: true })
   assert.deepEqual(await users.verify('bob', 'b-pass'), { outcome: 'disabled', user: bob })
