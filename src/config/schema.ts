@@ -88,7 +88,11 @@ const limits = z.object({
     .describe('A client must send its whole request head within this (slowloris); then 408. Needs a restart.'),
   keepAliveTimeout: duration('5s').describe('How long an idle client connection is kept open. Needs a restart.'),
   signinBodyTimeout: duration('10s')
-    .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).')
+    .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).'),
+  maxConnections: integer(1, 1_000_000).default(400)
+    .describe('Client connections served at once; more get 503 at once. Each may hold an InfluxDB connection too: keep it under half of `ulimit -n` (1024 by default) minus headroom.'),
+  publicRequestTimeout: duration('30s')
+    .describe('Longest a request forwarded without a session or token (public routes) may take, response included; then 504, or the connection is cut if the answer has started.')
 }).strict()
 
 const signin = z.object({

@@ -33,7 +33,9 @@ export function errorHandler (): Koa.Middleware<GatewayState> {
         return
       }
       const err = toGatewayError(caught)
-      if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
+      // A request without credentials that ran out of time is the client's doing, not a failure here.
+      if (err.kind === 'publicRequestTimeout') ctx.state.log.info({ code: err.code, reason: err.message }, 'request cut')
+      else if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
       if (ctx.res.headersSent) {
         // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
         ctx.res.destroy()

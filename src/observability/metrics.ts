@@ -22,6 +22,8 @@ export interface Metrics {
   upstreamError (kind: UpstreamErrorKind): void
   signin (outcome: SigninOutcome): void
   reload (outcome: 'success' | 'failure'): void
+  /** A client connection refused over `limits.maxConnections`. */
+  connectionRefused (): void
   /** Where the active-session gauge reads from at scrape time. */
   countSessionsWith (count: () => Promise<number | undefined>): void
 }
@@ -64,6 +66,9 @@ export function createMetrics (): Metrics {
   const reloads = new Counter({
     name: 'influx_gateway_config_reloads_total', help: 'Configuration reloads by outcome.', labelNames: ['outcome'], registers: [registry]
   })
+  const refusedConnections = new Counter({
+    name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
+  })
   let countSessions: () => Promise<number | undefined> = async () => undefined
   // eslint-disable-next-line no-new -- registered in `registry`, read at scrape time through collect()
   new Gauge({
@@ -92,6 +97,7 @@ export function createMetrics (): Metrics {
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
     signin: (outcome) => signins.inc({ outcome }),
     reload: (outcome) => reloads.inc({ outcome }),
+    connectionRefused: () => refusedConnections.inc(),
     countSessionsWith: (count) => { countSessions = count }
   }
 }
