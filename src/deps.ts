@@ -55,7 +55,10 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     }
   }
   // One limiter for the process, so its bound holds across reloads; it reads its settings live.
-  const hashLimiter = createHashLimiter(() => ({ maxConcurrent: deps.config.signin.maxConcurrentHashes, maxQueued: deps.config.signin.maxQueuedHashes }))
+  const hashLimiter = createHashLimiter(() => {
+    const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = deps.config.signin
+    return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
+  })
   const metrics = createMetrics()
   const { client, sweeper, throttleSweeper, keyPrefix } = createStoreClient(initial, logger, now)
   const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({

@@ -18,22 +18,31 @@ export const STATUS = {
   unavailable: 503
 } as const
 
-/** An InfluxDB error code, e.g. `unauthorized`. */
+/** An InfluxDB code, e.g. `unauthorized`. */
 export type InfluxCode = keyof typeof STATUS
 
-/** Statuses the gateway uses that InfluxDB's table does not produce for a code. */
-type ExtraStatus = 431 | 502 | 504
+/**
+ * What went wrong, as a stable name: one per catalogue entry (the entry's own name), so callers
+ * (metrics, logs) switch on it instead of guessing from status and headers.
+ */
+export type ErrorKind =
+  | 'unauthorized' | 'userInactive' | 'crossSite' | 'bodyWithoutSession' | 'setupRefused' | 'passwordChangeRefused'
+  | 'notFound' | 'notReady' | 'methodNotAllowed' | 'bodyTooLarge' | 'bodyTimeout' | 'clientClosed'
+  | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
+  | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
+  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'internal'
 
-/** The one error type of the gateway: an InfluxDB code, a message safe to show, and the HTTP status. */
-export class GatewayError extends Error {
+/** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
+export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
   readonly status: number
   /** Extra response headers, e.g. `Allow` for 405. */
   readonly headers: Readonly<Record<string, string>>
 
   constructor (
+    readonly kind: K,
     readonly code: InfluxCode,
     message: string,
-    opts: { cause?: unknown, status?: ExtraStatus, headers?: Record<string, string> } = {}
+    opts: { cause?: unknown, status?: number, headers?: Record<string, string> } = {}
   ) {
     super(message, { cause: opts.cause })
     this.name = 'GatewayError'
@@ -42,40 +51,66 @@ export class GatewayError extends Error {
   }
 }
 
+/** Every kind has exactly one entry, named after it, that builds an error of that kind. */
+type Catalogue = { [K in ErrorKind]: (...args: never[]) => GatewayError<K> }
+
+/** Tells the client the connection ends with this answer (an unread or unwanted body follows). */
+const CLOSE = { Connection: 'close' }
+
 /** The catalogue: the only place that calls `new GatewayError`. */
 export const errors = {
   /** Every sign-in failure and every missing/unknown session: identical so user names cannot be probed. */
-  unauthorized: () => new GatewayError('unauthorized', 'unauthorized access'),
+  unauthorized: () => new GatewayError('unauthorized', 'unauthorized', 'unauthorized access'),
   /** A disabled (or, for a session, removed) user: the InfluxDB UI signs out on exactly this message. */
-  userInactive: () => new GatewayError('forbidden', 'User is inactive'),
+  userInactive: () => new GatewayError('userInactive', 'forbidden', 'User is inactive'),
   /** Resource isolation (CSRF): a request carrying the session cookie that another site made the browser send. */
-  crossSite: () => new GatewayError('forbidden', 'cross-site request refused'),
+  crossSite: () => new GatewayError('crossSite', 'forbidden', 'cross-site request refused'),
   /** An anonymous request with a body: the body is not read, so the connection closes. */
-  bodyWithoutSession: () => new GatewayError('unauthorized', 'unauthorized access', { headers: { Connection: 'close' } }),
+  bodyWithoutSession: () => new GatewayError('bodyWithoutSession', 'unauthorized', 'unauthorized access', { headers: CLOSE }),
   setupRefused: () =>
-    new GatewayError('forbidden', 'onboarding through the gateway is disabled; set upstream.allowSetup: true to allow it'),
+    new GatewayError('setupRefused', 'forbidden', 'onboarding through the gateway is disabled; set upstream.allowSetup: true to allow it'),
   passwordChangeRefused: () =>
-    new GatewayError('not implemented', 'passwords live in the gateway configuration: set passwordHash there (npm run hash-password)'),
-  notFound: () => new GatewayError('not found', 'path not found'),
-  notReady: (reason: string) => new GatewayError('unavailable', reason),
+    new GatewayError('passwordChangeRefused', 'not implemented', 'passwords live in the gateway configuration: set passwordHash there (npm run hash-password)'),
+  notFound: () => new GatewayError('notFound', 'not found', 'path not found'),
+  notReady: (reason: string) => new GatewayError('notReady', 'unavailable', reason),
   methodNotAllowed: (allow: string) =>
-    new GatewayError('method not allowed', 'method not allowed', { headers: { Allow: allow } }),
+    new GatewayError('methodNotAllowed', 'method not allowed', 'method not allowed', { headers: { Allow: allow } }),
   bodyTooLarge: (limitBytes: number) =>
-    new GatewayError('request too large', `request body exceeds ${limitBytes} bytes`, { headers: { Connection: 'close' } }),
+    new GatewayError('bodyTooLarge', 'request too large', `request body exceeds ${limitBytes} bytes`, { headers: CLOSE }),
+  /** A body that did not arrive in time; its connection is cut, so this is for logs and metrics. */
+  bodyTimeout: (timeoutMs: number) =>
+    new GatewayError('bodyTimeout', 'invalid', `request body did not arrive within ${timeoutMs} ms`, { status: 408, headers: CLOSE }),
+  /** The client closed its connection mid-request: nobody gets this answer; for logs and metrics. */
+  clientClosed: (cause: unknown) => new GatewayError('clientClosed', 'invalid', 'client closed the request', { cause, headers: CLOSE }),
   headersTooLarge: () =>
-    new GatewayError('request too large', 'request header fields too large', { status: 431 }),
-  badRequest: (message: string) => new GatewayError('invalid', message),
-  upstreamDown: (cause: unknown) => new GatewayError('unavailable', 'InfluxDB is unreachable', { cause }),
+    new GatewayError('headersTooLarge', 'request too large', 'request header fields too large', { status: 431 }),
+  /** The request head did not arrive within `limits.headersTimeout` (slowloris). */
+  headTimeout: () => new GatewayError('headTimeout', 'invalid', 'request timed out', { status: 408 }),
+  badRequest: (message: string) => new GatewayError('badRequest', 'invalid', message),
+  /** A transfer coding other than `chunked` (RFC 9112 §6.1: 501): it cannot be forwarded as sent. */
+  transferCodingNotImplemented: () =>
+    new GatewayError('transferCodingNotImplemented', 'not implemented', 'only the chunked transfer coding is supported', { headers: CLOSE }),
+  /** A 4xx that Koa or Node raised (status and message exposed by them), in InfluxDB's shape. */
+  httpError: (status: number, message: string, cause: unknown) =>
+    new GatewayError('httpError', codeForStatus(status), message, { cause, status }),
+  upstreamDown: (cause: unknown) => new GatewayError('upstreamDown', 'unavailable', 'InfluxDB is unreachable', { cause }),
   upstreamFailed: (cause: unknown) =>
-    new GatewayError('unavailable', 'InfluxDB closed the connection unexpectedly', { cause, status: 502 }),
-  upstreamTimeout: (cause: unknown) => new GatewayError('unavailable', 'InfluxDB timed out', { cause, status: 504 }),
-  sessionStoreDown: (cause: unknown) => new GatewayError('unavailable', 'session store is unavailable', { cause }),
-  signinThrottled: (retryAfterMs: number) => new GatewayError('too many requests', 'too many failed sign-ins; retry later', {
+    new GatewayError('upstreamFailed', 'unavailable', 'InfluxDB closed the connection unexpectedly', { cause, status: 502 }),
+  upstreamTimeout: (cause: unknown) => new GatewayError('upstreamTimeout', 'unavailable', 'InfluxDB timed out', { cause, status: 504 }),
+  /** A request without a session or token outlived `limits.publicRequestTimeout`. */
+  publicRequestTimeout: (timeoutMs: number) =>
+    new GatewayError('publicRequestTimeout', 'unavailable', `request without a session took longer than ${timeoutMs} ms`, { status: 504, headers: CLOSE }),
+  /** More client connections than `limits.maxConnections`: answered on the raw socket. */
+  overCapacity: () =>
+    new GatewayError('overCapacity', 'unavailable', 'too many connections; retry shortly', { headers: { 'Retry-After': '1', ...CLOSE } }),
+  sessionStoreDown: (cause: unknown) => new GatewayError('sessionStoreDown', 'unavailable', 'session store is unavailable', { cause }),
+  signinThrottled: (retryAfterMs: number) => new GatewayError('signinThrottled', 'too many requests', 'too many failed sign-ins; retry later', {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
   }),
-  signinBusy: () => new GatewayError('unavailable', 'too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } }),
-  internal: (cause: unknown) => new GatewayError('internal error', 'internal error', { cause })
-}
+  /** No hash slot: the queue is full, or the sign-in waited longer than `signin.maxHashWait`. */
+  signinBusy: () => new GatewayError('signinBusy', 'unavailable', 'too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } }),
+  internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause })
+} satisfies Catalogue
 
 /** The InfluxDB code for an HTTP status, for errors raised by Koa or Node rather than by us. */
 export function codeForStatus (status: number): InfluxCode {

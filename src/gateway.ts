@@ -32,6 +32,8 @@ export async function startGateway (config: Config, logger: Logger): Promise<Gat
       maxHeaderBytes: config.limits.maxHeaderBytes,
       headersTimeoutMs: config.limits.headersTimeout,
       keepAliveTimeoutMs: config.limits.keepAliveTimeout,
+      maxConnections: () => deps.config.limits.maxConnections,
+      onConnectionRefused: () => deps.metrics.connectionRefused(),
       tls: tls === undefined ? undefined : { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
     })
     if (config.metrics.enabled && config.metrics.port !== undefined) {

@@ -1,6 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { capConnections } from './http/connection-cap.ts'
 import { answerClientError } from './http/error-handler.ts'
 
 /** Where and how to listen. */
@@ -13,6 +14,10 @@ export interface ListenOptions {
   headersTimeoutMs: number
   /** Idle keep-alive connections are closed after this, ms. */
   keepAliveTimeoutMs: number
+  /** Client connections served at once, read per connection (reloadable); more get a raw 503 (see `capConnections`). */
+  maxConnections: () => number
+  /** Called for each connection refused over `maxConnections`. */
+  onConnectionRefused?: () => void
   /** Serve HTTPS with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer, key: string | Buffer }
 }
@@ -42,6 +47,7 @@ export async function listen (app: { callback: () => http.RequestListener }, opt
     ? http.createServer(options, app.callback())
     : https.createServer({ ...options, ...opts.tls }, app.callback())
   server.on('clientError', answerClientError)
+  capConnections(server, () => ({ max: opts.maxConnections(), onRefused: opts.onConnectionRefused }))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve() })

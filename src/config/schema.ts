@@ -91,7 +91,11 @@ const limits = z.object({
     .describe('A client must send its whole request head within this (slowloris); then 408. Needs a restart.'),
   keepAliveTimeout: duration('5s', { min: '100ms' }).describe('How long an idle client connection is kept open. Needs a restart.'),
   signinBodyTimeout: duration('10s', { min: '100ms' })
-    .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).')
+    .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).'),
+  maxConnections: integer(1, 1_000_000).default(400)
+    .describe('Client connections served at once; more get 503 at once. Each may hold an InfluxDB connection too: keep it under half of `ulimit -n` (1024 by default) minus headroom.'),
+  publicRequestTimeout: duration('30s', { min: '100ms' })
+    .describe('Longest a request forwarded without a session or token (public routes) may take, response included; then 504, or the connection is cut if the answer has started.')
 }).strict()
 
 const signin = z.object({
@@ -102,7 +106,9 @@ const signin = z.object({
   maxConcurrentHashes: integer(1, 3).default(1)
     .describe('Password hashes computed at once (about 50 ms of a core each); at most 3, so libuv\'s 4 threads keep one for DNS and files.'),
   maxQueuedHashes: integer(0, 10_000).default(32)
-    .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.')
+    .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.'),
+  maxHashWait: duration('5s', { min: '10ms' })
+    .describe('Longest a sign-in waits for a hash slot; then it gets 503 with `Retry-After` instead of being hashed late.')
 }).strict()
 
 const log = z.object({

@@ -16,14 +16,16 @@ export async function drainLimitedBody (req: IncomingMessage, { limitBytes, time
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > limitBytes) throw errors.bodyTooLarge(limitBytes)
   if (declared === 0 && req.headers['transfer-encoding'] === undefined) return
+  // The client may have gone before this ran: its close event is past.
+  if (req.destroyed && !req.complete) throw errors.clientClosed(undefined)
   // Plain listeners, not `for await`: leaving that loop early destroys the request, and with it the
   // connection the 413 must be written to.
   await new Promise<void>((resolve, reject) => {
     let received = 0
-    const timer = setTimeout(() => req.destroy(), timeoutMs)
+    const timer = setTimeout(() => { done(errors.bodyTimeout(timeoutMs)); req.destroy() }, timeoutMs)
     const done = (err?: unknown): void => {
       clearTimeout(timer)
-      req.off('data', onData).off('end', done).off('error', done).off('close', onClose)
+      req.off('data', onData).off('end', done).off('error', onError).off('close', onClose)
       if (err === undefined) resolve()
       else reject(err)
     }
@@ -31,7 +33,9 @@ export async function drainLimitedBody (req: IncomingMessage, { limitBytes, time
       received += chunk.length
       if (received > limitBytes) done(errors.bodyTooLarge(limitBytes))
     }
-    const onClose = (): void => { if (!req.complete) done(new Error('client closed the request')) }
-    req.on('data', onData).on('end', done).on('error', done).on('close', onClose)
+    // A request stream fails only when its connection does (`aborted`, a reset).
+    const onError = (err: unknown): void => done(errors.clientClosed(err))
+    const onClose = (): void => { if (!req.complete) done(errors.clientClosed(undefined)) }
+    req.on('data', onData).on('end', done).on('error', onError).on('close', onClose)
   })
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type Koa from 'koa'
 import { STATUS_CODES } from 'node:http'
-import { codeForStatus, errors, GatewayError } from '../errors.ts'
+import { errors, GatewayError } from '../errors.ts'
 import type { GatewayState } from './request-context.ts'
 
 /** The JSON body InfluxDB answers errors with. */
@@ -33,7 +33,9 @@ export function errorHandler (): Koa.Middleware<GatewayState> {
         return
       }
       const err = toGatewayError(caught)
-      if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
+      // A request without credentials that ran out of time is the client's doing, not a failure here.
+      if (err.kind === 'publicRequestTimeout') ctx.state.log.info({ code: err.code, reason: err.message }, 'request cut')
+      else if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
       if (ctx.res.headersSent) {
         // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
         ctx.res.destroy()
@@ -53,8 +55,7 @@ function toGatewayError (caught: unknown): GatewayError {
   if (caught instanceof GatewayError) return caught
   const status = (caught as { status?: unknown, expose?: unknown } | undefined)?.status
   if (typeof status === 'number' && status >= 400 && status < 500 && (caught as { expose?: unknown }).expose === true) {
-    const code = codeForStatus(status)
-    return new GatewayError(code, (caught as Error).message, { cause: caught })
+    return errors.httpError(status, (caught as Error).message, caught)
   }
   return errors.internal(caught)
 }
@@ -70,13 +71,19 @@ export function answerClientError (err: NodeJS.ErrnoException, socket: Socket): 
     socket.destroy()
     return
   }
-  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
   const gw = err.code === 'HPE_HEADER_OVERFLOW'
     ? errors.headersTooLarge()
-    : errors.badRequest(timedOut ? 'request timed out' : 'malformed request')
-  const status = timedOut ? 408 : gw.status
-  const body = errorBody(gw)
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-    `Content-Type: application/json; charset=utf-8\r\nX-Platform-Error-Code: ${gw.code}\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? errors.headTimeout() : errors.badRequest('malformed request')
+  socket.end(rawErrorResponse(gw))
+}
+
+/**
+ * A whole HTTP/1.1 error response as bytes for a raw socket, ending the connection
+ * (`Connection: close`): for answers written before or instead of Node's HTTP parser.
+ */
+export function rawErrorResponse (err: GatewayError): string {
+  const body = errorBody(err)
+  const headers = { ...err.headers, 'Content-Type': 'application/json; charset=utf-8', 'X-Platform-Error-Code': err.code, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' }
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  return `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${lines}\r\n${body}`
 }

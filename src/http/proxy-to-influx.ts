@@ -4,11 +4,14 @@ import { prepareUpstreamRequest } from '../proxy/forward-headers.ts'
 import type { GatewayState } from './request-context.ts'
 import type { Authentication } from './require-session.ts'
 
-type ProxyDeps = Pick<AppDeps, 'proxy' | 'credentials' | 'cookie'>
+type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
 
 /**
  * The last middleware: rewrites the request for InfluxDB (our cookie out, the session user's
  * credential in) and streams it there and back. Bodies are never parsed.
+ * SECURITY: a request without a session or token (a public route) gets `limits.publicRequestTimeout`
+ * in all, answer included: anonymous clients cannot hold a connection here and one to InfluxDB for
+ * as long as they like by trickling a body or reading slowly. Authenticated streams are never cut.
  */
 export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & { auth?: Authentication }> {
   return async (ctx) => {
@@ -20,6 +23,7 @@ export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & {
       requestId: ctx.state.reqId
     })
     ctx.respond = false
-    await deps.proxy.forward(ctx.req, ctx.res)
+    const totalMs = auth?.kind === 'public' ? deps.config.limits.publicRequestTimeout : undefined
+    await deps.proxy.forward(ctx.req, ctx.res, { totalMs })
   }
 }

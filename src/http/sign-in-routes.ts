@@ -40,12 +40,20 @@ export function signInRoutes (deps: SignInDeps): Koa.Middleware<GatewayState> {
   return router.routes() as Koa.Middleware<GatewayState>
 }
 
+/** The metrics label for a refused sign-in, by the error's kind. */
 function signinOutcome (err: unknown): SigninOutcome {
   if (!(err instanceof GatewayError)) return 'error'
-  if (err.status === 403) return 'disabled'
-  if (err.status === 429) return 'throttled'
-  if (err.status === 503 && err.headers['Retry-After'] !== undefined) return 'busy'
-  return err.status < 500 ? 'failure' : 'error'
+  switch (err.kind) {
+    case 'unauthorized': return 'failure'
+    case 'userInactive': return 'disabled'
+    case 'signinThrottled': return 'throttled'
+    case 'signinBusy': return 'busy'
+    case 'crossSite': return 'cross_site'
+    case 'bodyTooLarge': return 'too_large'
+    case 'bodyTimeout': return 'body_timeout'
+    case 'clientClosed': return 'aborted'
+    default: return 'error'
+  }
 }
 
 /** Sign-in and sign-out are API routes under the resource-isolation rule, with or without a cookie (login CSRF). */

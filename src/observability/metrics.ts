@@ -1,7 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 
-/** Sign-in outcomes counted by `influx_gateway_signins_total`. */
-export type SigninOutcome = 'success' | 'failure' | 'disabled' | 'throttled' | 'busy' | 'error'
+/**
+ * Sign-in outcomes counted by `influx_gateway_signins_total`: a success, a wrong credential
+ * (`failure`), a disabled user, and one label per kind of refusal: banned (`throttled`), no hash slot
+ * (`busy`), CSRF (`cross_site`), a body too large or too slow (`too_large`, `body_timeout`), the
+ * client gone (`aborted`); `error` is a failure of the gateway itself (store down, a bug).
+ */
+export const SIGNIN_OUTCOMES = ['success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'error'] as const
+/** One of {@link SIGNIN_OUTCOMES}. */
+export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -15,6 +22,8 @@ export interface Metrics {
   upstreamError (kind: UpstreamErrorKind): void
   signin (outcome: SigninOutcome): void
   reload (outcome: 'success' | 'failure'): void
+  /** A client connection refused over `limits.maxConnections`. */
+  connectionRefused (): void
   /** Where the active-session gauge reads from at scrape time. */
   countSessionsWith (count: () => Promise<number | undefined>): void
 }
@@ -57,6 +66,9 @@ export function createMetrics (): Metrics {
   const reloads = new Counter({
     name: 'influx_gateway_config_reloads_total', help: 'Configuration reloads by outcome.', labelNames: ['outcome'], registers: [registry]
   })
+  const refusedConnections = new Counter({
+    name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
+  })
   let countSessions: () => Promise<number | undefined> = async () => undefined
   // eslint-disable-next-line no-new -- registered in `registry`, read at scrape time through collect()
   new Gauge({
@@ -69,7 +81,7 @@ export function createMetrics (): Metrics {
     }
   })
   // Known series start at zero so dashboards and alerts see them before the first event.
-  for (const outcome of ['success', 'failure', 'disabled', 'throttled', 'busy', 'error']) signins.labels({ outcome }).inc(0)
+  for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
   for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
   return {
@@ -85,6 +97,7 @@ export function createMetrics (): Metrics {
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
     signin: (outcome) => signins.inc({ outcome }),
     reload: (outcome) => reloads.inc({ outcome }),
+    connectionRefused: () => refusedConnections.inc(),
     countSessionsWith: (count) => { countSessions = count }
   }
 }

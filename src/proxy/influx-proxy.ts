@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { PassThrough } from 'node:stream'
 import { Pool, type Dispatcher } from 'undici'
 import { cleanResponseHeaders } from './forward-headers.ts'
+import { errors } from '../errors.ts'
 import { BODY_STALLED, mapUpstreamError } from './upstream-errors.ts'
 
 /** Options for {@link createInfluxProxy}. */
@@ -17,6 +18,13 @@ export interface InfluxProxyOptions {
   onUpstreamError?: (err: unknown, req: IncomingMessage) => void
   /** Called with the time from forwarding to InfluxDB's response headers, in seconds. */
   onUpstreamResponse?: (seconds: number) => void
+}
+
+/** Per-request bounds of {@link InfluxProxy.forward}. */
+export interface ForwardLimits {
+  /** The whole exchange must be over within this, ms; then InfluxDB's request is aborted and the
+   * client gets 504 (or, once the answer has started, its connection is cut). */
+  totalMs?: number
 }
 
 /** Upstream connections, for health checks and leak tests. */
@@ -36,7 +44,7 @@ export interface InfluxProxy {
    * response is over (finished, or the client went away); rejects with a GatewayError only while no
    * response byte has been written, so the caller can still answer with an InfluxDB-style error.
    */
-  forward (req: IncomingMessage, res: ServerResponse): Promise<void>
+  forward (req: IncomingMessage, res: ServerResponse, limits?: ForwardLimits): Promise<void>
   connections (): UpstreamConnections
   /** Stops taking requests (after a change of upstream): in-flight ones finish, then connections close. */
   retire (): void
@@ -63,7 +71,7 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   // timeout is per request. Idle upstream connections are closed after 4 s.
   const pool = new Pool(base.origin, { bodyTimeout: 0, keepAliveTimeout: 4_000 })
 
-  function forward (req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function forward (req: IncomingMessage, res: ServerResponse, limits: ForwardLimits = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       // The client left while the request was being checked: nothing to forward (logged as 499).
       if (res.destroyed) return resolve()
@@ -74,16 +82,29 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       for (const name of ENGINE_OWNED) if (name in headers) delete headers[name]
       const upload = hasBody ? requestBody(req, timeoutMs) : undefined
       let controller: Dispatcher.DispatchController | undefined
+      /** Why InfluxDB's request is to be stopped (the client left, time is up), once it is. */
+      let stopped: Error | undefined
       let clientLeft = false
       let upstreamHeaders: string[] = []
       let settled = false
+      const stop = (reason: Error): void => {
+        stopped = reason
+        controller?.abort(reason) // else onRequestStart aborts it
+      }
+      const expire = (ms: number): void => {
+        stop(errors.publicRequestTimeout(ms))
+        settle(stopped)
+      }
+      const deadline = limits.totalMs === undefined ? undefined : setTimeout(expire, limits.totalMs, limits.totalMs)
       const settle = (err?: Error): void => {
         if (settled) return
         settled = true
         res.off('close', onClose)
+        clearTimeout(deadline)
         upload?.done()
         if (err === undefined || clientLeft) return resolve()
-        opts.onUpstreamError?.(err, req)
+        // The total-time bound is the client's doing, not an upstream failure.
+        if (err !== stopped) opts.onUpstreamError?.(err, req)
         if (!res.headersSent) {
           // None of InfluxDB's headers (a Set-Cookie, a Content-Length) may ride on the gateway's error.
           for (const name of upstreamHeaders) if (name !== 'vary') res.removeHeader(name)
@@ -97,7 +118,7 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       const onClose = (): void => {
         if (res.writableFinished) return
         clientLeft = true
-        controller?.abort(new Error('the client closed the connection'))
+        stop(new Error('the client closed the connection'))
         settle()
       }
       res.once('close', onClose)
@@ -111,7 +132,7 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       }, {
         onRequestStart (c) {
           controller = c
-          if (clientLeft) c.abort(new Error('the client closed the connection'))
+          if (stopped !== undefined) c.abort(stopped)
         },
         onResponseStart (c, statusCode, upstream) {
           if (statusCode < 200) return // informational: not forwarded

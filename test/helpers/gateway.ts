@@ -85,6 +85,8 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
     maxHeaderBytes: config.limits.maxHeaderBytes,
     headersTimeoutMs: config.limits.headersTimeout,
     keepAliveTimeoutMs: config.limits.keepAliveTimeout,
+    maxConnections: () => deps.config.limits.maxConnections,
+    onConnectionRefused: () => deps.metrics.connectionRefused(),
     tls
   })
   watchServer(server.server)
