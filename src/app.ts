@@ -17,7 +17,7 @@ export function createApp (deps: AppDeps): Koa<GatewayState> {
   app.on('error', (err: unknown) => deps.logger.warn({ err }, 'unhandled koa error'))
   app.use(requestContext(deps))
     .use(cors(deps))
-    .use(errorHandler())
+    .use(errorHandler(deps))
     .use(requireCanonicalTarget())
     .use(signInRoutes(deps))
     .use(gatewayRoutes(deps))

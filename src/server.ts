@@ -2,7 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { capConnections } from './http/connection-cap.ts'
-import { answerClientError } from './http/error-handler.ts'
+import { answerClientError } from './error-response.ts'
 
 /** Where and how to listen. */
 export interface ListenOptions {

@@ -2,7 +2,7 @@ import type http from 'node:http'
 import https from 'node:https'
 import type { Socket } from 'node:net'
 import { errors } from '../errors.ts'
-import { rawErrorResponse } from './error-handler.ts'
+import { rawErrorResponse } from '../error-response.ts'
 
 /** Settings of {@link capConnections}. */
 export interface ConnectionCap {

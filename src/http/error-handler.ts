@@ -1,27 +1,21 @@
-import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type Koa from 'koa'
-import { STATUS_CODES } from 'node:http'
 import { errors, GatewayError } from '../errors.ts'
+import { errorResponse, type ErrorDialect } from '../error-response.ts'
+import type { UpstreamVersion } from '../proxy/upstream-version.ts'
 import type { GatewayState } from './request-context.ts'
 
-/** The JSON body InfluxDB answers errors with. */
-export function errorBody (err: GatewayError): string {
-  return JSON.stringify({ code: err.code, message: err.message })
-}
-
-/** Writes an error on a plain `ServerResponse` (listeners outside Koa, such as the metrics port). */
-export function writeRawError (res: ServerResponse, err: GatewayError): void {
-  res.writeHead(err.status, { ...err.headers, 'Content-Type': 'application/json; charset=utf-8', 'X-Platform-Error-Code': err.code })
-  res.end(errorBody(err))
-}
+/** What the error handler needs: the upstream's version, for the dialect of the v1 routes. */
+export interface ErrorHandlerDeps { upstreamVersion: Pick<UpstreamVersion, 'major'> }
 
 /**
- * The one place that writes error responses: `{code, message}`, `X-Platform-Error-Code` and the
- * status. GatewayErrors are shown as they are; Koa/Node HTTP errors (`status` + `expose`) keep their
- * status with InfluxDB's code; anything else becomes a 500 with a generic message and is logged.
+ * The one middleware that writes error responses, shaped by `errorResponse`: InfluxDB 2's
+ * `{code, message}` with `X-Platform-Error-Code`, or on the v1 routes (`/query`, `/write`) in front of
+ * InfluxDB 1.x its `{error}` with `WWW-Authenticate` (what 1.x clients read). GatewayErrors are shown as
+ * they are; Koa/Node HTTP errors (`status` + `expose`) keep their status with InfluxDB's code; anything
+ * else becomes a 500 with a generic message and is logged.
  */
-export function errorHandler (): Koa.Middleware<GatewayState> {
+export function errorHandler (deps: ErrorHandlerDeps): Koa.Middleware<GatewayState> {
   return async (ctx, next) => {
     try {
       await next()
@@ -41,14 +35,17 @@ export function errorHandler (): Koa.Middleware<GatewayState> {
         ctx.res.destroy()
         return
       }
+      const { status, headers, body } = errorResponse(err, dialect(ctx, deps))
       ctx.respond = true
-      ctx.status = err.status
-      ctx.set(err.headers)
-      ctx.set('X-Platform-Error-Code', err.code)
-      ctx.type = 'application/json; charset=utf-8'
-      ctx.body = errorBody(err)
+      ctx.status = status
+      ctx.set(headers)
+      ctx.body = body
     }
   }
+}
+
+function dialect (ctx: Koa.ParameterizedContext<GatewayState>, deps: ErrorHandlerDeps): ErrorDialect {
+  return ctx.state.route === 'v1' && deps.upstreamVersion.major() === 1 ? 'influxdb1' : 'influxdb2'
 }
 
 function toGatewayError (caught: unknown): GatewayError {
@@ -58,32 +55,4 @@ function toGatewayError (caught: unknown): GatewayError {
     return errors.httpError(status, (caught as Error).message, caught)
   }
   return errors.internal(caught)
-}
-
-/**
- * Answers a request Node's parser rejected (before Koa sees it) on the raw socket, in the same
- * InfluxDB shape: 431 for oversized headers, 408 for a timed-out head, 400 otherwise.
- */
-export function answerClientError (err: NodeJS.ErrnoException, socket: Socket): void {
-  // A response still in flight on this connection (pipelining) must not get bytes spliced into it.
-  const inFlight = (socket as Socket & { _httpMessage?: unknown })._httpMessage
-  if (!socket.writable || (inFlight !== null && inFlight !== undefined)) {
-    socket.destroy()
-    return
-  }
-  const gw = err.code === 'HPE_HEADER_OVERFLOW'
-    ? errors.headersTooLarge()
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? errors.headTimeout() : errors.badRequest('malformed request')
-  socket.end(rawErrorResponse(gw))
-}
-
-/**
- * A whole HTTP/1.1 error response as bytes for a raw socket, ending the connection
- * (`Connection: close`): for answers written before or instead of Node's HTTP parser.
- */
-export function rawErrorResponse (err: GatewayError): string {
-  const body = errorBody(err)
-  const headers = { ...err.headers, 'Content-Type': 'application/json; charset=utf-8', 'X-Platform-Error-Code': err.code, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' }
-  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-  return `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${lines}\r\n${body}`
 }

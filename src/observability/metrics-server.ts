@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { errors } from '../errors.ts'
-import { writeRawError } from '../http/error-handler.ts'
+import { writeRawError } from '../error-response.ts'
 import type { Metrics } from './metrics.ts'
 
 /** A separate metrics listener (`metrics.port`), so scrapes need not share the public port. */

@@ -18,7 +18,10 @@ export interface UpstreamVersionOptions {
 export interface UpstreamVersion {
   /** The major version now: configured, or learned from InfluxDB; undefined until a probe answered. */
   major (): UpstreamMajor | undefined
-  /** Asks InfluxDB now (start-up, a change of `upstream.url`); resolves with what it learned. Never rejects. */
+  /**
+   * Asks InfluxDB now (start-up, a change of `upstream.url`), unless the version is configured; resolves
+   * with what it learned. Never rejects.
+   */
   probe (): Promise<UpstreamMajor | undefined>
 }
 
@@ -33,7 +36,9 @@ export function createUpstreamVersion (opts: UpstreamVersionOptions): UpstreamVe
   let lastProbe = -Infinity
   let running: Promise<UpstreamMajor | undefined> | undefined
 
-  const probe = (): Promise<UpstreamMajor | undefined> => {
+  const probe = async (): Promise<UpstreamMajor | undefined> => {
+    const configured = opts.configured()
+    if (configured !== 'auto') return configured
     lastProbe = opts.now()
     const url = opts.url()
     running ??= askPing(url, opts.timeoutMs)

@@ -25,6 +25,8 @@ export interface ExpirySweeper {
   size (): number
   /** How many of them are sessions (tracked with a user). */
   sessions (): number
+  /** Also tells `listener` of each expired session (as the `onExpired` option does). */
+  onExpired (listener: (key: string, user: string) => void): void
   close (): void
 }
 
@@ -37,6 +39,7 @@ export interface ExpirySweeper {
  */
 export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper {
   const due = new Map<string, { dueAt: number, user?: string }>()
+  const listeners = opts.onExpired === undefined ? [] : [opts.onExpired]
   let sessions = 0
   let sweeping: Promise<number> | undefined
   const remove = (key: string): void => {
@@ -65,7 +68,7 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
         add(key, now + ttl, entry.user)
       } else if (ttl === -2) {
         expired++
-        if (entry.user !== undefined) opts.onExpired?.(key, entry.user)
+        if (entry.user !== undefined) for (const listener of listeners) listener(key, entry.user)
       }
     }
     return expired
@@ -84,6 +87,7 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
     sweep,
     size: () => due.size,
     sessions: () => sessions,
+    onExpired: (listener) => { listeners.push(listener) },
     close: () => clearInterval(timer)
   }
 }

@@ -40,6 +40,9 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   // Per user, the keys of their sessions, so a reload can revoke them. Only users who signed in get one,
   // so there are at most as many as users; it lives as long as the user's newest session can.
   const indexOf = (user: string): string => `${opts.keyPrefix}user:${hashSessionId(user)}`
+  // In process, an expired session leaves its user's index too (an emptied index is gone with it);
+  // Redis expires each index by itself, as long after the user's last sign-in as a session can live.
+  sweeper?.onExpired((key, user) => { client.srem(indexOf(user), key).catch(() => {}) })
 
   async function read (key: string, renew: boolean): Promise<Session | undefined> {
     const { idleMs, absoluteMs } = opts.timeouts()

@@ -60,8 +60,8 @@ function hs256 (claims: object, secret: string): string {
 }
 
 /** Asserts the gateway's own uniform 401. */
-function assertGateway401 (a: Answer): void {
-  assert.equal(a.status, 401, a.text)
+function assertGateway401 (a: Answer, what = ''): void {
+  assert.equal(a.status, 401, `${what} ${a.text}`)
   assert.deepEqual(a.json, UNAUTHORIZED)
   assert.equal(a.headers.get('x-platform-error-code'), 'unauthorized')
 }
@@ -103,10 +103,21 @@ test('gateway in front of a real InfluxDB 1.6.7', { skip: binary === undefined ?
     assert.deepEqual(rows(direct).map((row) => (row as unknown[]).slice(1)), [['bob', 10], ['carol', 11]])
   })
 
-  await t.test('without a session, write and query get the gateway 401 and nothing lands', async () => {
-    assertGateway401(await write(gw.url, `anon value=1 ${T0}`))
-    assertGateway401(await select(gw.url, 'SELECT "value" FROM "owned"'))
+  await t.test('without a session, write and query get the gateway\'s 401 in InfluxDB 1.x\'s dialect, and nothing lands', async () => {
+    assert.equal(await gw.deps.upstreamVersion.probe(), 1, 'learned from /ping')
+    const direct = await select(influxd.url, 'SELECT "value" FROM "owned"')
+    assert.equal(direct.status, 401)
+    for (const answer of [await write(gw.url, `anon value=1 ${T0}`), await select(gw.url, 'SELECT "value" FROM "owned"')]) {
+      assert.equal(answer.status, 401, answer.text)
+      assert.deepEqual(Object.keys(answer.json as object), Object.keys(direct.json as object), 'the body has 1.x\'s shape: {"error"}')
+      assert.equal(typeof (answer.json as { error?: unknown }).error, 'string')
+      assert.equal(answer.headers.get('www-authenticate'), direct.headers.get('www-authenticate'))
+      assert.equal(answer.headers.get('www-authenticate'), 'Basic realm="InfluxDB"')
+      assert.equal(answer.headers.get('x-platform-error-code'), null)
+      assert.match(answer.headers.get('content-type') ?? '', /^application\/json/)
+    }
     assert.equal(await count(influxd, 'anon'), 0)
+    assertGateway401(await call(`${gw.url}/api/v2/buckets`), 'the v2 routes keep InfluxDB 2\'s shape')
   })
 
   await t.test('smuggled u/p (plain, percent-encoded, ;-separated) cannot replace the session credential', async () => {
