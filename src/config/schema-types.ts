@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import { z } from 'zod'
-import { canonicalPath } from '../canonical-path.ts'
+import { canonicalPath } from '../route-rules.ts'
 import { parseDuration } from './duration.ts'
 
 /** Longest duration accepted anywhere (a year): beyond it cookie dates stop being dates. */

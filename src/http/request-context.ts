@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { AppDeps } from '../app-deps.ts'
 import { plainLogger } from '../observability/logger.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
-import type { RouteClass } from './route-class.ts'
+import type { RouteClass } from '../route-rules.ts'
 
 /** What the middlewares share about one request. */
 export interface GatewayState {

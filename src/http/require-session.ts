@@ -5,7 +5,7 @@ import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
-import { classifyRoute } from './route-class.ts'
+import { classifyRoute, isOnboarding } from '../route-rules.ts'
 import { findActiveSession, sessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
@@ -52,7 +52,7 @@ export function requireSession (deps: RequireSessionDeps): Koa.Middleware<Gatewa
     if (!route.public) throw errors.unauthorized()
     // SECURITY: anonymous requests have no reason to carry a body (onboarding, when allowed, is the one
     // exception); refused before anything is forwarded, so a trickled body holds no upstream connection.
-    if (hasBody(ctx) && !(ctx.method === 'POST' && ctx.state.canonicalPath === '/api/v2/setup')) throw errors.bodyWithoutSession()
+    if (hasBody(ctx) && !isOnboarding(ctx.method, ctx.state.canonicalPath)) throw errors.bodyWithoutSession()
     ctx.state.auth = { kind: 'public' }
     return await next()
   }

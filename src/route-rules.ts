@@ -1,0 +1,120 @@
+import { errors, type GatewayError } from './errors.ts'
+
+/**
+ * The security rules about request targets and routes, in one place: which targets are served at all,
+ * how a path is folded for matching, and what each route needs before it may be forwarded. Checked in
+ * this order by the request pipeline:
+ *  1. framing: a body is framed by `Content-Length` or plain `chunked` only ({@link targetProblem});
+ *  2. the target: origin-form, no `#`, no path that servers resolve differently ({@link targetProblem});
+ *  3. the canonical path, what deny-lists and route rules match ({@link canonicalPath});
+ *  4. the route class: public or not, session-only or not ({@link classifyRoute}).
+ */
+
+/** Dot segments (also percent-encoded), empty segments, backslashes and encoded slashes. */
+const AMBIGUOUS = /(^|\/)(\.|%2e){1,2}(\/|$)|\/\/|\\|%2f|%5c/i
+
+/**
+ * Why a request must not be served, or undefined when its target and framing are plain. Absolute-form
+ * (`GET http://host/…`) and asterisk-form targets, and paths that servers resolve differently
+ * (`/health/../api/v2/buckets`, `/api/v2/%2e%2e/…`, `//api`, `\`, `%2f`), get 400 before any route
+ * check sees them: what is forwarded is then exactly what was checked. Browsers resolve dot segments
+ * themselves, so no real client sends these.
+ */
+export function targetProblem (target: string, transferEncoding: string | undefined): GatewayError | undefined {
+  // SECURITY: Node accepts `gzip, chunked`, decodes the chunks, and the coding before them would be lost on
+  // the way (the forwarding engine frames the upstream request itself): InfluxDB would get another body
+  // than the client sent. Anything but exactly `chunked` (any case, any spacing; repeated header lines are
+  // joined by Node) gets 501, as RFC 9112 §6.1 allows.
+  if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== 'chunked') return errors.transferCodingNotImplemented()
+  if (!target.startsWith('/')) return errors.badRequest('request target must be a path')
+  // A raw `#` never belongs in a request target: URL parsers on the way (ours, a proxy's) drop what
+  // follows it while InfluxDB's Go parser keeps it, so what is checked and what arrives could differ.
+  if (target.includes('#')) return errors.badRequest('request target must not contain #')
+  if (AMBIGUOUS.test(pathOf(target))) return errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
+  return undefined
+}
+
+/** The path part of a request target. */
+export function pathOf (target: string): string {
+  const q = target.indexOf('?')
+  return q < 0 ? target : target.slice(0, q)
+}
+
+/** What needs the full treatment: escapes, backslashes, empty segments, dot segments. */
+const SLOW = /%|\\|\/\/|\/\./
+
+/**
+ * The path as a router that forgives spelling would see it: percent-escapes decoded, `\` as `/`,
+ * empty and dot segments resolved, lowercase, no trailing slash. For deny-lists and route rules, so
+ * that `/api/v2//setup` or `/API/v2/%73etup` match `/api/v2/setup`.
+ */
+export function canonicalPath (path: string): string {
+  // The common case: nothing to decode or resolve, only case and a trailing slash to fold.
+  if (path.startsWith('/') && !SLOW.test(path)) return path.length > 1 && path.endsWith('/') ? path.slice(0, -1).toLowerCase() : path.toLowerCase()
+  return resolvePath(path)
+}
+
+/** {@link canonicalPath} the long way, for any input. */
+export function resolvePath (path: string): string {
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {}
+  const out: string[] = []
+  for (const segment of decoded.replaceAll('\\', '/').split('/')) {
+    if (segment === '' || segment === '.') continue
+    if (segment === '..') out.pop()
+    else out.push(segment.toLowerCase())
+  }
+  return `/${out.join('/')}`
+}
+
+/** A route group: a label for logs and metrics (never the raw path) and what it needs to be forwarded. */
+export interface RouteClass {
+  group: 'health' | 'ui' | 'api' | 'v1' | 'metrics' | 'debug' | 'legacy'
+  /** InfluxDB answers it without credentials, so the gateway forwards it anonymously. */
+  public: boolean
+  /**
+   * Needs a session whatever the `Authorization` header says: InfluxDB does not authenticate these
+   * routes (1.x `/debug/*` and `/metrics`, 2.x `/debug/pprof/*` and `/metrics`), so a passed-through token
+   * would be checked by nobody.
+   */
+  sessionOnly: boolean
+}
+
+/** Prefixes InfluxDB protects (matched case-insensitively, as a prefix segment). */
+const PROTECTED: Array<[string, RouteClass['group']]> = [
+  ['/api', 'api'], ['/query', 'v1'], ['/write', 'v1'], ['/metrics', 'metrics'], ['/debug', 'debug'], ['/legacy', 'legacy']
+]
+const HEALTH = new Set(['/health', '/ready', '/ping'])
+const PUBLIC_API_READS = new Set(['/api/v2', '/api/v2/', '/api/v2/setup'])
+
+/**
+ * Classifies a request path the way InfluxDB's authentication middleware does: `/health`, `/ready`,
+ * `/ping`, `GET /api/v2`, `GET /api/v2/setup` and the UI's assets (anything outside the protected
+ * prefixes) are public. A path that is not in canonical form (percent-escapes, dot segments, empty
+ * segments, backslashes) is never public, so no spelling of a protected route slips through as public.
+ */
+export function classifyRoute (method: string, path: string): RouteClass {
+  const lower = path.toLowerCase()
+  const canonical = isCanonical(path)
+  const isRead = method === 'GET' || method === 'HEAD'
+  if (canonical && HEALTH.has(lower)) return { group: 'health', public: true, sessionOnly: false }
+  for (const [prefix, group] of PROTECTED) {
+    if (lower === prefix || lower.startsWith(`${prefix}/`)) {
+      // POST /api/v2/setup is public in InfluxDB (onboarding); the upstream policy refuses it unless allowed.
+      const isPublic = canonical && ((isRead && PUBLIC_API_READS.has(path)) || isOnboarding(method, path))
+      return { group, public: isPublic, sessionOnly: group === 'metrics' || group === 'debug' }
+    }
+  }
+  return { group: 'ui', public: canonical, sessionOnly: false }
+}
+
+/** `POST /api/v2/setup`: InfluxDB's onboarding, the one anonymous request that may carry a body. */
+export function isOnboarding (method: string, path: string): boolean {
+  return method === 'POST' && path === '/api/v2/setup'
+}
+
+function isCanonical (path: string): boolean {
+  return path.startsWith('/') && !/%|\\|\/\/|\/\.\.?(?:\/|$)/.test(path)
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { canonicalPath, classifyRoute, resolvePath, targetProblem } from '../src/route-rules.ts'
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200)
+
+test('targetProblem: only plain framing and plain origin-form targets pass', () => {
+  const cases: Array<[string, string | undefined, string | undefined]> = [
+    ['/api/v2/buckets?org=o', undefined, undefined], ['/', 'chunked', undefined], ['/write', ' Chunked ', undefined],
+    ['/write', 'gzip, chunked', 'transferCodingNotImplemented'], ['/write', 'chunked, chunked', 'transferCodingNotImplemented'],
+    ['/write', 'identity', 'transferCodingNotImplemented'], ['http://influx/api/v2/buckets', undefined, 'badRequest'],
+    ['*', undefined, 'badRequest'], ['/api#frag', undefined, 'badRequest'], ['/health/../api/v2/buckets', undefined, 'badRequest'],
+    ['/api/v2/%2e%2e/me', undefined, 'badRequest'], ['/api/v2/%2E./me', undefined, 'badRequest'], ['//api/v2/me', undefined, 'badRequest'],
+    ['/api\\v2', undefined, 'badRequest'], ['/api%2fv2', undefined, 'badRequest'], ['/api%5Cv2', undefined, 'badRequest'],
+    ['/api/./v2', undefined, 'badRequest'], ['/query?q=a/../b', undefined, undefined], ['/a.b/..c', undefined, undefined]
+  ]
+  for (const [target, te, kind] of cases) assert.equal(targetProblem(target, te)?.kind, kind, `${target} ${String(te)}`)
+})
+
+test('spellings of a route fold to one canonical path', () => {
+  for (const spelling of ['/api/v2/setup', '/API/v2/Setup/', '/api/v2//setup', '/api/v2/%73etup', '/api/./v2/x/../setup', '\\api\\v2\\setup']) {
+    assert.equal(canonicalPath(spelling), '/api/v2/setup', spelling)
+  }
+  assert.equal(canonicalPath('/'), '/')
+  assert.equal(canonicalPath(''), '/')
+})
+
+test('the fast path for plain paths agrees with full resolution on any path', () => {
+  // Paths from the characters that matter: separators, dots, escapes, case.
+  const path = fc.array(fc.constantFrom('/', '.', '%', '2', 'e', 'F', '\\', 'a', 'B', '-', '_', '~'), { maxLength: 24 }).map((cs) => cs.join(''))
+  fc.assert(fc.property(path, (p) => { assert.equal(canonicalPath(p), resolvePath(p)) }), { numRuns: RUNS * 10 })
+  fc.assert(fc.property(path, (p) => { assert.equal(canonicalPath(`/${p}`), resolvePath(`/${p}`)) }), { numRuns: RUNS * 10 })
+})
+
+test('public routes are exactly InfluxDB\'s', () => {
+  const cases: Array<[string, string, string, boolean]> = [
+    ['GET', '/health', 'health', true], ['GET', '/ready', 'health', true], ['HEAD', '/ping', 'health', true],
+    ['GET', '/api/v2', 'api', true], ['GET', '/api/v2/setup', 'api', true], ['POST', '/api/v2/setup', 'api', true], ['POST', '/api/v2/setup/user', 'api', false],
+    ['GET', '/', 'ui', true], ['GET', '/assets/app.js', 'ui', true], ['GET', '/signin', 'ui', true],
+    ['GET', '/api/v2/buckets', 'api', false], ['GET', '/api/v2private/flags', 'api', false], ['GET', '/api', 'api', false],
+    ['GET', '/query', 'v1', false], ['POST', '/write', 'v1', false], ['GET', '/metrics', 'metrics', false],
+    ['GET', '/debug/vars', 'debug', false], ['GET', '/debug', 'debug', false], ['GET', '/legacy/authorizations', 'legacy', false],
+    ['GET', '/API/v2/buckets', 'api', false], ['GET', '/Metrics', 'metrics', false], ['GET', '/queryx', 'ui', true]
+  ]
+  for (const [method, path, group, isPublic] of cases) {
+    const sessionOnly = group === 'metrics' || group === 'debug'
+    assert.deepEqual(classifyRoute(method, path), { group, public: isPublic, sessionOnly }, `${method} ${path}`)
+  }
+})
+
+test('no spelling of a path is public unless it is canonical', () => {
+  const sneaky = ['/health/../api/v2/buckets', '/%61pi/v2/buckets', '//api/v2/buckets', '/assets/..', '/./query', '/assets\\..\\api', '/assets/%2e%2e/api/v2/me']
+  for (const path of sneaky) assert.equal(classifyRoute('GET', path).public, false, path)
+})
