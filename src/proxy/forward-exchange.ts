@@ -1,0 +1,169 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { PassThrough } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import { errors } from '../errors.ts'
+import { cleanResponseHeaders } from './forward-headers.ts'
+import { BODY_STALLED, mapUpstreamError } from './upstream-errors.ts'
+
+/** What an exchange reports to and reads from its proxy. */
+export interface ExchangeHooks {
+  /** Our cookie name: an upstream `Set-Cookie` for it is dropped. */
+  cookieName: () => string
+  onUpstreamError?: (err: unknown, req: IncomingMessage) => void
+  onUpstreamResponse?: (seconds: number) => void
+}
+
+/**
+ * One request forwarded to InfluxDB and its answer streamed back: an undici dispatch handler (one object
+ * per request, its methods on the prototype, rather than a closure per callback). InfluxDB's answer is
+ * written straight into the client's response, with back-pressure both ways. Settles exactly once:
+ * resolves when the response is over (finished, or the client went away); rejects with the mapped
+ * GatewayError only while no response byte has been written, so the caller can still answer.
+ */
+export class ForwardExchange implements Dispatcher.DispatchHandler {
+  /** The client's body as undici reads it, when there is one. */
+  readonly upload: Upload | undefined
+  private controller: Dispatcher.DispatchController | undefined
+  /** Why InfluxDB's request is to be stopped (the client left, time is up), once it is. */
+  private stopped: Error | undefined
+  private clientLeft = false
+  private upstreamHeaders: string[] = []
+  private settled = false
+  private deadline: NodeJS.Timeout | undefined
+  private readonly started = performance.now()
+  private readonly onClose = (): void => this.clientClosed()
+
+  constructor (
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly hooks: ExchangeHooks,
+    private readonly done: { resolve: () => void, reject: (err: Error) => void },
+    opts: { hasBody: boolean, idleMs: number, totalMs: number | undefined }
+  ) {
+    this.upload = opts.hasBody ? new Upload(req, opts.idleMs) : undefined
+    if (opts.totalMs !== undefined) this.deadline = setTimeout(() => this.expire(opts.totalMs as number), opts.totalMs)
+    res.once('close', this.onClose)
+  }
+
+  onRequestStart (controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.stopped !== undefined) controller.abort(this.stopped)
+  }
+
+  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, upstream: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return // informational: not forwarded
+    this.hooks.onUpstreamResponse?.((performance.now() - this.started) / 1000)
+    const cleaned = asNodeHeaders(upstream)
+    cleanResponseHeaders(cleaned, this.hooks.cookieName())
+    // InfluxDB's framing described its connection; Node frames the client's own.
+    if ('transfer-encoding' in cleaned) delete cleaned['transfer-encoding']
+    // The response carries the gateway's request id (sent upstream too), not one InfluxDB made up.
+    if (this.res.hasHeader('x-request-id')) delete cleaned['x-request-id']
+    // Set, not written: they go out with the first body byte, so a body that turns out malformed before
+    // that is still answered with the gateway's own 502. The gateway's own headers are already on `res`.
+    this.res.statusCode = statusCode
+    this.upstreamHeaders = Object.keys(cleaned)
+    try {
+      for (const name of this.upstreamHeaders) this.res.setHeader(name, cleaned[name] as string | string[])
+    } catch (err) {
+      controller.abort(err as Error) // a header Node refuses to write: a malformed answer, 502
+    }
+  }
+
+  onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Back-pressure: InfluxDB is read no faster than the client takes the answer.
+    if (!this.res.write(chunk)) {
+      controller.pause()
+      this.res.once('drain', () => controller.resume())
+    }
+  }
+
+  onResponseEnd (): void {
+    this.res.end()
+    this.settle()
+  }
+
+  onResponseError (_controller: Dispatcher.DispatchController, err: Error): void {
+    this.settle(err)
+  }
+
+  private stop (reason: Error): void {
+    this.stopped = reason
+    this.controller?.abort(reason) // else onRequestStart aborts it
+  }
+
+  private expire (totalMs: number): void {
+    this.stop(errors.publicRequestTimeout(totalMs))
+    this.settle(this.stopped)
+  }
+
+  /** The client left before the answer was complete: stop InfluxDB's work and free the connection. */
+  private clientClosed (): void {
+    if (this.res.writableFinished) return
+    this.clientLeft = true
+    this.stop(new Error('the client closed the connection'))
+    this.settle()
+  }
+
+  private settle (err?: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.res.off('close', this.onClose)
+    clearTimeout(this.deadline)
+    this.upload?.finish()
+    if (err === undefined || this.clientLeft) return this.done.resolve()
+    // The total-time bound is the client's doing, not an upstream failure.
+    if (err !== this.stopped) this.hooks.onUpstreamError?.(err, this.req)
+    if (!this.res.headersSent) {
+      // None of InfluxDB's headers (a Set-Cookie, a Content-Length) may ride on the gateway's error.
+      for (const name of this.upstreamHeaders) if (name !== 'vary') this.res.removeHeader(name)
+      return this.done.reject(mapUpstreamError(err))
+    }
+    // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
+    this.res.destroy()
+    this.done.resolve()
+  }
+}
+
+/**
+ * The client's body as undici's request body. undici destroys its body stream when done, on error
+ * too: given `req` itself, a failed request would take the client's connection down before its 504
+ * is written, so the body goes through a PassThrough. undici's header timer does not run while a body
+ * is being written, so a body that stops arriving is cut here after `idleMs` without a byte
+ * (`upstream.timeout`, counted from the last byte), and answered 504.
+ */
+class Upload {
+  readonly body = new PassThrough()
+  private readonly stalled: NodeJS.Timeout
+  private readonly progress = (): void => { this.stalled.refresh() }
+
+  constructor (private readonly req: IncomingMessage, idleMs: number) {
+    this.stalled = setTimeout(() => {
+      this.body.destroy(Object.assign(new Error(`no request body byte within ${idleMs} ms`), { code: BODY_STALLED }))
+    }, idleMs)
+    req.on('data', this.progress)
+    req.once('end', () => this.finish())
+    req.pipe(this.body)
+  }
+
+  finish (): void {
+    clearTimeout(this.stalled)
+    this.req.off('data', this.progress)
+  }
+}
+
+/**
+ * undici's response headers in Node's shape, which the header rules expect: a single `Set-Cookie` is
+ * a string there (an array in Node), and a repeated header an array (joined with `, ` in Node).
+ */
+function asNodeHeaders (headers: Record<string, string | string[] | undefined>): IncomingHttpHeaders {
+  for (const name in headers) {
+    const value = headers[name]
+    if (name === 'set-cookie') {
+      if (typeof value === 'string') headers[name] = [value]
+    } else if (Array.isArray(value)) {
+      headers[name] = value.join(', ')
+    }
+  }
+  return headers as IncomingHttpHeaders
+}
