@@ -18,7 +18,7 @@ import { streaming } from './sections/streaming.ts'
 import { throughput } from './sections/throughput.ts'
 
 const ROOT = join(import.meta.dirname, '..')
-const OPTION_VARS = ['BENCH_QUICK', 'BENCH_ROUNDS', 'BENCH_DURATION', 'BENCH_CONNECTIONS', 'BENCH_STREAM_BYTES', 'BENCH_SESSIONS']
+const OPTION_VARS = ['BENCH_ONLY', 'BENCH_QUICK', 'BENCH_ROUNDS', 'BENCH_DURATION', 'BENCH_CONNECTIONS', 'BENCH_STREAM_BYTES', 'BENCH_SESSIONS']
 
 type Progress = (what: string) => void
 
@@ -61,6 +61,7 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
     progress('throughput (a)–(e)')
     out.push('## Throughput', await throughput({ upstream, bare, bareUndici, gateway, nginx }, { rounds: opts.rounds, durationS: opts.durationS, connections: opts.connections, pacedS: opts.durationS }))
     if (nginx === undefined) out.push('**(e) skipped: nginx is not on PATH.**')
+    if (opts.only === 'throughput') return out
     progress(`streaming ${sizeLabel(opts.streamBytes)}`)
     const others = [
       { name: '(b) bare http-proxy-3', target: bare },
@@ -114,7 +115,7 @@ async function main (): Promise<void> {
   try {
     const text = report(opts, await runSections(opts, dir, progress))
     process.stdout.write(`${text}\n`)
-    if (process.argv.includes('--write')) {
+    if (process.argv.includes('--write') && opts.only === undefined) {
       writeReportBlock(join(ROOT, 'BENCHMARKS.md'), text)
       progress('BENCHMARKS.md updated')
     }
