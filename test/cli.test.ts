@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { PassThrough, Readable } from 'node:stream'
-import { hashPassword, verifyPassword } from '../../src/auth/password.ts'
-import { readPassword } from '../../src/read-password.ts'
-import { cli, isLog, jsonLines, REPO, tempFile } from '../helpers/cli-process.ts'
+import { hashPassword, verifyPassword } from '../src/auth/password.ts'
+import { readPassword } from '../src/read-password.ts'
+import { cli, isLog, jsonLines, REPO, tempFile } from './helpers/cli-process.ts'
 
 /** A usable config for a gateway on a free port; the token comes from `$ALICE_TOKEN`. */
 async function validConfig (): Promise<string> {
