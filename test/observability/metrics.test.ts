@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { listenMetrics } from '../../src/observability/metrics-server.ts'
 import { ALICE, basic, signIn, startGateway } from '../helpers/gateway.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 
@@ -36,11 +35,12 @@ test('metrics can be switched off, or moved to a separate loopback port', async 
   assert.equal((await fetch(`${off.url}/gateway/metrics`)).status, 404)
   const moved = await startGateway(t, { config: { metrics: { port: 0 } } })
   assert.equal((await fetch(`${moved.url}/gateway/metrics`)).status, 404, 'not on the public listener')
-  const server = await listenMetrics(moved.deps.metrics, { host: '127.0.0.1', port: 0, prefix: '/gateway' })
-  t.after(() => server.close())
-  const res = await fetch(`${server.url}/gateway/metrics`)
+  const metricsUrl = moved.metricsUrl
+  assert.ok(metricsUrl !== undefined, 'metrics.port starts the separate listener')
+  assert.match(metricsUrl, /^http:\/\/127\.0\.0\.1:\d+$/, 'on metrics.host, loopback by default')
+  const res = await fetch(`${metricsUrl}/gateway/metrics`)
   assert.equal(res.status, 200)
   assert.ok(parsePrometheus(await res.text()).length > 0)
-  assert.equal((await fetch(`${server.url}/other`)).status, 404)
-  assert.equal((await fetch(`${server.url}/metrics`, { method: 'POST' })).status, 405)
+  assert.equal((await fetch(`${metricsUrl}/other`)).status, 404)
+  assert.equal((await fetch(`${metricsUrl}/metrics`, { method: 'POST' })).status, 405)
 })
