@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
+import type http from 'node:http'
+import type https from 'node:https'
 import type { Logger } from 'pino'
 import { createApp } from './app.ts'
 import type { Config } from './config/schema.ts'
-import { createDeps, type Deps } from './deps.ts'
+import { createDeps, type Deps, type DepsOptions } from './deps.ts'
 import { listenMetrics, type MetricsServer } from './observability/metrics-server.ts'
 import { listen, type RunningServer } from './server.ts'
 
@@ -12,16 +14,25 @@ export interface Gateway {
   /** The separate metrics listener's URL, when `metrics.port` is set. */
   metricsUrl?: string
   deps: Deps
+  /** The public listener, for whoever needs to watch its requests (the test harness does). */
+  server: http.Server | https.Server
   /**
    * Graceful stop: readiness fails at once, the listener stops accepting, in-flight requests get
-   * `server.shutdownTimeout` to finish and are then cut, the store closes.
+   * `graceMs` (default `server.shutdownTimeout`) to finish and are then cut, the store closes.
    */
-  stop (): Promise<void>
+  stop (graceMs?: number): Promise<void>
 }
 
-/** Starts the gateway for a validated configuration. */
-export async function startGateway (config: Config, logger: Logger): Promise<Gateway> {
-  const deps = createDeps(config, { logger })
+/** What {@link startGateway} takes besides the configuration and the logger. */
+export type StartGatewayOptions = Omit<DepsOptions, 'logger'>
+
+/**
+ * Starts the gateway for a validated configuration: builds its dependencies, listens where
+ * `server` says (TLS when `server.tls` is set) and, when `metrics.port` is set, starts the separate
+ * metrics listener. Whatever started is released again if a later step fails.
+ */
+export async function startGateway (config: Config, logger: Logger, opts: StartGatewayOptions = {}): Promise<Gateway> {
+  const deps = createDeps(config, { ...opts, logger })
   const { host, port, tls } = config.server
   let server: RunningServer | undefined
   let metricsServer: MetricsServer | undefined
@@ -49,9 +60,10 @@ export async function startGateway (config: Config, logger: Logger): Promise<Gat
     url: running.url,
     metricsUrl: metricsServer?.url,
     deps,
-    async stop () {
+    server: running.server,
+    async stop (graceMs = deps.config.server.shutdownTimeout) {
       deps.lifecycle.shuttingDown = true
-      await running.close(deps.config.server.shutdownTimeout)
+      await running.close(graceMs)
       await metricsServer?.close()
       await deps.close()
     }

@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import YAML from 'yaml'
-import { createApp } from '../../src/app.ts'
 import { hashPassword } from '../../src/auth/password.ts'
 import { parseConfig } from '../../src/config/load.ts'
 import { redisUrlHasPassword } from '../../src/config/substitute.ts'
-import { createDeps, type Deps } from '../../src/deps.ts'
+import type { Deps } from '../../src/deps.ts'
+import { startGateway as startRealGateway } from '../../src/gateway.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { listen } from '../../src/server.ts'
 import { startFakeInflux, type FakeInflux } from './fake-influx.ts'
 import { recordLogLines, recordSecret, recordSetCookies, watchServer } from './secret-ledger.ts'
 
@@ -40,6 +39,8 @@ export interface StartGatewayOptions {
 /** A running gateway and what a test needs to look at. */
 export interface TestGateway {
   url: string
+  /** The separate metrics listener's URL, when the config sets `metrics.port`. */
+  metricsUrl?: string
   deps: Deps
   /** The InfluxDB 2 double, when the gateway started one. */
   influx: FakeInflux
@@ -58,8 +59,8 @@ export const LOG_WAIT_MS = 30_000
 export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', token: 'test-token' }
 
 /**
- * Starts the real app on 127.0.0.1:0 from YAML through the real config loader, secrets through
- * `${VAR}`, logging into memory; everything is closed in `t.after`.
+ * Starts the real gateway (src/gateway.ts, as the CLI does) on 127.0.0.1:0 from YAML through the real
+ * config loader, secrets through `${VAR}`, logging into memory; everything is closed in `t.after`.
  */
 export async function startGateway (t: TestContext, opts: StartGatewayOptions = {}): Promise<TestGateway> {
   const influx = await startFakeInflux()
@@ -77,23 +78,13 @@ export async function startGateway (t: TestContext, opts: StartGatewayOptions = 
       cb()
     }
   })
-  const deps = createDeps(config, { logger: createLogger({ level: 'debug' }, sink), now: opts.now })
-  const tls = config.server.tls === undefined ? undefined : { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
-  const server = await listen(createApp(deps), {
-    host: '127.0.0.1',
-    port: 0,
-    maxHeaderBytes: config.limits.maxHeaderBytes,
-    headersTimeoutMs: config.limits.headersTimeout,
-    keepAliveTimeoutMs: config.limits.keepAliveTimeout,
-    maxConnections: () => deps.config.limits.maxConnections,
-    onConnectionRefused: () => deps.metrics.connectionRefused(),
-    tls
-  })
-  watchServer(server.server)
-  t.after(async () => { await server.close(1000); await deps.close() })
+  const gateway = await startRealGateway(config, createLogger({ level: 'debug' }, sink), { now: opts.now })
+  watchServer(gateway.server)
+  t.after(() => gateway.stop(1000))
   return {
-    url: server.url,
-    deps,
+    url: gateway.url,
+    metricsUrl: gateway.metricsUrl,
+    deps: gateway.deps,
     influx,
     get logs () { return lines.map((l) => JSON.parse(l) as Record<string, unknown>) },
     logText: () => lines.join('\n'),

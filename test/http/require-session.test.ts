@@ -3,7 +3,7 @@ import { mock, test } from 'node:test'
 import { ALICE, fetchRefused, signIn, startGateway } from '../helpers/gateway.ts'
 
 // `/health/../api/v2/buckets` is not here: fetch would normalise it before sending. It is sent raw, byte for
-// byte, by the ambiguous-paths test in hostile-framing.test.ts.
+// byte, by the ambiguous-paths test in test/faults/hostile-framing.test.ts.
 const PROTECTED = ['/api/v2/buckets', '/api/v2/me', '/api/v2private/flags', '/query?db=x&q=SELECT+1', '/metrics', '/debug/vars', '/legacy/authorizations', '/api/v2/%62uckets']
 const PUBLIC = ['/health', '/ready', '/ping', '/api/v2', '/api/v2/setup', '/', '/assets/app.js']
 

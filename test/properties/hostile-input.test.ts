@@ -307,7 +307,7 @@ test('with a session, the forwarded request has no u/p parameter in any spelling
       return { name: 'Cookie', value: items.flatMap((item, i) => i === 0 ? item : [sep, ...item]) }
     })
   const auth = fc.option(authorizationValue().filter((v) => !presentsToken([renderValue(v, '')])).map((value): HeaderSpec => ({ name: 'Authorization', value })), { nil: undefined })
-  // No raw `#` here: the gateway refuses it with 400 (test/http/hostile-framing.test.ts), so such a
+  // No raw `#` here: the gateway refuses it with 400 (test/faults/hostile-framing.test.ts), so such a
   // request never reaches InfluxDB. Properties 2 and 4 still send it.
   const arb = fc.record({ route: fc.constantFrom(...SESSION_ROUTES), query: queryString({ hash: false }), cookie, auth })
     .map(({ route, query, cookie, auth }): RequestSpec => ({ ...route, target: route.target + query, headers: auth === undefined ? [cookie] : [auth, cookie] }))

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test'
 import { createRedisClient } from '../../src/session/redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
-import { sessionStoreContract, storedValue } from '../contract/session-store.contract.ts'
+import { sessionStoreContract, storedValue } from './session-store.contract.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseWrk } from '../../bench/lib/wrk.ts'
+import { parseWrk } from '../../../bench/lib/wrk.ts'
 
 // What Debian's wrk 4.1.0 prints with --latency (the benchmark reads nothing else from it).
 const REPORT = `Running 8s test @ http://127.0.0.1:40123/api/v2/buckets

@@ -17,7 +17,7 @@ const OPERATIONS = [
   'GET /orgs', 'POST /orgs', 'GET /orgs/{orgID}', 'GET /users', 'POST /users', 'GET /users/{userID}',
   'GET /authorizations', 'POST /authorizations', 'GET /authorizations/{authID}', 'DELETE /authorizations/{authID}'
 ]
-/** Schemas named directly by the tests (fake-influx.test.ts, openapi.test.ts) or the token-minting feature. */
+/** Schemas named directly by the tests (fake-influx.test.ts, test/http/sign-in-routes.openapi.test.ts) or the token-minting feature. */
 const SCHEMAS = [
   'Error', 'HealthCheck', 'Bucket', 'Buckets', 'Routes', 'Ready', 'IsOnboarding', 'OnboardingResponse', 'UserResponse', 'Users',
   'Organization', 'Organizations', 'Authorization', 'AuthorizationPostRequest', 'Authorizations', 'Permission'

@@ -2,7 +2,7 @@ import { mock } from 'node:test'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
-import { sessionStoreContract, storedValue } from '../contract/session-store.contract.ts'
+import { sessionStoreContract, storedValue } from './session-store.contract.ts'
 
 // A fake clock for Date (ioredis-mock's TTLs read Date.now()); timers stay real.
 mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 28) })

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { request, type IncomingMessage } from 'node:http'
 import { writeFileSync } from 'node:fs'
 import { test, type TestContext } from 'node:test'
-import { hashPassword } from '../../src/auth/password.ts'
-import { cli, isLog, tempFile, type Cli } from '../helpers/cli-process.ts'
-import { startFakeInflux, type FakeInflux } from '../helpers/fake-influx.ts'
-import { basic } from '../helpers/gateway.ts'
+import { hashPassword } from '../src/auth/password.ts'
+import { cli, isLog, tempFile, type Cli } from './helpers/cli-process.ts'
+import { startFakeInflux, type FakeInflux } from './helpers/fake-influx.ts'
+import { basic } from './helpers/gateway.ts'
 
 /** Signals and reloads against the real process, as operators drive it. */
 
