@@ -1,5 +1,4 @@
-import type Koa from 'koa'
-import type { GatewayState } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 
 /** What InfluxDB allows cross-origin (influxdb http/handler.go), plus Zap-Trace-Span. */
 const ALLOW_METHODS = 'POST, GET, OPTIONS, PUT, PATCH, DELETE'
@@ -11,28 +10,28 @@ const EXPOSE_HEADERS = 'X-Platform-Error-Code, X-Request-Id, Retry-After'
  * CORS for the origins in `cors.origins` (exact match). The gateway answers every preflight itself
  * (an upstream must never grant one) and puts the grant on actual responses; the proxy strips any
  * `Access-Control-*` the upstream sends, so only this grant reaches the browser. Unlisted origins
- * get no grant at all.
+ * get no grant at all. Returns true when the request was a preflight, now answered.
  */
-export function cors (deps: { config: { cors: { origins: string[] } } }): Koa.Middleware<GatewayState> {
-  return async (ctx, next) => {
-    const origin = ctx.get('origin')
-    const allowed = origin !== '' && deps.config.cors.origins.includes(origin)
-    ctx.vary('Origin')
-    if (allowed) {
-      ctx.set('Access-Control-Allow-Origin', origin)
-      ctx.set('Access-Control-Allow-Credentials', 'true')
-    }
-    if (ctx.method === 'OPTIONS' && origin !== '' && ctx.get('access-control-request-method') !== '') {
-      ctx.state.route = 'preflight'
-      if (allowed) {
-        ctx.set('Access-Control-Allow-Methods', ALLOW_METHODS)
-        ctx.set('Access-Control-Allow-Headers', ALLOW_HEADERS)
-        ctx.set('Access-Control-Max-Age', '600')
-      }
-      ctx.status = 204
-      return
-    }
-    if (allowed) ctx.set('Access-Control-Expose-Headers', EXPOSE_HEADERS)
-    await next()
+export function applyCors (ctx: GatewayContext, origins: readonly string[]): boolean {
+  const origin = ctx.req.headers.origin
+  const res = ctx.res
+  res.setHeader('Vary', 'Origin')
+  if (origin === undefined || origin === '') return false
+  const allowed = origins.includes(origin)
+  if (allowed) {
+    res.setHeader('Access-Control-Allow-Origin', origin)
+    res.setHeader('Access-Control-Allow-Credentials', 'true')
   }
+  if (ctx.method === 'OPTIONS' && ctx.req.headers['access-control-request-method'] !== undefined) {
+    ctx.state.route = 'preflight'
+    if (allowed) {
+      res.setHeader('Access-Control-Allow-Methods', ALLOW_METHODS)
+      res.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS)
+      res.setHeader('Access-Control-Max-Age', '600')
+    }
+    ctx.status = 204
+    return true
+  }
+  if (allowed) res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS)
+  return false
 }

@@ -1,50 +1,43 @@
 import type { Socket } from 'node:net'
-import type Koa from 'koa'
 import { errors, GatewayError } from '../errors.ts'
 import { errorResponse, type ErrorDialect } from '../error-response.ts'
 import type { UpstreamVersion } from '../proxy/upstream-version.ts'
-import type { GatewayState } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 
 /** What the error handler needs: the upstream's version, for the dialect of the v1 routes. */
 export interface ErrorHandlerDeps { upstreamVersion: Pick<UpstreamVersion, 'major'> }
 
 /**
- * The one middleware that writes error responses, shaped by `errorResponse`: InfluxDB 2's
+ * The one place that writes error responses, shaped by `errorResponse`: InfluxDB 2's
  * `{code, message}` with `X-Platform-Error-Code`, or on the v1 routes (`/query`, `/write`) in front of
  * InfluxDB 1.x its `{error}` with `WWW-Authenticate` (what 1.x clients read). GatewayErrors are shown as
  * they are; Koa/Node HTTP errors (`status` + `expose`) keep their status with InfluxDB's code; anything
  * else becomes a 500 with a generic message and is logged.
  */
-export function errorHandler (deps: ErrorHandlerDeps): Koa.Middleware<GatewayState> {
-  return async (ctx, next) => {
-    try {
-      await next()
-    } catch (caught) {
-      const socket = ctx.req.socket as Socket | null
-      if (socket === null || socket.destroyed) {
-        // The client went away (an aborted upload, say): nobody to answer, nothing went wrong here.
-        ctx.respond = false
-        return
-      }
-      const err = toGatewayError(caught)
-      // A request without credentials that ran out of time is the client's doing, not a failure here.
-      if (err.kind === 'publicRequestTimeout') ctx.state.log.info({ code: err.code, reason: err.message }, 'request cut')
-      else if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
-      if (ctx.res.headersSent) {
-        // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
-        ctx.res.destroy()
-        return
-      }
-      const { status, headers, body } = errorResponse(err, dialect(ctx, deps))
-      ctx.respond = true
-      ctx.status = status
-      ctx.set(headers)
-      ctx.body = body
-    }
+export function answerError (ctx: GatewayContext, caught: unknown, deps: ErrorHandlerDeps): void {
+  const socket = ctx.req.socket as Socket | null
+  if (socket === null || socket.destroyed) {
+    // The client went away (an aborted upload, say): nobody to answer, nothing went wrong here.
+    ctx.respond = false
+    return
   }
+  const err = toGatewayError(caught)
+  // A request without credentials that ran out of time is the client's doing, not a failure here.
+  if (err.kind === 'publicRequestTimeout') ctx.state.log.info({ code: err.code, reason: err.message }, 'request cut')
+  else if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
+  if (ctx.res.headersSent) {
+    // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
+    ctx.res.destroy()
+    return
+  }
+  const { status, headers, body } = errorResponse(err, dialect(ctx, deps))
+  ctx.respond = true
+  ctx.status = status
+  ctx.set(headers)
+  ctx.body = body
 }
 
-function dialect (ctx: Koa.ParameterizedContext<GatewayState>, deps: ErrorHandlerDeps): ErrorDialect {
+function dialect (ctx: GatewayContext, deps: ErrorHandlerDeps): ErrorDialect {
   return ctx.state.route === 'v1' && deps.upstreamVersion.major() === 1 ? 'influxdb1' : 'influxdb2'
 }
 

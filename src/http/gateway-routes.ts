@@ -1,8 +1,7 @@
-import type Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
-import type { GatewayContext, GatewayState } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { findActiveSession, sessionIds } from './session-lookup.ts'
 
@@ -24,20 +23,19 @@ const ENDPOINTS: Record<string, Endpoint> = {
  * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`), matched on the
  * canonical path so no spelling of the prefix slips through to the upstream: nothing under it is
  * ever forwarded. All answer GET and HEAD only, and none renews a session or needs a credential
- * other than `/session`'s own cookie.
+ * other than `/session`'s own cookie. Resolves false when the path is not under the prefix.
  */
-export function gatewayRoutes (deps: GatewayRouteDeps): Koa.Middleware<GatewayState> {
-  return async (ctx, next) => {
-    const prefix = deps.config.server.gatewayPrefix // stored canonical by the schema
-    const path = ctx.state.canonicalPath
-    if (path !== prefix && !path.startsWith(`${prefix}/`)) return await next()
-    ctx.state.route = 'gateway'
-    const endpoint = ENDPOINTS[path.slice(prefix.length)]
-    if (endpoint === undefined || (endpoint === metrics && !servesMetrics(deps))) throw errors.notFound()
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
-    ctx.set('Cache-Control', 'no-store')
-    await endpoint(ctx, deps)
-  }
+export async function gatewayRoute (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<boolean> {
+  const prefix = deps.config.server.gatewayPrefix // stored canonical by the schema
+  const path = ctx.state.canonicalPath
+  if (path !== prefix && !path.startsWith(`${prefix}/`)) return false
+  ctx.state.route = 'gateway'
+  const endpoint = ENDPOINTS[path.slice(prefix.length)]
+  if (endpoint === undefined || (endpoint === metrics && !servesMetrics(deps))) throw errors.notFound()
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
+  ctx.set('Cache-Control', 'no-store')
+  await endpoint(ctx, deps)
+  return true
 }
 
 /** Readiness: 200 when the session store answers and InfluxDB is healthy; 503 with the reason otherwise. */

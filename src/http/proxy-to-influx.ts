@@ -1,29 +1,26 @@
-import type Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
 import { prepareUpstreamRequest } from '../proxy/forward-headers.ts'
-import type { GatewayState } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 import type { Authentication } from './require-session.ts'
 
 type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
 
 /**
- * The last middleware: rewrites the request for InfluxDB (our cookie out, the session user's
+ * The last step: rewrites the request for InfluxDB (our cookie out, the session user's
  * credential in) and streams it there and back. Bodies are never parsed.
  * SECURITY: a request without a session or token (a public route) gets `limits.publicRequestTimeout`
  * in all, answer included: anonymous clients cannot hold a connection here and one to InfluxDB for
  * as long as they like by trickling a body or reading slowly. Authenticated streams are never cut.
  */
-export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & { auth?: Authentication }> {
-  return async (ctx) => {
-    const auth = ctx.state.auth
-    prepareUpstreamRequest(ctx.req, {
-      cookieName: deps.cookie.name,
-      authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : auth?.kind === 'token' ? auth.authorization : undefined,
-      client: ctx.state.client,
-      requestId: ctx.state.reqId
-    })
-    ctx.respond = false
-    const totalMs = auth?.kind === 'public' ? deps.config.limits.publicRequestTimeout : undefined
-    await deps.proxy.forward(ctx.req, ctx.res, { totalMs })
-  }
+export async function forwardToInflux (ctx: GatewayContext, deps: ProxyDeps, auth: Authentication): Promise<void> {
+  prepareUpstreamRequest(ctx.req, {
+    cookieName: deps.cookie.name,
+    authorization: auth.kind === 'session' ? deps.credentials(auth.user) : auth.kind === 'token' ? auth.authorization : undefined,
+    client: ctx.state.client,
+    requestId: ctx.state.reqId
+  })
+  ctx.respond = false
+  await deps.proxy.forward(ctx.req, ctx.res, auth.kind === 'public' ? { totalMs: deps.config.limits.publicRequestTimeout } : NO_LIMITS)
 }
+
+const NO_LIMITS = {}

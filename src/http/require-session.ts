@@ -1,11 +1,10 @@
-import type Koa from 'koa'
 import { isTokenAuthorization } from '../auth/basic-auth.ts'
 import type { User } from '../auth/user-store.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
-import type { GatewayContext, GatewayState } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
-import { classifyRoute, isOnboarding } from '../route-rules.ts'
+import { classifyRoute, isOnboarding, pathOf } from '../route-rules.ts'
 import { findActiveSession, sessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
@@ -14,10 +13,6 @@ export type Authentication =
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
-
-declare module 'koa' {
-  interface DefaultState { auth?: Authentication }
-}
 
 type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie'>
 
@@ -29,34 +24,31 @@ type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cooki
  * `session.passiveRoutes` do not renew it); else only public routes, without a body. Everything else
  * gets the uniform 401 before anything reaches InfluxDB.
  */
-export function requireSession (deps: RequireSessionDeps): Koa.Middleware<GatewayState & { auth?: Authentication }> {
-  return async (ctx, next) => {
-    const route = classifyRoute(ctx.method, ctx.path)
-    ctx.state.route = route.group
-    const authorization = ctx.get('authorization')
-    if (deps.config.upstream.tokenPassthrough && !route.sessionOnly && isTokenAuthorization(authorization)) {
-      ctx.state.auth = { kind: 'token', authorization }
-      return await next()
-    }
-    const ids = sessionIds(ctx, deps.cookie.name)
-    // SECURITY: resource isolation, checked before the session is read (and renewed), whatever the method.
-    if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage: route.group === 'ui', allowedOrigins: deps.config.cors.origins })) {
-      throw errors.crossSite()
-    }
-    const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
-    if (active !== undefined) {
-      ctx.state.auth = { kind: 'session', user: active.user }
-      ctx.state.user = active.user.name
-      return await next()
-    }
-    if (!route.public) throw errors.unauthorized()
-    // SECURITY: anonymous requests have no reason to carry a body (onboarding, when allowed, is the one
-    // exception); refused before anything is forwarded, so a trickled body holds no upstream connection.
-    if (hasBody(ctx) && !isOnboarding(ctx.method, ctx.state.canonicalPath)) throw errors.bodyWithoutSession()
-    ctx.state.auth = { kind: 'public' }
-    return await next()
+export async function authenticate (ctx: GatewayContext, deps: RequireSessionDeps): Promise<Authentication> {
+  const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''))
+  ctx.state.route = route.group
+  const authorization = ctx.req.headers.authorization
+  if (deps.config.upstream.tokenPassthrough && !route.sessionOnly && authorization !== undefined && isTokenAuthorization(authorization)) {
+    return { kind: 'token', authorization }
   }
+  const ids = sessionIds(ctx, deps.cookie.name)
+  // SECURITY: resource isolation, checked before the session is read (and renewed), whatever the method.
+  if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage: route.group === 'ui', allowedOrigins: deps.config.cors.origins })) {
+    throw errors.crossSite()
+  }
+  const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
+  if (active !== undefined) {
+    ctx.state.user = active.user.name
+    return { kind: 'session', user: active.user }
+  }
+  if (!route.public) throw errors.unauthorized()
+  // SECURITY: anonymous requests have no reason to carry a body (onboarding, when allowed, is the one
+  // exception); refused before anything is forwarded, so a trickled body holds no upstream connection.
+  if (hasBody(ctx) && !isOnboarding(ctx.method, ctx.state.canonicalPath)) throw errors.bodyWithoutSession()
+  return PUBLIC
 }
+
+const PUBLIC: Authentication = { kind: 'public' }
 
 /** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */
 function isPassive (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): boolean {

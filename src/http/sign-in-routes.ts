@@ -1,5 +1,3 @@
-import Router from '@koa/router'
-import type Koa from 'koa'
 import { parseBasicAuth } from '../auth/basic-auth.ts'
 import { errors, GatewayError } from '../errors.ts'
 import type { SigninOutcome } from '../observability/metrics.ts'
@@ -9,35 +7,32 @@ import type { ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { User } from '../auth/user-store.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
-import type { GatewayContext, GatewayState } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 
 type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'metrics' | 'throttle'>
 
+/** The paths of {@link signInRoute}, canonical. */
+export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])
+
 /**
  * `POST /api/v2/signin` (Basic → 204 + session cookie) and `POST /api/v2/signout` (204, cookie
- * cleared), as InfluxDB answers them; any other method on these paths gets 405.
+ * cleared), as InfluxDB answers them, for a request whose canonical path is in {@link SIGN_IN_PATHS};
+ * any other method on these paths gets 405.
  */
-export function signInRoutes (deps: SignInDeps): Koa.Middleware<GatewayState> {
-  const router = new Router<GatewayState>()
-  router.all('/api/v2/signin', async (ctx) => {
-    ctx.state.route = 'signin'
-    if (ctx.method !== 'POST') throw errors.methodNotAllowed('POST')
-    try {
-      await signIn(ctx, deps)
-      deps.metrics.signin('success')
-    } catch (err) {
-      deps.metrics.signin(signinOutcome(err))
-      throw err
-    }
-  })
-  router.all('/api/v2/signout', async (ctx) => {
-    ctx.state.route = 'signout'
-    if (ctx.method !== 'POST') throw errors.methodNotAllowed('POST')
-    await signOut(ctx, deps)
-  })
-  return router.routes() as Koa.Middleware<GatewayState>
+export async function signInRoute (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
+  const signingIn = ctx.state.canonicalPath === '/api/v2/signin'
+  ctx.state.route = signingIn ? 'signin' : 'signout'
+  if (ctx.method !== 'POST') throw errors.methodNotAllowed('POST')
+  if (!signingIn) return await signOut(ctx, deps)
+  try {
+    await signIn(ctx, deps)
+    deps.metrics.signin('success')
+  } catch (err) {
+    deps.metrics.signin(signinOutcome(err))
+    throw err
+  }
 }
 
 /** The metrics label for a refused sign-in, by the error's kind. */
