@@ -13,9 +13,13 @@ import type { Redis } from 'ioredis'
 import { createExpirySweeper, type ExpirySweeper } from './session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from './session/memory-redis-client.ts'
 import { createRedisClient } from './session/redis-client.ts'
+import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
 import { sessionRef } from './session/session-id.ts'
+
+/** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
+const SESSION_CACHE_ENTRIES = 50_000
 
 /** What `createDeps` needs besides the config. */
 export interface DepsOptions {
@@ -25,6 +29,7 @@ export interface DepsOptions {
 
 /** Built dependencies plus a way to swap the configuration and to release them. */
 export interface Deps extends AppDeps {
+  sessions: CachedSessionStore
   /**
    * Applies a new configuration to everything that reads it per request: users and their
    * credentials, timeouts, cookie settings, CORS, limits, trusted proxies. Sessions are kept, but those
@@ -77,12 +82,19 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     now,
     metrics,
     lifecycle: { shuttingDown: false },
-    sessions: createRedisSessionStore({
-      client,
-      keyPrefix,
-      timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
+    sessions: createCachedSessionStore({
+      store: createRedisSessionStore({
+        client,
+        keyPrefix,
+        timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
+        now,
+        sweeper
+      }),
       now,
-      sweeper
+      idleMs: () => deps.config.session.idleTimeout,
+      // In process, every change to a session goes through this cache; Redis is shared with other replicas.
+      freshMs: () => deps.config.session.redis?.cacheTime ?? touchAfterMs(deps.config.session.idleTimeout),
+      maxEntries: SESSION_CACHE_ENTRIES
     }),
     throttle: createRedisSigninThrottle({
       client,
@@ -107,6 +119,10 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       }
       const upstreamChanged = config.upstream.url !== deps.config.upstream.url
       const inactive = newlyInactive(deps.config.users, config.users)
+      // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
+      if (config.session.idleTimeout !== deps.config.session.idleTimeout || config.session.absoluteTimeout !== deps.config.session.absoluteTimeout) {
+        deps.sessions.clear()
+      }
       Object.assign(deps, derive(config))
       if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
       for (const { name, reason } of inactive) {

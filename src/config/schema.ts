@@ -48,7 +48,9 @@ const redis = z.object({
     .describe('Redis URL. Without a password it may be inline (`redis://redis:6379`); one carrying a password (`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged.'),
   keyPrefix: z.string().min(1).default('influx-gateway:').describe('Prefix of every key the gateway writes.'),
   connectTimeout: duration('5s', { min: '100ms' }).describe('Longest wait to (re)connect.'),
-  commandTimeout: duration('2s', { min: '10ms' }).describe('Longest wait for one command; then the request gets 503.')
+  commandTimeout: duration('2s', { min: '10ms' }).describe('Longest wait for one command; then the request gets 503.'),
+  cacheTime: duration('1s', { min: '0s' })
+    .describe('How long a replica trusts its in-process copy of a session before asking Redis again: a sign-out or revocation on another replica takes effect here within this. `0s` asks Redis on every request.')
 }).strict()
 
 const session = z.object({

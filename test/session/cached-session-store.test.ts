@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createCachedSessionStore, touchAfterMs } from '../../src/session/cached-session-store.ts'
+import type { GetSessionOptions, Session, SessionStore } from '../../src/session/session-store.ts'
+
+const IDLE = 600_000
+
+/** A store that keeps sessions in a Map with the real store's timeout rules and counts what it is asked. */
+function countingStore (clock: { t: number }): SessionStore & { calls: string[] } {
+  const sessions = new Map<string, Session>()
+  const calls: string[] = []
+  let n = 0
+  return {
+    calls,
+    async create (user, stamp) {
+      const id = String(++n).padStart(43, 'A')
+      const session: Session = { user, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4) }
+      sessions.set(id, session)
+      return { id, session }
+    },
+    async get (id: string, opts: GetSessionOptions = {}) {
+      calls.push(opts.renew === false ? 'get' : 'renew')
+      const s = sessions.get(id)
+      if (s === undefined || clock.t >= s.idleExpiresAt || clock.t >= s.absoluteExpiresAt) return undefined
+      if (opts.renew !== false) sessions.set(id, { ...s, idleExpiresAt: Math.min(clock.t + IDLE, s.absoluteExpiresAt) })
+      return sessions.get(id)
+    },
+    async destroy (id) { calls.push('destroy'); return sessions.delete(id) },
+    async revokeUser (user) {
+      calls.push('revoke')
+      for (const [id, s] of sessions) if (s.user === user) sessions.set(id, { ...s, revoked: true })
+      return 1
+    },
+    ping: async () => {},
+    count: async () => sessions.size,
+    close: async () => {}
+  }
+}
+
+function setup (freshMs = 60_000, maxEntries = 100) {
+  const clock = { t: Date.UTC(2026, 10, 30) }
+  const store = countingStore(clock)
+  const cached = createCachedSessionStore({ store, now: () => clock.t, freshMs: () => freshMs, idleMs: () => IDLE, maxEntries })
+  return { clock, store, cached }
+}
+
+test('a busy session costs no store write per request: renewal is written at most once per touchAfter', async () => {
+  const { clock, store, cached } = setup()
+  assert.equal(touchAfterMs(IDLE), 60_000)
+  const { id } = await cached.create('alice', 's')
+  for (let i = 0; i < 100; i++) {
+    clock.t += 1000 // a request a second for 100 s
+    assert.equal((await cached.get(id))?.user, 'alice')
+  }
+  assert.deepEqual(store.calls, ['renew'], 'written once, at 60 s, not 100 times')
+})
+
+test('the session never outlives its idle timeout: it ends between idleTimeout − touchAfter and idleTimeout after its last use', async () => {
+  const { clock, cached } = setup()
+  const { id } = await cached.create('alice', 's')
+  clock.t += 59_000
+  await cached.get(id) // not written: the store still ends it at IDLE after creation
+  clock.t += IDLE - 59_000
+  assert.equal(await cached.get(id), undefined, 'gone at the store\'s time, never later')
+})
+
+test('passive reads never renew; expiry is checked on every hit, not only on fresh ones', async () => {
+  const { clock, store, cached } = setup(IDLE * 10)
+  const { id } = await cached.create('alice', 's')
+  for (let i = 0; i < 9; i++) {
+    clock.t += 60_000
+    assert.ok(await cached.get(id, { renew: false }))
+  }
+  clock.t += 60_000
+  assert.equal(await cached.get(id, { renew: false }), undefined)
+  assert.ok(!store.calls.includes('renew'))
+})
+
+test('destroy and revokeUser take effect here at once; another replica\'s change within freshMs', async () => {
+  const { clock, store, cached } = setup(1000)
+  const a = await cached.create('alice', 's')
+  const b = await cached.create('bob', 's')
+  await cached.revokeUser('alice')
+  assert.equal((await cached.get(a.id))?.revoked, true, 'read again from the store')
+  await cached.destroy(b.id)
+  assert.equal(await cached.get(b.id), undefined)
+  const c = await cached.create('carol', 's')
+  await store.destroy(c.id) // as another replica would, behind this cache's back
+  assert.equal((await cached.get(c.id, { renew: false }))?.user, 'carol', 'still believed within freshMs')
+  clock.t += 1000
+  assert.equal(await cached.get(c.id, { renew: false }), undefined, 'not after it')
+})
+
+test('freshMs 0 turns the cache off; maxEntries bounds it; clear forgets everything', async () => {
+  const off = setup(0)
+  const { id } = await off.cached.create('alice', 's')
+  await off.cached.get(id, { renew: false })
+  await off.cached.get(id, { renew: false })
+  assert.deepEqual(off.store.calls, ['get', 'get'])
+  const small = setup(60_000, 2)
+  const ids = [(await small.cached.create('a', 's')).id, (await small.cached.create('b', 's')).id, (await small.cached.create('c', 's')).id]
+  for (const i of [...ids].reverse()) await small.cached.get(i, { renew: false })
+  assert.deepEqual(small.store.calls, ['get'], 'the two newest were hits, the oldest had been evicted')
+  small.cached.clear()
+  await small.cached.get(ids[0] as string, { renew: false })
+  assert.deepEqual(small.store.calls, ['get', 'get'])
+})
