@@ -18,7 +18,7 @@ export function proxyToInflux (deps: ProxyDeps): Koa.Middleware<GatewayState & {
     const auth = ctx.state.auth
     prepareUpstreamRequest(ctx.req, {
       cookieName: deps.cookie.name,
-      authorization: auth?.kind === 'session' ? deps.credentials(auth.user) : auth?.kind === 'token' ? auth.authorization : undefined,
+      authorization: auth?.kind === 'session' ? deps.credentials(auth.credential) : auth?.kind === 'token' ? auth.authorization : undefined,
       client: ctx.state.client,
       requestId: ctx.state.reqId
     })

@@ -1,6 +1,7 @@
 import type Koa from 'koa'
 import { isTokenAuthorization } from '../auth/basic-auth.ts'
-import type { User } from '../auth/user-store.ts'
+import type { UpstreamCredential } from '../auth/access-rules.ts'
+import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { GatewayContext, GatewayState } from './request-context.ts'
@@ -10,7 +11,7 @@ import { findActiveSession, sessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
-  | { kind: 'session', user: User }
+  | { kind: 'session', identity: Identity, credential: UpstreamCredential }
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
@@ -19,7 +20,7 @@ declare module 'koa' {
   interface DefaultState { auth?: Authentication }
 }
 
-type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie'>
+type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher'>
 
 /**
  * Decides whether a request may go upstream and with which credential: a client `Token`/`Bearer`
@@ -45,8 +46,8 @@ export function requireSession (deps: RequireSessionDeps): Koa.Middleware<Gatewa
     }
     const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
     if (active !== undefined) {
-      ctx.state.auth = { kind: 'session', user: active.user }
-      ctx.state.user = active.user.name
+      ctx.state.auth = { kind: 'session', identity: active.identity, credential: active.credential }
+      ctx.state.user = active.identity.name
       return await next()
     }
     if (!route.public) throw errors.unauthorized()
