@@ -82,13 +82,13 @@ export const ldapSchema = z.object({
   maxConcurrentBinds: integer(1, 64).default(4)
     .describe('Directory connections (sign-ins and group checks) at once; more wait as for a hash slot (`signin.maxQueuedHashes`, `signin.maxHashWait`), then get 503.')
 }).strict().superRefine((ldap, ctx) => {
-  const [, scheme, host = ''] = LDAP_URL.exec(ldap.url) ?? []
+  const [, scheme, host = ''] = LDAP_URL.exec(String(ldap.url)) ?? []
   if (scheme === 'ldaps' && ldap.startTLS === true) ctx.addIssue({ code: 'custom', path: ['startTLS'], message: 'ldaps:// is TLS already; StartTLS is for ldap://' })
   if (scheme === 'ldap' && ldap.startTLS === undefined && !isLoopback(host)) {
     ctx.addIssue({ code: 'custom', path: ['startTLS'], message: 'required with ldap:// to a host other than loopback: true (StartTLS), or false to send passwords in clear on purpose' })
   }
   if (ldap.userDN !== undefined && ldap.userFilter !== undefined) ctx.addIssue({ code: 'custom', path: ['userDN'], message: 'set userFilter or userDN, not both' })
-})
+}, { when: () => true }) // also when other keys failed: every problem is reported at once
 
 function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
