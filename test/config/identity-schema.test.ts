@@ -1,4 +1,4 @@
-/** The `ldap:`, `access:` and `users[].groups` parts of the schema, through the real loader: every problem with its YAML path. */
+/** The `ldap:`, `access:` and `users[].groups` parts of the schema (src/config/identity-schema.ts), through the real loader: every problem with its YAML path. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ConfigError, parseConfig } from '../../src/config/load.ts'
