@@ -1,5 +1,8 @@
 import type { BlockList } from 'node:net'
 import type { Logger } from 'pino'
+import type { AccessRules } from './auth/access-rules.ts'
+import type { IdentityRefresher } from './auth/identity-refresher.ts'
+import type { IdentityVerifier } from './auth/identity-source.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { Metrics } from './observability/metrics.ts'
@@ -17,7 +20,14 @@ import type { SigninThrottle } from './session/signin-throttle.ts'
 export interface AppDeps {
   config: Config
   logger: Logger
+  /** The `users:` of the config, checked on every request of a file user's session. */
   users: UserStore
+  /** Every configured identity source, file users first: what sign-in checks a password against. */
+  identities: IdentityVerifier
+  /** Which upstream credential an identity gets. */
+  access: AccessRules
+  /** Re-reads directory users' groups while their sessions are used. */
+  refresher: IdentityRefresher
   sessions: SessionStore
   /** Failed sign-in counters, in the same store as the sessions. */
   throttle: SigninThrottle

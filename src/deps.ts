@@ -1,7 +1,14 @@
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.ts'
+import { readFileSync } from 'node:fs'
+import { createAccessRules } from './auth/access-rules.ts'
+import { createCompositeIdentitySource } from './auth/composite-identity-source.ts'
+import { createFileIdentitySource } from './auth/file-identity-source.ts'
 import { createFileUserStore } from './auth/file-user-store.ts'
-import { createHashLimiter } from './auth/hash-limiter.ts'
+import { createHashLimiter, type HashLimiter } from './auth/hash-limiter.ts'
+import { createIdentityRefresher } from './auth/identity-refresher.ts'
+import type { IdentitySource } from './auth/identity-source.ts'
+import { createLdapIdentitySource } from './auth/ldap-identity-source.ts'
 import type { Config } from './config/schema.ts'
 import { cidrBlockList } from './config/schema-types.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
@@ -30,6 +37,8 @@ export interface DepsOptions {
 /** Built dependencies plus a way to swap the configuration and to release them. */
 export interface Deps extends AppDeps {
   sessions: CachedSessionStore
+  /** The directory, when `ldap:` is configured (what `refresher` asks). */
+  ldap?: IdentitySource
   /**
    * Applies a new configuration to everything that reads it per request: users and their
    * credentials, timeouts, cookie settings, CORS, limits, trusted proxies. Sessions are kept, but those
@@ -43,19 +52,30 @@ export interface Deps extends AppDeps {
 }
 
 /** What follows from the configuration alone and is rebuilt when it changes. */
-type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'credentials'>
+type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
+  /** The directory, when `ldap:` is configured. */
+  ldap?: IdentitySource
+}
 
-/** The only place that picks implementations: the in-process session store and the file users. */
+/**
+ * The only place that picks implementations: the in-process or Redis session store, the file users and
+ * the LDAP directory as identity sources.
+ */
 export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? (() => Date.now())
   const { logger } = opts
   const derive = (config: Config): ConfigDerived => {
     const { name, path, sameSite, secure } = config.session.cookie
+    const users = createFileUserStore({ users: config.users, hashLimiter })
+    const ldap = config.ldap === undefined ? undefined : createLdapSource(config.ldap, bindLimiter)
     return {
       config,
       cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
       trustedProxies: cidrBlockList(config.server.trustProxy),
-      users: createFileUserStore({ users: config.users, hashLimiter }),
+      users,
+      ldap,
+      identities: createCompositeIdentitySource([createFileIdentitySource(users), ...(ldap === undefined ? [] : [ldap])]),
+      access: createAccessRules({ users: config.users, rules: config.access }),
       credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
     }
   }
@@ -63,6 +83,12 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const hashLimiter = createHashLimiter(() => {
     const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = deps.config.signin
     return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
+  })
+  // Directory connections get a limiter of their own: they wait on the network, not a core, and a hung
+  // directory must not hold the hash slots that file users sign in with.
+  const bindLimiter = createHashLimiter(() => {
+    const { maxQueuedHashes, maxHashWait } = deps.config.signin
+    return { maxConcurrent: deps.config.ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
   })
   const metrics = createMetrics()
   const { client, sweeper, throttleSweeper, keyPrefix } = createStoreClient(initial, logger, now)
@@ -104,6 +130,12 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       sweeper: throttleSweeper
     }),
     proxy: buildProxy(initial.upstream.url),
+    refresher: createIdentityRefresher({
+      source: (name) => name === 'ldap' ? deps.ldap : undefined,
+      intervalMs: () => deps.config.ldap?.refreshInterval ?? Infinity,
+      now,
+      onFailure: (err, identity) => logger.warn({ err, user: identity.name, source: identity.source }, 'directory unavailable for a group check; the session keeps its last-known groups')
+    }),
     upstreamVersion: createUpstreamVersion({
       configured: () => { const v = deps.config.upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
       url: () => deps.config.upstream.url,
@@ -128,7 +160,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       for (const { name, reason } of inactive) {
         try {
           const sessions = await deps.sessions.revokeUser(name)
-          logger.info({ audit: 'session', user: name, sessions, reason }, 'sessions revoked')
+          logger.info({ audit: 'session', user: name, source: 'file', sessions, reason }, 'sessions revoked')
         } catch (err) {
           logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
         }
@@ -143,6 +175,12 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   metrics.countSessionsWith(() => deps.sessions.count())
   deps.upstreamVersion.probe().catch(() => {})
   return deps
+}
+
+/** The directory as an identity source; its CA file is read now (at start and on each reload). */
+function createLdapSource (config: NonNullable<Config['ldap']>, limiter: HashLimiter): IdentitySource {
+  const ca = config.caFile === undefined ? undefined : readFileSync(config.caFile)
+  return createLdapIdentitySource({ config, ...(ca === undefined ? {} : { ca }), limiter })
 }
 
 /** Users enabled in `before` whom `after` disables or removes. */
@@ -174,7 +212,7 @@ function createStoreClient (config: Config, logger: Logger, now: () => number): 
   const sweeper = createExpirySweeper({
     client,
     now,
-    onExpired: (key, user) => logger.info({ audit: 'session', user, session: sessionRef(key), reason: 'expired' }, 'session ended'),
+    onExpired: (key, user, source) => logger.info({ audit: 'session', user, source, session: sessionRef(key), reason: 'expired' }, 'session ended'),
     onError
   })
   // Throttle keys live minutes, sessions longer: each sweeper's queue stays in due order.

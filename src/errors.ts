@@ -30,7 +30,7 @@ export type ErrorKind =
   | 'notFound' | 'notReady' | 'methodNotAllowed' | 'bodyTooLarge' | 'bodyTimeout' | 'clientClosed'
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
-  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'internal'
+  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'internal'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -109,6 +109,14 @@ export const errors = {
   }),
   /** No hash slot: the queue is full, or the sign-in waited longer than `signin.maxHashWait`. */
   signinBusy: () => new GatewayError('signinBusy', 'unavailable', 'too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } }),
+  /** A signed-in identity that no access rule grants a credential (a directory user outside every rule's group). */
+  noAccess: () => new GatewayError('noAccess', 'forbidden', 'no InfluxDB access is granted to this user'),
+  /**
+   * The LDAP directory did not answer (down, too slow, refusing the service account): never a 401,
+   * which would tell the user their password is wrong.
+   */
+  directoryUnavailable: (cause: unknown) =>
+    new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly', { cause, headers: { 'Retry-After': '5' } }),
   internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause })
 } satisfies Catalogue
 

@@ -41,16 +41,19 @@ export function parseConfig (yamlText: string, ctx: ParseContext, source?: strin
   return result.data
 }
 
-/** Files the config names (TLS) must be readable now, not at the first HTTPS handshake. */
+/** Files the config names (TLS, the directory's CA) must be readable now, not at the first handshake. */
 function unreadableFiles (config: Config, ctx: ParseContext): string[] {
   const tls = config.server.tls
-  if (tls === undefined) return []
-  return (['cert', 'key'] as const).flatMap((k) => {
+  const files: Array<[string, string]> = [
+    ...(tls === undefined ? [] : [['server.tls.cert', tls.cert], ['server.tls.key', tls.key]] as Array<[string, string]>),
+    ...(config.ldap?.caFile === undefined ? [] : [['ldap.caFile', config.ldap.caFile]] as Array<[string, string]>)
+  ]
+  return files.flatMap(([path, file]) => {
     try {
-      ctx.readFile(tls[k])
+      ctx.readFile(file)
       return []
     } catch (err) {
-      return [`server.tls.${k}: cannot read ${tls[k]}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]
+      return [`${path}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]
     }
   })
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parsePasswordHash } from '../auth/password.ts'
+import { accessRule, CREDENTIAL_KINDS, credentialFields, ldapSchema } from './identity-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
 
 /**
@@ -127,24 +128,19 @@ const user = z.object({
     .refine((h) => parsePasswordHash(h) !== undefined, 'not a supported hash; generate one with `npm run --silent hash-password`')
     .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
   disabled: boolean.default(false).describe('Refuse sign-in (403) and end existing sessions at their next request.'),
-  token: secret.optional().describe('InfluxDB 2 token, sent as `Authorization: Token …`.'),
-  basic: z.object({
-    username: z.string().min(1).describe('InfluxDB 1.x user name.'),
-    password: secret.describe('Its InfluxDB password.')
-  }).strict().optional()
-    .describe('InfluxDB 1.x user, sent as `Authorization: Basic …`.'),
-  jwt: z.object({ username: z.string().min(1).describe('InfluxDB 1.x user name put in the `username` claim.') }).strict().optional()
-    .describe('InfluxDB 1.x user, sent as a per-request HS256 JWT signed with `upstream.jwtSharedSecret`.')
+  ...credentialFields,
+  groups: z.array(z.string().min(1)).min(1).optional()
+    .describe('Instead of a credential of their own: groups, and the first `access:` rule matching one of them gives the credential.')
 }).strict()
 
 /** Cross-field rules run even when other fields failed (`when`), so every problem is reported at once. */
 const always = { when: () => true }
 
 const userWithCredential = user.superRefine((u, ctx) => {
-  const kinds = (['token', 'basic', 'jwt'] as const).filter((k) => u[k] !== undefined)
+  const kinds = ([...CREDENTIAL_KINDS, 'groups'] as const).filter((k) => u[k] !== undefined)
   if (kinds.length !== 1) {
     const found = kinds.length === 0 ? 'none' : kinds.join(', ')
-    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt is required (found ${found})` })
+    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt or groups is required (found ${found})` })
   }
 }, always)
 
@@ -157,6 +153,9 @@ export const configSchema = z.object({
   signin: signin.prefault({}).describe('Sign-in protection.'),
   metrics: metrics.prefault({}).describe('Prometheus metrics.'),
   log: log.prefault({}).describe('Logging on stdout.'),
+  ldap: ldapSchema.optional().describe('Sign-in with directory accounts (LDAP, Active Directory), after the file users.'),
+  access: z.array(accessRule).default([])
+    .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
   users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
 }).strict().superRefine((config, ctx) => {
   const users = Array.isArray(config.users) ? config.users : []
@@ -166,10 +165,12 @@ export const configSchema = z.object({
     seen.add(u?.name)
   })
   const jwtUsers = users.filter((u) => u?.jwt !== undefined).map((u) => u.name)
-  if (jwtUsers.length > 0 && config.upstream?.jwtSharedSecret === undefined) {
-    const message = `required by users with jwt credentials (${jwtUsers.join(', ')})`
+  const jwtRules = (Array.isArray(config.access) ? config.access : []).some((r) => r?.jwt !== undefined) ? ['access rules'] : []
+  if (jwtUsers.length + jwtRules.length > 0 && config.upstream?.jwtSharedSecret === undefined) {
+    const message = `required by users with jwt credentials (${[...jwtUsers, ...jwtRules].join(', ')})`
     ctx.addIssue({ code: 'custom', path: ['upstream', 'jwtSharedSecret'], message })
   }
+  checkAccess(config, ctx)
   if (config.session?.store === 'redis' && config.session.redis === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }
@@ -178,6 +179,21 @@ export const configSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['session', 'absoluteTimeout'], message: 'must not be shorter than session.idleTimeout' })
   }
 }, always)
+
+/** Directory users get credentials only from rules; a file user's `groups:` must reach one. */
+function checkAccess (config: { ldap?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
+  const rules = Array.isArray(config.access) ? config.access as Array<{ group?: unknown }> : []
+  if (config.ldap !== undefined && rules.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['access'], message: 'required with ldap: directory users get their upstream credential only from access rules' })
+  }
+  const granted = new Set(rules.map((r) => r?.group))
+  const users = Array.isArray(config.users) ? config.users as Array<{ groups?: unknown }> : []
+  users.forEach((u, i) => {
+    if (Array.isArray(u?.groups) && !u.groups.some((g) => granted.has(g))) {
+      ctx.addIssue({ code: 'custom', path: ['users', i, 'groups'], message: 'no access rule matches any of these groups' })
+    }
+  })
+}
 
 /** The validated configuration, durations in milliseconds. */
 export type Config = z.infer<typeof configSchema>

@@ -5,7 +5,7 @@ import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { findActiveSession, sessionIds } from './session-lookup.ts'
 
-type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users'>
+type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */

@@ -15,7 +15,7 @@ type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
 export async function forwardToInflux (ctx: GatewayContext, deps: ProxyDeps, auth: Authentication): Promise<void> {
   prepareUpstreamRequest(ctx.req, {
     cookieName: deps.cookie.name,
-    authorization: auth.kind === 'session' ? deps.credentials(auth.user) : auth.kind === 'token' ? auth.authorization : undefined,
+    authorization: auth.kind === 'session' ? deps.credentials(auth.credential) : auth.kind === 'token' ? auth.authorization : undefined,
     client: ctx.state.client,
     requestId: ctx.state.reqId
   })

@@ -1,5 +1,6 @@
 import { isTokenAuthorization } from '../auth/basic-auth.ts'
-import type { User } from '../auth/user-store.ts'
+import type { UpstreamCredential } from '../auth/access-rules.ts'
+import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { GatewayContext } from './request-context.ts'
@@ -9,12 +10,12 @@ import { findActiveSession, sessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
-  | { kind: 'session', user: User }
+  | { kind: 'session', identity: Identity, credential: UpstreamCredential }
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
 
-type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie'>
+type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher'>
 
 /**
  * Decides whether a request may go upstream and with which credential: a client `Token`/`Bearer`
@@ -38,8 +39,8 @@ export async function authenticate (ctx: GatewayContext, deps: RequireSessionDep
   }
   const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
   if (active !== undefined) {
-    ctx.state.user = active.user.name
-    return { kind: 'session', user: active.user }
+    ctx.state.user = active.identity.name
+    return { kind: 'session', identity: active.identity, credential: active.credential }
   }
   if (!route.public) throw errors.unauthorized()
   // SECURITY: anonymous requests have no reason to carry a body (onboarding, when allowed, is the one

@@ -1,5 +1,7 @@
 import type { AppDeps } from '../app-deps.ts'
-import type { User } from '../auth/user-store.ts'
+import type { UpstreamCredential } from '../auth/access-rules.ts'
+import { fileIdentity } from '../auth/file-identity-source.ts'
+import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookies } from '../session/session-cookie.ts'
 import type { GetSessionOptions, Session } from '../session/session-store.ts'
@@ -8,7 +10,11 @@ import type { GatewayContext } from './request-context.ts'
 /** A session found through the request's cookie. */
 export interface FoundSession { id: string, session: Session }
 
+/** A live session of an active identity, and the upstream credential the access rules give it now. */
+export interface ActiveSession extends FoundSession { identity: Identity, credential: UpstreamCredential }
+
 type LookupDeps = Pick<AppDeps, 'sessions' | 'cookie'>
+type ActiveDeps = LookupDeps & Pick<AppDeps, 'users' | 'access' | 'refresher'>
 
 /**
  * The session ids the request's cookies carry, each once. Every cookie of our name is read (the header
@@ -31,17 +37,32 @@ export async function findSession (
 }
 
 /**
- * The live session and its user, looked up in the live config on every request so that a change
- * applies to existing sessions. A session whose user was disabled or removed since sign-in is ended
- * and answered `403 User is inactive` (the InfluxDB UI signs out on exactly that message). A session
- * signed in under another password (changed since), or revoked by a reload that disabled the user (even
- * if enabled again since), is ended and treated as absent.
+ * The live session, its identity as it stands now and the credential the live access rules give it: the
+ * config is read on every request (so a change applies to existing sessions), a directory user's groups
+ * again once `ldap.refreshInterval` has passed. A session whose user was disabled or removed since
+ * sign-in (in the config or the directory), or that no access rule grants anything any more, is ended
+ * and answered `403 User is inactive` (the InfluxDB UI signs out on exactly that message). A file session
+ * signed in under another password (changed since), or any session revoked by a reload that disabled the
+ * user (even if enabled again since), is ended and treated as absent. A directory that cannot be asked
+ * for longer than twice the interval gets 503, the session kept.
  */
 export async function findActiveSession (
-  ctx: GatewayContext, deps: LookupDeps & Pick<AppDeps, 'users'>, opts?: GetSessionOptions, ids?: string[]
-): Promise<(FoundSession & { user: User }) | undefined> {
+  ctx: GatewayContext, deps: ActiveDeps, opts?: GetSessionOptions, ids?: string[]
+): Promise<ActiveSession | undefined> {
   const found = await findSession(ctx, deps, opts, ids)
   if (found === undefined) return undefined
+  const identity = found.session.identity.source === 'file' ? await fileSession(ctx, deps, found) : await refreshedSession(ctx, deps, found)
+  if (identity === undefined) return undefined
+  const credential = deps.access.credentialFor(identity)
+  if (credential === undefined) {
+    await endSession(ctx, deps, found, 'no access rule grants this user')
+    throw errors.userInactive()
+  }
+  return { ...found, identity, credential }
+}
+
+/** A file user's identity from the live config, checked against the stamp and state it signed in under. */
+async function fileSession (ctx: GatewayContext, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
   const user = deps.users.find(found.session.user)
   if (user === undefined || user.disabled) {
     await endSession(ctx, deps, found, 'user inactive')
@@ -52,11 +73,29 @@ export async function findActiveSession (
     await endSession(ctx, deps, found, found.session.revoked ? 'user was disabled' : 'password changed')
     return undefined
   }
-  return { ...found, user }
+  return fileIdentity(user)
+}
+
+/** A directory user's identity, its groups read again when due (and written back to the session). */
+async function refreshedSession (ctx: GatewayContext, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
+  const { session } = found
+  if (session.revoked) {
+    await endSession(ctx, deps, found, 'user was disabled')
+    return undefined
+  }
+  const result = await deps.refresher.refresh(session.identity, session.checkedAt ?? session.createdAt)
+  if (result.kind === 'gone') {
+    await endSession(ctx, deps, found, 'user no longer in the directory')
+    throw errors.userInactive()
+  }
+  if (result.kind === 'current') return session.identity
+  await deps.sessions.update(found.id, { groups: result.identity.groups, checkedAt: result.checkedAt })
+  return { ...session.identity, groups: result.identity.groups }
 }
 
 async function endSession (ctx: GatewayContext, deps: LookupDeps, found: FoundSession, reason: string): Promise<void> {
   await deps.sessions.destroy(found.id)
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
-  ctx.state.log.info({ audit: 'session', user: found.session.user, session: found.session.ref, reason }, 'session ended')
+  const { name, source } = found.session.identity
+  ctx.state.log.info({ audit: 'session', user: name, source, session: found.session.ref, reason }, 'session ended')
 }

@@ -4,14 +4,14 @@ import type { SigninOutcome } from '../observability/metrics.ts'
 import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.ts'
 import type { Session } from '../session/session-store.ts'
 import type { ThrottleSubjects } from '../session/signin-throttle.ts'
-import type { User } from '../auth/user-store.ts'
+import type { Identity } from '../auth/identity.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 
-type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'metrics' | 'throttle'>
+type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now'>
 
 /** The paths of {@link signInRoute}, canonical. */
 export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])
@@ -47,6 +47,8 @@ function signinOutcome (err: unknown): SigninOutcome {
     case 'bodyTooLarge': return 'too_large'
     case 'bodyTimeout': return 'body_timeout'
     case 'clientClosed': return 'aborted'
+    case 'noAccess': return 'no_access'
+    case 'directoryUnavailable': return 'directory_unavailable'
     default: return 'error'
   }
 }
@@ -65,18 +67,30 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   // SECURITY: CSRF. A foreign page must not even end the user's session by posting here.
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
-  await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'session', user: s.user, session: s.ref, reason: 'new sign-in' }, 'session ended'))
-  const user = await authenticate(ctx, deps)
-  const { id, session } = await deps.sessions.create(user.name, user.stamp)
-  ctx.state.user = user.name
+  await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
+  const { identity, stamp } = await authenticate(ctx, deps)
+  if (deps.access.credentialFor(identity) === undefined) {
+    ctx.state.log.info({ audit: 'signin', result: 'no access', user: identity.name, source: identity.source, groups: identity.groups }, 'sign-in refused: no access rule matches')
+    throw errors.noAccess()
+  }
+  const { id, session } = await deps.sessions.create(identity, stamp, identity.source === 'file' ? undefined : deps.now())
+  ctx.state.user = identity.name
   ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
-  ctx.state.log.info({ audit: 'signin', result: 'success', user: user.name, session: session.ref }, 'signed in')
+  ctx.state.log.info({ audit: 'signin', result: 'success', user: identity.name, source: identity.source, session: session.ref }, 'signed in')
 }
 
-/** Checks the Basic credentials against the users, under the failed-sign-in throttle. */
-async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<User> {
+/** An audit line's fields for a session that ends. */
+function endAudit (audit: string, s: Session, extra: Record<string, string> = {}): Record<string, string> {
+  return { audit, user: s.identity.name, source: s.identity.source, session: s.ref, ...extra }
+}
+
+/**
+ * Checks the Basic credentials against the identity sources (file users, then the directory), under the
+ * failed-sign-in throttle.
+ */
+async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ identity: Identity, stamp?: string }> {
   const creds = parseBasicAuth(ctx.get('authorization') || undefined)
   const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
   // SECURITY: a name that is not a user is never logged: users type passwords into the name field.
@@ -84,25 +98,44 @@ async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<Use
   // Counted before the hash: concurrent guesses cannot all get checked before the ban lands.
   const verdict = await deps.throttle.begin(subjects)
   if (!verdict.allowed) {
-    ctx.state.log.info({ audit: 'signin', result: 'throttled', user: loggable, ip: subjects.ip }, 'sign-in refused: banned')
+    const source = loggable === undefined ? {} : { source: 'file' }
+    ctx.state.log.info({ audit: 'signin', result: 'throttled', user: loggable, ...source, ip: subjects.ip }, 'sign-in refused: banned')
     throw errors.signinThrottled(verdict.retryAfterMs)
   }
-  if (creds === undefined) return await failed(ctx, deps, subjects, 'no basic credentials', undefined)
-  const checked = await deps.users.verify(creds.username, creds.password)
+  if (creds === undefined) return await failed(ctx, deps, subjects, { reason: 'no basic credentials' })
+  const checked = await verify(ctx, deps, creds.username, creds.password)
   if (checked.outcome === 'invalid') {
-    return await failed(ctx, deps, subjects, checked.userKnown ? 'wrong password' : 'unknown user', loggable)
+    // A name the source knows is a user's, never a password typed into the name field: it may be logged.
+    const user = checked.userKnown ? creds.username : undefined
+    return await failed(ctx, deps, subjects, { reason: checked.userKnown ? 'wrong password' : 'unknown user', user, source: checked.source })
   }
   if (checked.outcome === 'disabled') {
-    ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user: checked.user.name }, 'sign-in failed')
+    const { name: user, source } = checked.identity
+    ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user, source }, 'sign-in failed')
     throw errors.userInactive()
   }
   await deps.throttle.succeeded(subjects)
-  return checked.user
+  return checked
 }
 
+/** The sources' verdict; a directory that cannot answer is audited as such (and answered 503). */
+async function verify (ctx: GatewayContext, deps: SignInDeps, name: string, password: string): ReturnType<SignInDeps['identities']['verify']> {
+  try {
+    return await deps.identities.verify(name, password)
+  } catch (err) {
+    if (err instanceof GatewayError && err.kind === 'directoryUnavailable') {
+      ctx.state.log.info({ audit: 'signin', result: 'unavailable', source: 'ldap', ip: ctx.state.client.ip }, 'sign-in refused: directory unavailable')
+    }
+    throw err
+  }
+}
+
+/** Who a failed sign-in is logged as: the reason, and the user and source when a source knows the name. */
+interface Failure { reason: string, user?: string, source?: Identity['source'] }
+
 /** Logs and counts a failed sign-in (banning its subjects when they reach the limit), then refuses it. */
-async function failed (ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, reason: string, user: string | undefined): Promise<never> {
-  ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, ip: subjects.ip }, 'sign-in failed')
+async function failed (ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, { reason, user, source }: Failure): Promise<never> {
+  ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, source, ip: subjects.ip }, 'sign-in failed')
   for (const subject of await deps.throttle.failed(subjects)) {
     const who = subject === 'ip' ? { ip: subjects.ip } : { user }
     ctx.state.log.warn({ audit: 'ban', subject, ...who, banMs: deps.config.signin.banTime }, 'sign-in banned')
@@ -115,7 +148,7 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
-  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({ audit: 'signout', user: s.user, session: s.ref }, 'signed out'))
+  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s), 'signed out'))
   if (ended[0] === undefined) throw errors.unauthorized()
   ctx.state.user = ended[0].user
   ctx.status = 204

@@ -14,7 +14,7 @@ export interface LoggerOptions {
  */
 export const REDACT_PATHS = [
   'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]',
-  'headers.cookie', 'headers.authorization', '*.password', '*.token', 'password', 'token'
+  'headers.cookie', 'headers.authorization', '*.password', '*.token', '*.bindPassword', 'password', 'token', 'bindPassword'
 ]
 
 /** pino logs to stdout (or to `destination`, e.g. a test sink). */

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto'
-import type { User } from '../auth/user-store.ts'
+import type { UpstreamCredential } from '../auth/access-rules.ts'
 
 /** Options for {@link createCredentialBuilder}. */
 export interface CredentialBuilderOptions {
-  /** InfluxDB 1.x `[http] shared-secret`, for users with `jwt`. */
+  /** InfluxDB 1.x `[http] shared-secret`, for `jwt` credentials. */
   jwtSharedSecret: string | undefined
   now: () => number
 }
@@ -11,13 +11,13 @@ export interface CredentialBuilderOptions {
 /** Lifetime of a minted JWT: InfluxDB 1.x wants `exp`, and a short one limits replay. */
 export const JWT_LIFETIME_S = 60
 
-/** Builds the `Authorization` value that carries a user's upstream credential. */
-export type CredentialBuilder = (user: User) => string
+/** Builds the `Authorization` value that carries an upstream credential (a user's own, or an access rule's). */
+export type CredentialBuilder = (credential: UpstreamCredential) => string
 
 /**
  * `Token <token>` for InfluxDB 2, `Basic base64(user:pass)` for an InfluxDB 1.x user, or a fresh HS256
  * JWT `{username, exp}` (exp = now + 60 s) signed with the shared secret, per request.
- * @throws Error when a jwt user has no shared secret (the config schema prevents it).
+ * @throws Error for a jwt credential without a shared secret (the config schema prevents it).
  */
 export function createCredentialBuilder (opts: CredentialBuilderOptions): CredentialBuilder {
   return (user) => {
@@ -29,7 +29,7 @@ export function createCredentialBuilder (opts: CredentialBuilderOptions): Creden
       const exp = Math.floor(opts.now() / 1000) + JWT_LIFETIME_S
       return `Bearer ${signJwt({ username: user.jwt.username, exp }, opts.jwtSharedSecret)}`
     }
-    throw new Error(`user ${user.name} has no usable upstream credential`)
+    throw new Error('no usable upstream credential')
   }
 }
 

@@ -48,10 +48,20 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
     if (cache.size > opts.maxEntries) cache.delete(cache.keys().next().value as string)
   }
   return {
-    async create (user, stamp) {
-      const created = await store.create(user, stamp)
+    async create (identity, stamp, checkedAt) {
+      const created = await store.create(identity, stamp, checkedAt)
       put(created.id, created.session, now())
       return created
+    },
+    async update (id, patch) {
+      const updated = await store.update(id, patch)
+      const hit = cache.get(id)
+      if (!updated) cache.delete(id)
+      else if (hit !== undefined) {
+        const session = { ...hit.session, identity: { ...hit.session.identity, groups: patch.groups }, checkedAt: patch.checkedAt }
+        cache.set(id, { ...hit, session })
+      }
+      return updated
     },
     async get (id: string, getOpts: GetSessionOptions = {}) {
       const t = now()

@@ -8,15 +8,15 @@ export interface ExpirySweeperOptions {
   /** How often to sweep, ms (default 1000). */
   intervalMs?: number
   /** Called once for each tracked key with a user found expired (not for keys removed with `forget`). */
-  onExpired?: (key: string, user: string) => void
+  onExpired?: (key: string, user: string, source?: string) => void
   /** Reports a failed sweep (the store stays usable). */
   onError?: (err: unknown) => void
 }
 
 /** Active expiry for stores whose client expires keys only lazily. */
 export interface ExpirySweeper {
-  /** Watches a key that should be gone by `dueAt` unless renewed; `user` marks a session (audited). */
-  track (key: string, dueAt: number, user?: string): void
+  /** Watches a key that should be gone by `dueAt` unless renewed; `user` marks a session (audited with its `source`). */
+  track (key: string, dueAt: number, user?: string, source?: string): void
   /** Stops watching a key that was deleted on purpose. */
   forget (key: string): void
   /** Checks the keys that are due now; resolves to how many had expired. */
@@ -26,7 +26,7 @@ export interface ExpirySweeper {
   /** How many of them are sessions (tracked with a user). */
   sessions (): number
   /** Also tells `listener` of each expired session (as the `onExpired` option does). */
-  onExpired (listener: (key: string, user: string) => void): void
+  onExpired (listener: (key: string, user: string, source?: string) => void): void
   close (): void
 }
 
@@ -38,7 +38,7 @@ export interface ExpirySweeper {
  * due time. No sweep walks the whole keyspace.
  */
 export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper {
-  const due = new Map<string, { dueAt: number, user?: string }>()
+  const due = new Map<string, { dueAt: number, user?: string, source?: string }>()
   const listeners = opts.onExpired === undefined ? [] : [opts.onExpired]
   let sessions = 0
   let sweeping: Promise<number> | undefined
@@ -48,9 +48,9 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
     due.delete(key)
     if (entry.user !== undefined) sessions--
   }
-  const add = (key: string, dueAt: number, user?: string): void => {
+  const add = (key: string, dueAt: number, user?: string, source?: string): void => {
     remove(key)
-    due.set(key, { dueAt, user })
+    due.set(key, { dueAt, user, source })
     if (user !== undefined) sessions++
   }
 
@@ -65,10 +65,10 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
       remove(key)
       const ttl = await opts.client.pttl(key) // reading frees an expired key
       if (ttl >= 0) {
-        add(key, now + ttl, entry.user)
+        add(key, now + ttl, entry.user, entry.source)
       } else if (ttl === -2) {
         expired++
-        if (entry.user !== undefined) for (const listener of listeners) listener(key, entry.user)
+        if (entry.user !== undefined) for (const listener of listeners) listener(key, entry.user, entry.source)
       }
     }
     return expired

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
+import type { Identity, IdentitySourceName } from '../auth/identity.ts'
 import type { GetSessionOptions, Session, SessionStore } from './session-store.ts'
 import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-id.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
@@ -22,9 +23,10 @@ export interface RedisSessionStoreOptions {
 
 /**
  * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
- * times, and `r` once revoked; no id, no credential.
+ * times, and `r` once revoked; for a source other than the file users its name `o`, groups `g` and when
+ * they were read `k`. No id, no credential. Records without `o` (older ones too) are file users.
  */
-interface SessionRecord { u: string, s?: string, r?: 1, c: number, a: number }
+interface SessionRecord { u: string, s?: string, r?: 1, c: number, a: number, o?: Exclude<IdentitySourceName, 'file'>, g?: string[], k?: number }
 
 /** A user's index of session keys is pruned of ended sessions when it grows past this. */
 const INDEX_PRUNE_AT = 32
@@ -80,21 +82,31 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   }
 
   return guarded({
-    async create (user, stamp) {
+    async create (who, stamp, checkedAt) {
+      const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
       const id = newSessionId()
       const key = keyOf(id)
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
-      const record: SessionRecord = { u: user, s: stamp, c: createdAt, a: createdAt + absoluteMs }
+      const record: SessionRecord = { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, ...identityFields(identity, checkedAt) }
       const ttl = Math.min(idleMs, absoluteMs)
       await client.set(key, JSON.stringify(record), 'PX', ttl, 'NX')
-      sweeper?.track(key, createdAt + ttl, user)
-      await index(user, key, absoluteMs)
+      sweeper?.track(key, createdAt + ttl, identity.name, identity.source)
+      await index(identity.name, key, absoluteMs)
       return { id, session: { ...fromRecord(record, key), idleExpiresAt: createdAt + ttl } }
     },
     async get (id, { renew = true }: GetSessionOptions = {}) {
       if (!isSessionId(id)) return undefined
       return await read(keyOf(id), renew)
+    },
+    async update (id, { groups, checkedAt }) {
+      if (!isSessionId(id)) return false
+      const key = keyOf(id)
+      const record = decode(await client.get(key) ?? '')
+      const ttl = await client.pttl(key)
+      if (record === undefined || ttl <= 0) return false
+      // XX with the remaining TTL: neither renewed nor brought back if it ended in between.
+      return await client.set(key, JSON.stringify({ ...record, g: groups, k: checkedAt }), 'PX', ttl, 'XX') === 'OK'
     },
     async destroy (id) {
       if (!isSessionId(id)) return false
@@ -137,6 +149,7 @@ function guarded (store: SessionStore): SessionStore {
     ...store,
     create: wrap(store.create),
     get: wrap(store.get),
+    update: wrap(store.update),
     destroy: wrap(store.destroy),
     revokeUser: wrap(store.revokeUser),
     ping: wrap(store.ping)
@@ -144,13 +157,25 @@ function guarded (store: SessionStore): SessionStore {
 }
 
 function fromRecord (record: SessionRecord, key: string): Omit<Session, 'idleExpiresAt'> {
-  return { user: record.u, stamp: record.s, revoked: record.r === 1, createdAt: record.c, absoluteExpiresAt: record.a, ref: sessionRef(key) }
+  const identity: Identity = { name: record.u, source: record.o ?? 'file', groups: record.g ?? [] }
+  return { user: record.u, identity, checkedAt: record.k, stamp: record.s, revoked: record.r === 1, createdAt: record.c, absoluteExpiresAt: record.a, ref: sessionRef(key) }
+}
+
+/** The record fields of an identity: none for a file user without groups (as records were before sources). */
+function identityFields (identity: Identity, checkedAt: number | undefined): Pick<SessionRecord, 'o' | 'g' | 'k'> {
+  return {
+    ...(identity.source === 'file' ? {} : { o: identity.source }),
+    ...(identity.groups.length === 0 ? {} : { g: identity.groups }),
+    ...(checkedAt === undefined ? {} : { k: checkedAt })
+  }
 }
 
 function decode (raw: string): SessionRecord | undefined {
   try {
     const r = JSON.parse(raw) as Partial<SessionRecord>
-    const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' && (r.s === undefined || typeof r.s === 'string')
+    const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' && (r.s === undefined || typeof r.s === 'string') &&
+      (r.o === undefined || r.o === 'ldap') && (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
+      (r.k === undefined || typeof r.k === 'number')
     return valid ? r as SessionRecord : undefined
   } catch {
     return undefined

@@ -1,7 +1,16 @@
+import type { Identity } from '../auth/identity.ts'
+
 /** A live session, as the store returns it. All times are epoch milliseconds. */
 export interface Session {
-  /** The configured user name; the upstream credential is looked up live, never stored. */
+  /** The signed-in name (`identity.name`); the upstream credential is decided live, never stored. */
   user: string
+  /**
+   * Who signed in, and from which source. A file user's groups are read from the live config instead;
+   * a directory user's are those of the last check.
+   */
+  identity: Identity
+  /** When a directory user's groups were last read (sign-in, then each refresh); undefined for file users. */
+  checkedAt: number | undefined
   /**
    * A digest of the user's password hash at sign-in: the session is valid only while the user's current
    * one matches (a password change ends it). Undefined for records written before it existed.
@@ -18,6 +27,9 @@ export interface Session {
   ref: string
 }
 
+/** What a refresh changes in a session. */
+export interface SessionUpdate { groups: string[], checkedAt: number }
+
 /** Options for reading a session. */
 export interface GetSessionOptions {
   /** Extend the idle timeout (default true); passive requests such as polling pass false. */
@@ -30,12 +42,18 @@ export interface GetSessionOptions {
  */
 export interface SessionStore {
   /**
-   * Starts a session for a user signed in under `stamp` (see {@link Session.stamp}; without one, the
-   * session fails every stamp check); the id goes into the cookie and nowhere else.
+   * Starts a session for an identity (a bare name is a file user without groups) signed in under `stamp`
+   * (see {@link Session.stamp}; without one, a file session fails every stamp check) and, for a directory
+   * user, with groups read at `checkedAt`. The id goes into the cookie and nowhere else.
    */
-  create (user: string, stamp?: string): Promise<{ id: string, session: Session }>
+  create (identity: Identity | string, stamp?: string, checkedAt?: number): Promise<{ id: string, session: Session }>
   /** The session for an id, renewed unless `renew: false`; undefined if unknown, expired or malformed. */
   get (id: string, opts?: GetSessionOptions): Promise<Session | undefined>
+  /**
+   * Writes a directory user's re-read groups into a live session, without renewing or reviving it;
+   * resolves false when the session has ended meanwhile.
+   */
+  update (id: string, patch: SessionUpdate): Promise<boolean>
   /** Ends a session; resolves true if it existed. Safe to call twice. */
   destroy (id: string): Promise<boolean>
   /**

@@ -84,6 +84,23 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     assert.deepEqual(await dump(), [], 'the indexes go with the last session')
   })
 
+  test(`${name}: a directory identity keeps its source and groups; update rewrites them without renewing or reviving`, async (t) => {
+    const { store } = await open(t)
+    const identity = { name: 'bob', source: 'ldap' as const, groups: ['readers'] }
+    const { id, session } = await store.create(identity, undefined, 1234)
+    assert.deepEqual([session.identity, session.checkedAt], [identity, 1234])
+    const file = await store.create('alice', 'stamp-a')
+    assert.deepEqual((await store.get(file.id))?.identity, { name: 'alice', source: 'file', groups: [] }, 'a bare name is a file user')
+    await hooks.fastForward(idle * 0.6)
+    assert.equal(await store.update(id, { groups: ['writers'], checkedAt: 5678 }), true)
+    const updated = await store.get(id, { renew: false })
+    assert.deepEqual([updated?.identity, updated?.checkedAt, updated?.user], [{ ...identity, groups: ['writers'] }, 5678, 'bob'])
+    await hooks.fastForward(idle * 0.6)
+    assert.equal(await store.get(id), undefined, 'the update did not renew the idle timeout')
+    assert.equal(await store.update(id, { groups: [], checkedAt: 1 }), false, 'an ended session is not brought back')
+    assert.equal(await store.update('not an id', { groups: [], checkedAt: 1 }), false)
+  })
+
   test(`${name}: each request renews the idle timeout; passive reads do not`, async (t) => {
     const { store } = await open(t)
     const { id } = await store.create('alice')

@@ -12,11 +12,12 @@ import { createLogger } from '../../src/observability/logger.ts'
 import { startFakeInflux, type FakeInflux } from './fake-influx.ts'
 import { recordLogLines, recordSecret, recordSetCookies, watchServer } from './secret-ledger.ts'
 
-/** A user for a test: a plain password (hashed cheaply here) and one upstream credential. */
+/** A user for a test: a plain password (hashed cheaply here) and one upstream credential, or groups. */
 export interface TestUser {
   name: string
   password: string
   disabled?: boolean
+  groups?: string[]
   token?: string
   basic?: { username: string, password: string }
   jwt?: { username: string }
@@ -31,6 +32,10 @@ export interface StartGatewayOptions {
   config?: Record<string, Record<string, unknown>>
   /** Shared secret for `jwt` users. */
   jwtSharedSecret?: string
+  /** The `ldap:` section; its `bindPassword` is passed through the environment, as secrets must be. */
+  ldap?: Record<string, unknown> & { bindPassword: string }
+  /** The `access:` rules; a rule's `token` is passed through the environment. */
+  access?: Array<Record<string, unknown> & { token?: string }>
   now?: () => number
   /** `false`: do not keep log lines in memory (a storm's heap figures); `logs`/`logText` stay empty. */
   keepLogs?: boolean
@@ -123,6 +128,7 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     name: u.name,
     passwordHash: await testHash(u.password),
     ...(u.disabled === true ? { disabled: true } : {}),
+    ...(u.groups !== undefined ? { groups: u.groups } : {}),
     ...(u.token !== undefined ? { token: secretRef(`U${i}_TOKEN`, u.token) } : {}),
     ...(u.basic !== undefined ? { basic: { username: u.basic.username, password: secretRef(`U${i}_PASSWORD`, u.basic.password) } } : {}),
     ...(u.jwt !== undefined ? { jwt: u.jwt } : {})
@@ -134,7 +140,13 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     ...(opts.jwtSharedSecret !== undefined ? { jwtSharedSecret: secretRef('JWT_SECRET', opts.jwtSharedSecret) } : {}),
     ...opts.config?.upstream
   }
-  const doc = { ...opts.config, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
+  const identity = {
+    ...(opts.ldap === undefined ? {} : { ldap: { ...opts.ldap, bindPassword: secretRef('LDAP_BIND_PASSWORD', opts.ldap.bindPassword) } }),
+    ...(opts.access === undefined ? {} : { access: opts.access.map((r, i) => r.token === undefined ? r : { ...r, token: secretRef(`RULE${i}_TOKEN`, r.token) }) })
+  }
+  recordSecret(opts.ldap?.bindPassword, 'password')
+  for (const rule of opts.access ?? []) recordSecret(rule.token, 'token')
+  const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
   // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
   // Without one it is written inline, as an operator would.
   const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis

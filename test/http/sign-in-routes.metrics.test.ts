@@ -6,7 +6,7 @@ import { errors } from '../../src/errors.ts'
 import { ALICE, basic, startGateway, type TestGateway } from '../helpers/gateway.ts'
 
 const BOB = { name: 'bob', password: 'bob-password', token: 'bob-token', disabled: true }
-const OUTCOMES = ['success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'error']
+const OUTCOMES = ['success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access', 'directory_unavailable', 'error']
 
 /** Every `influx_gateway_signins_total` line of a scrape, by outcome. */
 async function signinCounters (gw: TestGateway): Promise<Record<string, string>> {
@@ -64,10 +64,10 @@ test('each kind of sign-in refusal is counted under its own outcome, every outco
   await step('too_large', 413, () => signin(gw, { ...alice, 'content-type': 'text/plain' }, 'x'.repeat(2000)))
   await step('body_timeout', undefined, async () => { await partialSignin(gw, 'wait'); return undefined })
   await step('aborted', undefined, async () => { await partialSignin(gw, 'leave'); return undefined })
-  const users = gw.deps.users
-  gw.deps.users = { ...users, verify: async () => { throw errors.signinBusy() } }
+  const identities = gw.deps.identities
+  gw.deps.identities = { verify: async () => { throw errors.signinBusy() } }
   await step('busy', 503, () => signin(gw, alice))
-  gw.deps.users = users
+  gw.deps.identities = identities
   const throttle = gw.deps.throttle
   gw.deps.throttle = { ...throttle, begin: async () => { throw errors.sessionStoreDown(new Error('store down')) } }
   await step('error', 503, () => signin(gw, alice))

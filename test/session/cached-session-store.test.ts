@@ -12,9 +12,12 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
   let n = 0
   return {
     calls,
-    async create (user, stamp) {
+    async create (who, stamp) {
       const id = String(++n).padStart(43, 'A')
-      const session: Session = { user, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4) }
+      const identity = typeof who === 'string' ? { name: who, source: 'file' as const, groups: [] } : who
+      const session: Session = {
+        user: identity.name, identity, checkedAt: undefined, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4)
+      }
       sessions.set(id, session)
       return { id, session }
     },
@@ -24,6 +27,12 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
       if (s === undefined || clock.t >= s.idleExpiresAt || clock.t >= s.absoluteExpiresAt) return undefined
       if (opts.renew !== false) sessions.set(id, { ...s, idleExpiresAt: Math.min(clock.t + IDLE, s.absoluteExpiresAt) })
       return sessions.get(id)
+    },
+    async update (id, patch) {
+      calls.push('update')
+      const s = sessions.get(id)
+      if (s !== undefined) sessions.set(id, { ...s, identity: { ...s.identity, groups: patch.groups }, checkedAt: patch.checkedAt })
+      return s !== undefined
     },
     async destroy (id) { calls.push('destroy'); return sessions.delete(id) },
     async revokeUser (user) {
@@ -89,6 +98,15 @@ test('destroy and revokeUser take effect here at once; another replica\'s change
   assert.equal((await cached.get(c.id, { renew: false }))?.user, 'carol', 'still believed within freshMs')
   clock.t += 1000
   assert.equal(await cached.get(c.id, { renew: false }), undefined, 'not after it')
+})
+
+test('an update (a directory refresh) is seen here at once, without renewing', async () => {
+  const { store, cached } = setup()
+  const { id } = await cached.create({ name: 'dora', source: 'ldap', groups: ['readers'] }, undefined, 1)
+  assert.equal(await cached.update(id, { groups: ['writers'], checkedAt: 2 }), true)
+  const got = await cached.get(id, { renew: false })
+  assert.deepEqual([got?.identity.groups, got?.checkedAt], [['writers'], 2])
+  assert.deepEqual(store.calls, ['update'], 'served from the cache, updated in place')
 })
 
 test('freshMs 0 turns the cache off; maxEntries bounds it; clear forgets everything', async () => {

@@ -1,0 +1,65 @@
+import type { AccessRule } from '../config/identity-schema.ts'
+import type { ConfigUser } from '../config/schema.ts'
+import type { Identity } from './identity.ts'
+
+/** The credential InfluxDB gets for an identity: exactly one of the three is set. */
+export interface UpstreamCredential {
+  token?: string
+  basic?: { username: string, password: string }
+  jwt?: { username: string }
+}
+
+/** Options for {@link createAccessRules}: one config's `users:` and `access:`. */
+export interface AccessRulesOptions {
+  users: readonly ConfigUser[]
+  rules: readonly AccessRule[]
+}
+
+/** Maps a signed-in identity to the upstream credential it gets. */
+export interface AccessRules {
+  /**
+   * A file user's own credential; else the first rule whose matcher accepts the identity; else undefined
+   * (the identity may not reach InfluxDB at all).
+   */
+  credentialFor (identity: Identity): UpstreamCredential | undefined
+}
+
+interface CompiledRule { matches: (identity: Identity) => boolean, credential: UpstreamCredential }
+
+/**
+ * The access rules of one configuration, compiled once: the one place that decides which credential an
+ * identity gets, whatever source proved it. Rules are tried in order and the first match wins.
+ */
+export function createAccessRules ({ users, rules }: AccessRulesOptions): AccessRules {
+  const own = new Map(users.flatMap((u) => {
+    const credential = credentialOf(u)
+    return credential === undefined ? [] : [[u.name, credential] as const]
+  }))
+  const compiled = rules.flatMap((rule) => {
+    const credential = credentialOf(rule)
+    return credential === undefined ? [] : [{ matches: matcherOf(rule), credential }]
+  }) satisfies CompiledRule[]
+  return {
+    credentialFor (identity) {
+      if (identity.source === 'file') {
+        const credential = own.get(identity.name)
+        if (credential !== undefined) return credential
+      }
+      return compiled.find((rule) => rule.matches(identity))?.credential
+    }
+  }
+}
+
+function matcherOf (rule: AccessRule): (identity: Identity) => boolean {
+  const group = rule.group
+  if (group !== undefined) return (identity) => identity.groups.includes(group)
+  return () => false
+}
+
+/** The one credential an entry carries (the schema allows exactly one), or undefined. */
+function credentialOf (entry: UpstreamCredential): UpstreamCredential | undefined {
+  if (entry.token !== undefined) return { token: entry.token }
+  if (entry.basic !== undefined) return { basic: entry.basic }
+  if (entry.jwt !== undefined) return { jwt: entry.jwt }
+  return undefined
+}

@@ -1,0 +1,20 @@
+import type { IdentitySource, IdentityVerifier } from './identity-source.ts'
+
+/**
+ * Tries each source in order (the file users, then the directory) and answers with the first that knows
+ * the name; a name no source knows gets the last source's `invalid`.
+ * SECURITY: a name a source knows is decided there: a file user with a wrong password is refused, never
+ * retried against the directory, so one name cannot be two identities depending on the password typed.
+ */
+export function createCompositeIdentitySource (sources: readonly IdentitySource[]): IdentityVerifier {
+  if (sources.length === 0) throw new Error('at least one identity source is needed')
+  return {
+    async verify (name, password) {
+      for (const [i, source] of sources.entries()) {
+        const result = await source.verify(name, password)
+        if (result.outcome !== 'invalid' || result.userKnown || i === sources.length - 1) return result
+      }
+      throw new Error('unreachable')
+    }
+  }
+}

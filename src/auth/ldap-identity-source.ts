@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto'
+import { InappropriateAuthError, InvalidCredentialsError, InvalidDNSyntaxError, NoSuchObjectError, type Entry } from 'ldapts'
+import type { LdapConfig } from '../config/identity-schema.ts'
+import type { HashLimiter } from './hash-limiter.ts'
+import type { Identity } from './identity.ts'
+import type { IdentitySource, VerifyOutcome } from './identity-source.ts'
+import { withLdapConnection, type LdapConnection, type LdapConnectionSettings } from './ldap-connection.ts'
+import { fillDn, fillFilter } from './ldap-escape.ts'
+
+/** Options for {@link createLdapIdentitySource}. */
+export interface LdapIdentitySourceOptions {
+  config: LdapConfig
+  /** The content of `config.caFile`, read by the caller. */
+  ca?: Buffer
+  /** Bounds directory connections: each verify or lookup holds one slot for its whole run. */
+  limiter: HashLimiter
+}
+
+const DEFAULT_USER_FILTER = '(uid={username})'
+const INVALID: VerifyOutcome = { outcome: 'invalid', source: 'ldap', userKnown: false }
+
+/**
+ * Directory accounts (LDAP, Active Directory): search the user entry as the service account, bind as it
+ * with the password, then read its groups as the service account again.
+ * SECURITY: the name is escaped wherever it enters a filter (RFC 4515) or a DN (RFC 4514); an entry is
+ * used only when exactly one matches. An empty password is refused before any bind (an LDAP bind with a
+ * DN and no password is an unauthenticated bind, which many servers accept). An unknown name still costs
+ * a bind (against a DN that cannot exist), so it takes as long as a wrong password.
+ */
+export function createLdapIdentitySource ({ config, ca, limiter }: LdapIdentitySourceOptions): IdentitySource {
+  const settings: LdapConnectionSettings = { ...config, ...(ca === undefined ? {} : { ca }), timeoutMs: config.timeout }
+  const identityOf = async (conn: LdapConnection, name: string, dn: string): Promise<Identity> =>
+    ({ name, source: 'ldap', groups: await groupsOf(conn, config, name, dn) })
+  return {
+    name: 'ldap',
+    async verify (name, password) {
+      if (password === '') return INVALID
+      return await limiter.run(() => withLdapConnection(settings, async (conn) => {
+        const dn = await findUser(conn, config, name)
+        try {
+          await conn.client.bind(dn ?? `cn=no-such-user-${randomBytes(12).toString('hex')},${config.userBase}`, password)
+        } catch (err) {
+          if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) return { ...INVALID, userKnown: dn !== undefined }
+          throw err
+        }
+        if (dn === undefined) return INVALID // a server that let a made-up DN bind
+        await conn.bindService()
+        return { outcome: 'ok', identity: await identityOf(conn, name, dn) }
+      }))
+    },
+    async lookup (name) {
+      return await limiter.run(() => withLdapConnection(settings, async (conn) => {
+        const dn = await findUser(conn, config, name)
+        return dn === undefined ? { outcome: 'gone' } : { outcome: 'found', identity: await identityOf(conn, name, dn) }
+      }))
+    }
+  }
+}
+
+/** The DN of the one entry for `name`, or undefined when none (or more than one) matches. */
+async function findUser (conn: LdapConnection, config: LdapConfig, name: string): Promise<string | undefined> {
+  if (config.userDN !== undefined) {
+    try {
+      const { searchEntries } = await conn.client.search(fillDn(config.userDN, name), { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] })
+      return searchEntries[0]?.dn
+    } catch (err) {
+      if (err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError) return undefined
+      throw err
+    }
+  }
+  const filter = fillFilter(config.userFilter ?? DEFAULT_USER_FILTER, { username: name })
+  const { searchEntries } = await conn.client.search(config.userBase, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 2 })
+  return searchEntries.length === 1 ? searchEntries[0]?.dn : undefined
+}
+
+/** The names (`groupNameAttribute`) of the groups `groupFilter` finds, sorted, each once. */
+async function groupsOf (conn: LdapConnection, config: LdapConfig, name: string, dn: string): Promise<string[]> {
+  const filter = fillFilter(config.groupFilter, { username: name, dn })
+  const attribute = config.groupNameAttribute
+  const { searchEntries } = await conn.client.search(config.groupBase, { scope: 'sub', filter, attributes: [attribute] })
+  const names = searchEntries.flatMap((entry) => attributeValues(entry, attribute))
+  return [...new Set(names)].sort()
+}
+
+/** An entry's values of an attribute, matched case-insensitively (servers echo their own spelling). */
+function attributeValues (entry: Entry, attribute: string): string[] {
+  const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase())
+  const value = key === undefined ? undefined : entry[key]
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value]
+  return values.map((v) => Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
+}
