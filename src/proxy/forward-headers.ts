@@ -6,6 +6,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 
 /** InfluxDB 1.x query-string credentials; they override the Authorization header there. */
 const CREDENTIAL_PARAMS = new Set(['u', 'p'])
+/**
+ * Every spelling of a pair whose name decodes to `u` or `p` (`u`, `%75`, `p`, `%70`, with or without a
+ * value, after `?`, `&` or `;`): a target without one is passed as it is without splitting its query.
+ */
+const MAYBE_CREDENTIAL_PARAM = /[?&;](?:u|p|%75|%70)(?:[=&;]|$)/
 
 /** How a request is to be rewritten before it goes upstream. */
 export interface UpstreamRequestPlan {
@@ -41,7 +46,8 @@ export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequ
   // token or an anonymous public request must not turn the gateway into an unthrottled password oracle.
   if (plan.authorization === undefined) delete headers.authorization
   else headers.authorization = plan.authorization
-  req.url = withoutQueryParams(req.url ?? '/', CREDENTIAL_PARAMS)
+  const url = req.url ?? '/'
+  if (MAYBE_CREDENTIAL_PARAM.test(url)) req.url = withoutQueryParams(url, CREDENTIAL_PARAMS)
   // SECURITY: forwarding headers from anyone but a trusted proxy are lies until proven otherwise.
   if (!plan.client.viaTrustedProxy) {
     for (const name of Object.keys(headers)) {

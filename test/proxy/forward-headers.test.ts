@@ -84,3 +84,17 @@ test('withoutQueryParams keeps separators and empty pairs as sent when it remove
   assert.equal(withoutQueryParams('/query?q=SELECT 1;SELECT 2&u=a&db=x', UP), '/query?q=SELECT 1;SELECT 2&db=x')
   assert.equal(withoutQueryParams('/query?u=a;db=x&&p=b', UP), '/query?db=x&')
 })
+
+test('u and p go in every spelling; a query without them is left exactly as sent', () => {
+  const plan = { cookieName: 'influxdb-oss-session', authorization: undefined, client: { forwardedFor: '::1', https: false, host: '', viaTrustedProxy: false }, requestId: 'r' }
+  const cases: Array<[string, string]> = [
+    ['/query?db=x&q=SELECT+1', '/query?db=x&q=SELECT+1'], ['/query?up=1&pu=2&U=3&P=4', '/query?up=1&pu=2&U=3&P=4'],
+    ['/query?u=a&p=b&db=x', '/query?db=x'], ['/query?db=x&%75=a&%70=b', '/query?db=x'], ['/query?db=x;u=a;p=b', '/query?db=x'],
+    ['/query?u&p&db=x', '/query?db=x'], ['/query?db=x&p=', '/query?db=x'], ['/query', '/query'], ['/write?u=a', '/write']
+  ]
+  for (const [url, forwarded] of cases) {
+    const req = fakeReq(url, {})
+    prepareUpstreamRequest(req, plan)
+    assert.equal(req.url, forwarded, url)
+  }
+})

@@ -26,3 +26,20 @@ test('jwt users get a fresh HS256 JWT {username, exp} that verifies with the sha
   assert.equal(sig, createHmac('sha256', 'shared-secret').update(`${h}.${p}`).digest('base64url'))
   assert.notEqual(sig, createHmac('sha256', 'other-secret').update(`${h}.${p}`).digest('base64url'))
 })
+
+test('a JWT is reused until 10 s before it expires, then signed afresh; other values are built once per credential', () => {
+  let now = NOW
+  const build = createCredentialBuilder({ jwtSharedSecret: 'shared-secret', now: () => now })
+  const carol = { ...base, jwt: { username: 'carol' } }
+  const first = build(carol)
+  const exp = (header: string): number => JSON.parse(Buffer.from(header.split('.')[1] as string, 'base64url').toString()).exp
+  now += (JWT_LIFETIME_S - 11) * 1000
+  assert.equal(build(carol), first, 'still 11 s or more to live: reused')
+  now += 1000
+  const second = build(carol)
+  assert.notEqual(second, first)
+  assert.ok(exp(second) - Math.floor(now / 1000) === JWT_LIFETIME_S, 'a full lifetime again: never sent with under 10 s left')
+  assert.notEqual(build({ ...carol }), undefined, 'another credential object (a reload) is built on its own')
+  const tokenUser = { ...base, token: 'tok' }
+  assert.equal(build(tokenUser), build(tokenUser))
+})
