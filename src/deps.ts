@@ -1,29 +1,18 @@
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.ts'
-import { readFileSync } from 'node:fs'
-import { createAccessRules } from './auth/access-rules.ts'
-import { createCompositeIdentitySource } from './auth/composite-identity-source.ts'
-import { createFileIdentitySource } from './auth/file-identity-source.ts'
-import { createFileUserStore } from './auth/file-user-store.ts'
-import { createHashLimiter, type HashLimiter } from './auth/hash-limiter.ts'
+import { createHashLimiter } from './auth/hash-limiter.ts'
 import { createIdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentitySource } from './auth/identity-source.ts'
-import { createLdapIdentitySource } from './auth/ldap-identity-source.ts'
 import type { Config } from './config/schema.ts'
-import { cidrBlockList } from './config/schema-types.ts'
+import { createConfigDerived, type ConfigDerived } from './deps/config-derived.ts'
+import { createStoreClient } from './deps/store-client.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
-import { createCredentialBuilder } from './proxy/upstream-credential.ts'
 import { createUpstreamVersion } from './proxy/upstream-version.ts'
-import type { Redis } from 'ioredis'
-import { createExpirySweeper, type ExpirySweeper } from './session/expiry-sweeper.ts'
-import { createMemoryRedisClient } from './session/memory-redis-client.ts'
-import { createRedisClient } from './session/redis-client.ts'
 import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
-import { sessionRef } from './session/session-id.ts'
 
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
@@ -51,12 +40,6 @@ export interface Deps extends AppDeps {
   close (): Promise<void>
 }
 
-/** What follows from the configuration alone and is rebuilt when it changes. */
-type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
-  /** The directory, when `ldap:` is configured. */
-  ldap?: IdentitySource
-}
-
 /**
  * The only place that picks implementations: the in-process or Redis session store, the file users and
  * the LDAP directory as identity sources.
@@ -64,21 +47,6 @@ type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'use
 export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? (() => Date.now())
   const { logger } = opts
-  const derive = (config: Config): ConfigDerived => {
-    const { name, path, sameSite, secure } = config.session.cookie
-    const users = createFileUserStore({ users: config.users, hashLimiter })
-    const ldap = config.ldap === undefined ? undefined : createLdapSource(config.ldap, bindLimiter)
-    return {
-      config,
-      cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
-      trustedProxies: cidrBlockList(config.server.trustProxy),
-      users,
-      ldap,
-      identities: createCompositeIdentitySource([createFileIdentitySource(users), ...(ldap === undefined ? [] : [ldap])]),
-      access: createAccessRules({ users: config.users, rules: config.access }),
-      credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
-    }
-  }
   // One limiter for the process, so its bound holds across reloads; it reads its settings live.
   const hashLimiter = createHashLimiter(() => {
     const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = deps.config.signin
@@ -90,6 +58,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     const { maxQueuedHashes, maxHashWait } = deps.config.signin
     return { maxConcurrent: deps.config.ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
   })
+  const derive = (config: Config): ConfigDerived => createConfigDerived(config, { hashLimiter, bindLimiter, now })
   const metrics = createMetrics()
   const { client, sweeper, throttleSweeper, keyPrefix } = createStoreClient(initial, logger, now)
   const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({
@@ -177,45 +146,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   return deps
 }
 
-/** The directory as an identity source; its CA file is read now (at start and on each reload). */
-function createLdapSource (config: NonNullable<Config['ldap']>, limiter: HashLimiter): IdentitySource {
-  const ca = config.caFile === undefined ? undefined : readFileSync(config.caFile)
-  return createLdapIdentitySource({ config, ...(ca === undefined ? {} : { ca }), limiter })
-}
-
 /** Users enabled in `before` whom `after` disables or removes. */
 function newlyInactive (before: Config['users'], after: Config['users']): Array<{ name: string, reason: string }> {
   const next = new Map(after.map((u) => [u.name, u]))
   return before.filter((u) => !u.disabled && next.get(u.name)?.disabled !== false)
     .map((u) => ({ name: u.name, reason: next.has(u.name) ? 'user disabled' : 'user removed' }))
-}
-
-/**
- * The store's client: ioredis-mock in process (with the active expiry it lacks), or ioredis against
- * the Redis the replicas share (which expires keys itself). The store code above is the same for both.
- */
-function createStoreClient (config: Config, logger: Logger, now: () => number): { client: Redis, sweeper?: ExpirySweeper, throttleSweeper?: ExpirySweeper, keyPrefix: string } {
-  const redis = config.session.redis
-  if (config.session.store === 'redis' && redis !== undefined) {
-    const client = createRedisClient({
-      url: redis.url,
-      connectTimeoutMs: redis.connectTimeout,
-      commandTimeoutMs: redis.commandTimeout,
-      onState: (state, detail) => state === 'connected'
-        ? logger.info(detail, 'session store connected (redis)')
-        : logger.warn(detail, 'session store unavailable (redis); retrying, requests needing it get 503')
-    })
-    return { client, keyPrefix: redis.keyPrefix }
-  }
-  const client = createMemoryRedisClient()
-  const onError = (err: unknown): void => logger.warn({ err }, 'session expiry sweep failed')
-  const sweeper = createExpirySweeper({
-    client,
-    now,
-    onExpired: (key, user, source) => logger.info({ audit: 'session', user, source, session: sessionRef(key), reason: 'expired' }, 'session ended'),
-    onError
-  })
-  // Throttle keys live minutes, sessions longer: each sweeper's queue stays in due order.
-  const throttleSweeper = createExpirySweeper({ client, now, onError })
-  return { client, sweeper, throttleSweeper, keyPrefix: 'influx-gateway:' }
 }
