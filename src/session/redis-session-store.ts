@@ -3,7 +3,7 @@ import type { ExpirySweeper } from './expiry-sweeper.ts'
 import type { Identity } from '../auth/identity.ts'
 import type { GetSessionOptions, Session, SessionStore } from './session-store.ts'
 import { hashSessionId, isSessionId, newSessionId } from './session-id.ts'
-import { decodeSessionRecord, encodeSessionRecord, newSessionRecord, sessionFromRecord } from './session-record.ts'
+import { decodeSessionRecord, encodeSessionRecord, newSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
 import { createUserSessionIndex } from './user-session-index.ts'
 
@@ -52,12 +52,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     },
     async update (id, { groups, checkedAt }) {
       if (!isSessionId(id)) return false
-      const key = keyOf(id)
-      const record = decodeSessionRecord(await client.get(key))
-      const ttl = await client.pttl(key)
-      if (record === undefined || ttl <= 0) return false
-      // XX with the remaining TTL: neither renewed nor brought back if it ended in between.
-      return await client.set(key, encodeSessionRecord({ ...record, g: groups, k: checkedAt }), 'PX', ttl, 'XX') === 'OK'
+      return await rewrite(client, keyOf(id), (record) => ({ ...record, g: groups, k: checkedAt }))
     },
     async destroy (id) {
       if (!isSessionId(id)) return false
@@ -71,11 +66,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     async revokeUser (user) {
       let marked = 0
       for (const key of await userIndex.keys(user)) {
-        const record = decodeSessionRecord(await client.get(key))
-        const ttl = await client.pttl(key)
-        if (record === undefined || record.u !== user || record.r === 1 || ttl <= 0) continue
-        // XX: a session that ended in between is not brought back.
-        if (await client.set(key, encodeSessionRecord({ ...record, r: 1 }), 'PX', ttl, 'XX') === 'OK') marked++
+        if (await rewrite(client, key, (record) => record.u !== user || record.r === 1 ? undefined : { ...record, r: 1 })) marked++
       }
       return marked
     },
@@ -116,6 +107,21 @@ async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean
     idleExpiresAt = t + ttl
   }
   return { ...sessionFromRecord(record, key), idleExpiresAt }
+}
+
+/**
+ * Rewrites the session stored under `key` as `change` returns it (undefined: leave it), keeping its
+ * remaining TTL; false when there is no such session or nothing was written.
+ */
+async function rewrite (
+  client: SessionRedisClient, key: string, change: (record: SessionRecord) => SessionRecord | undefined
+): Promise<boolean> {
+  const record = decodeSessionRecord(await client.get(key))
+  const ttl = await client.pttl(key)
+  const changed = record === undefined || ttl <= 0 ? undefined : change(record)
+  if (changed === undefined) return false
+  // XX with the remaining TTL: neither renewed nor brought back if it ended in between.
+  return await client.set(key, encodeSessionRecord(changed), 'PX', ttl, 'XX') === 'OK'
 }
 
 /** Store failures (Redis down, a timeout) become 503 `unavailable`, never a 500 or a sign-out. */
