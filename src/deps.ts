@@ -4,8 +4,8 @@ import { createHashLimiter } from './auth/hash-limiter.ts'
 import { createIdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentitySource } from './auth/identity-source.ts'
 import type { Config } from './config/schema.ts'
-import { createConfigDerived, type ConfigDerived } from './deps/config-derived.ts'
-import { createStoreClient } from './deps/store-client.ts'
+import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
+import { createStoreClient, type StoreClient } from './deps/store-client.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
@@ -13,6 +13,7 @@ import { createUpstreamVersion } from './proxy/upstream-version.ts'
 import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
+import type { SigninThrottle } from './session/signin-throttle.ts'
 
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
@@ -47,63 +48,29 @@ export interface Deps extends AppDeps {
 export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? (() => Date.now())
   const { logger } = opts
-  // One limiter for the process, so its bound holds across reloads; it reads its settings live.
-  const hashLimiter = createHashLimiter(() => {
-    const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = deps.config.signin
-    return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
-  })
-  // Directory connections get a limiter of their own: they wait on the network, not a core, and a hung
-  // directory must not hold the hash slots that file users sign in with.
-  const bindLimiter = createHashLimiter(() => {
-    const { maxQueuedHashes, maxHashWait } = deps.config.signin
-    return { maxConcurrent: deps.config.ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
-  })
-  const derive = (config: Config): ConfigDerived => createConfigDerived(config, { hashLimiter, bindLimiter, now })
+  // The configuration changes on reload: what reads it per request reads it through this.
+  const live = (): Config => deps.config
+  const limiters = createSigninLimiters(live)
+  const derive = (config: Config): ConfigDerived => createConfigDerived(config, { ...limiters, now })
   const metrics = createMetrics()
-  const { client, sweeper, throttleSweeper, keyPrefix } = createStoreClient(initial, logger, now)
-  const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({
-    upstreamUrl,
-    timeoutMs: () => deps.config.upstream.timeout,
-    cookieName: () => deps.cookie.name,
-    onUpstreamResponse: (seconds) => metrics.upstreamLatency(seconds),
-    onUpstreamError: (err, req) => {
-      metrics.upstreamError(upstreamFailure(err))
-      logger.warn({ kind: errorCode(err) ?? upstreamFailure(err), method: req.method }, 'upstream request failed')
-    }
-  })
+  const store = createStoreClient(initial, logger, now)
+  const buildProxy = (upstreamUrl: string): InfluxProxy => createUpstreamProxy(upstreamUrl, () => deps, { metrics, logger })
   const deps: Deps = {
     ...derive(initial),
     logger,
     now,
     metrics,
     lifecycle: { shuttingDown: false },
-    sessions: createCachedSessionStore({
-      store: createRedisSessionStore({
-        client,
-        keyPrefix,
-        timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
-        now,
-        sweeper
-      }),
-      now,
-      idleMs: () => deps.config.session.idleTimeout,
-      // In process, every change to a session goes through this cache; Redis is shared with other replicas.
-      freshMs: () => deps.config.session.redis?.cacheTime ?? touchAfterMs(deps.config.session.idleTimeout),
-      maxEntries: SESSION_CACHE_ENTRIES
-    }),
-    throttle: createRedisSigninThrottle({
-      client,
-      keyPrefix,
-      settings: () => ({ maxFailures: deps.config.signin.maxFailures, findTimeMs: deps.config.signin.findTime, banTimeMs: deps.config.signin.banTime }),
-      now,
-      sweeper: throttleSweeper
-    }),
+    sessions: createSessions(store, live, now),
+    throttle: createThrottle(store, live, now),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({
       source: (name) => name === 'ldap' ? deps.ldap : undefined,
       intervalMs: () => deps.config.ldap?.refreshInterval ?? Infinity,
       now,
-      onFailure: (err, identity) => logger.warn({ err, user: identity.name, source: identity.source }, 'directory unavailable for a group check; the session keeps its last-known groups')
+      onFailure: (err, { name: user, source }) => {
+        logger.warn({ err, user, source }, 'directory unavailable for a group check; the session keeps its last-known groups')
+      }
     }),
     upstreamVersion: createUpstreamVersion({
       configured: () => { const v = deps.config.upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
@@ -112,31 +79,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       retryMs: 30_000,
       now
     }),
-    async applyConfig (config) {
-      if (config.upstream.url !== deps.config.upstream.url) {
-        // In-flight requests finish on the old proxy, then its connections close.
-        deps.proxy.retire()
-        deps.proxy = buildProxy(config.upstream.url)
-      }
-      const upstreamChanged = config.upstream.url !== deps.config.upstream.url
-      const inactive = newlyInactive(deps.config.users, config.users)
-      // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
-      if (config.session.idleTimeout !== deps.config.session.idleTimeout || config.session.absoluteTimeout !== deps.config.session.absoluteTimeout) {
-        deps.sessions.clear()
-      }
-      Object.assign(deps, derive(config))
-      if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
-      for (const { name, reason } of inactive) {
-        try {
-          const sessions = await deps.sessions.revokeUser(name)
-          logger.info({ audit: 'session', user: name, source: 'file', sessions, reason }, 'sessions revoked')
-        } catch (err) {
-          logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
-        }
-      }
-    },
+    applyConfig: async (config) => await reconfigure(deps, config, { derive, buildProxy }),
     async close () {
-      throttleSweeper?.close()
+      store.throttleSweeper?.close()
       deps.proxy.close()
       await deps.sessions.close()
     }
@@ -144,6 +89,99 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   metrics.countSessionsWith(() => deps.sessions.count())
   deps.upstreamVersion.probe().catch(() => {})
   return deps
+}
+
+/** The sign-in limiters, one each for the process so their bounds hold across reloads; they read their settings live. */
+function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions, 'hashLimiter' | 'bindLimiter'> {
+  const hashLimiter = createHashLimiter(() => {
+    const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = config().signin
+    return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
+  })
+  // Directory connections get a limiter of their own: they wait on the network, not a core, and a hung
+  // directory must not hold the hash slots that file users sign in with.
+  const bindLimiter = createHashLimiter(() => {
+    const { maxQueuedHashes, maxHashWait } = config().signin
+    return { maxConcurrent: config().ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
+  })
+  return { hashLimiter, bindLimiter }
+}
+
+/** The session store on the store client, behind the in-process cache; the timeouts are read live. */
+function createSessions ({ client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number): CachedSessionStore {
+  return createCachedSessionStore({
+    store: createRedisSessionStore({
+      client,
+      keyPrefix,
+      timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
+      now,
+      sweeper
+    }),
+    now,
+    idleMs: () => config().session.idleTimeout,
+    // In process, every change to a session goes through this cache; Redis is shared with other replicas.
+    freshMs: () => config().session.redis?.cacheTime ?? touchAfterMs(config().session.idleTimeout),
+    maxEntries: SESSION_CACHE_ENTRIES
+  })
+}
+
+/** The failed sign-in counters, in the same store as the sessions; the limits are read live. */
+function createThrottle ({ client, keyPrefix, throttleSweeper }: StoreClient, config: () => Config, now: () => number): SigninThrottle {
+  return createRedisSigninThrottle({
+    client,
+    keyPrefix,
+    settings: () => {
+      const { maxFailures, findTime, banTime } = config().signin
+      return { maxFailures, findTimeMs: findTime, banTimeMs: banTime }
+    },
+    now,
+    sweeper: throttleSweeper
+  })
+}
+
+/** The proxy to `upstreamUrl`; timeout and cookie name are read live, upstream failures counted and logged. */
+function createUpstreamProxy (
+  upstreamUrl: string, current: () => Pick<Deps, 'config' | 'cookie'>, { metrics, logger }: Pick<Deps, 'metrics' | 'logger'>
+): InfluxProxy {
+  return createInfluxProxy({
+    upstreamUrl,
+    timeoutMs: () => current().config.upstream.timeout,
+    cookieName: () => current().cookie.name,
+    onUpstreamResponse: (seconds) => metrics.upstreamLatency(seconds),
+    onUpstreamError: (err, req) => {
+      metrics.upstreamError(upstreamFailure(err))
+      logger.warn({ kind: errorCode(err) ?? upstreamFailure(err), method: req.method }, 'upstream request failed')
+    }
+  })
+}
+
+/** What {@link reconfigure} rebuilds from a new configuration. */
+interface Rebuild {
+  derive: (config: Config) => ConfigDerived
+  buildProxy: (upstreamUrl: string) => InfluxProxy
+}
+
+/** {@link Deps.applyConfig}: applied before the first await, revocations written after. */
+async function reconfigure (deps: Deps, config: Config, { derive, buildProxy }: Rebuild): Promise<void> {
+  if (config.upstream.url !== deps.config.upstream.url) {
+    // In-flight requests finish on the old proxy, then its connections close.
+    deps.proxy.retire()
+    deps.proxy = buildProxy(config.upstream.url)
+  }
+  const upstreamChanged = config.upstream.url !== deps.config.upstream.url
+  const inactive = newlyInactive(deps.config.users, config.users)
+  // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
+  const { idleTimeout, absoluteTimeout } = deps.config.session
+  if (config.session.idleTimeout !== idleTimeout || config.session.absoluteTimeout !== absoluteTimeout) deps.sessions.clear()
+  Object.assign(deps, derive(config))
+  if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
+  for (const { name, reason } of inactive) {
+    try {
+      const sessions = await deps.sessions.revokeUser(name)
+      deps.logger.info({ audit: 'session', user: name, source: 'file', sessions, reason }, 'sessions revoked')
+    } catch (err) {
+      deps.logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
+    }
+  }
 }
 
 /** Users enabled in `before` whom `after` disables or removes. */
