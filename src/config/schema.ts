@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { parsePasswordHash } from '../auth/password.ts'
-import { accessRule, CREDENTIAL_KINDS, credentialFields, ldapSchema } from './identity-schema.ts'
+import { accessRule, ldapSchema } from './identity-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
+import { userSchema } from './user-schema.ts'
 
 /**
  * The configuration schema: the single source of truth for names, types, defaults and documentation.
@@ -130,28 +130,8 @@ const log = z.object({
     .describe('`json` lines on stdout, or `pretty` for humans (needs a restart).')
 }).strict()
 
-const user = z.object({
-  name: z.string().min(1).max(256).regex(/^[^:\s]+$/, 'must not contain `:` or whitespace (HTTP Basic splits on `:`)')
-    .describe('Sign-in user name.'),
-  passwordHash: z.string()
-    .refine((h) => parsePasswordHash(h) !== undefined, 'not a supported hash; generate one with `npm run --silent hash-password`')
-    .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
-  disabled: boolean.default(false).describe('Refuse sign-in (403) and end existing sessions at their next request.'),
-  ...credentialFields,
-  groups: z.array(z.string().min(1)).min(1).optional()
-    .describe('Instead of a credential of their own: groups, and the first `access:` rule matching one of them gives the credential.')
-}).strict()
-
 /** Cross-field rules run even when other fields failed (`when`), so every problem is reported at once. */
 const always = { when: () => true }
-
-const userWithCredential = user.superRefine((u, ctx) => {
-  const kinds = ([...CREDENTIAL_KINDS, 'groups'] as const).filter((k) => u[k] !== undefined)
-  if (kinds.length !== 1) {
-    const found = kinds.length === 0 ? 'none' : kinds.join(', ')
-    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt or groups is required (found ${found})` })
-  }
-}, always)
 
 export const configSchema = z.object({
   server: server.prefault({}).describe('Where the gateway listens.'),
@@ -165,7 +145,7 @@ export const configSchema = z.object({
   ldap: ldapSchema.optional().describe('Sign-in with directory accounts (LDAP, Active Directory), after the file users.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
-  users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
+  users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')
 }).strict().superRefine((config, ctx) => {
   const users = Array.isArray(config.users) ? config.users : []
   const seen = new Set<string>()
