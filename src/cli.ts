@@ -37,7 +37,10 @@ async function main (argv: string[]): Promise<number> {
   const configFile = values.config ?? DEFAULT_CONFIG
   switch (positionals[0]) {
     case undefined: return await run(configFile, values.watch === true)
-    case 'hash-password': return print(await hashPassword(await readPassword(process.stdin, process.stderr, { force: values.force === true })))
+    case 'hash-password': {
+      const password = await readPassword(process.stdin, process.stderr, { force: values.force === true })
+      return print(await hashPassword(password))
+    }
     case 'check-config': loadConfig(configFile, process.env); return print('ok')
     default: throw new UsageError(`unknown command ${positionals[0]}`)
   }
@@ -69,8 +72,11 @@ async function run (configFile: string, watch: boolean): Promise<number> {
     }
     process.once('SIGTERM', stop).once('SIGINT', stop).on('SIGHUP', onHangup)
   })
-  logger.info({ url: gateway.url, metrics: gateway.metricsUrl, upstream: config.upstream.url, users: gateway.deps.users.size(), config: configFile }, 'listening')
-  logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config with its InfluxDB credential, then send SIGHUP (see README)')
+  const { url, metricsUrl: metrics, deps } = gateway
+  logger.info({ url, metrics, upstream: config.upstream.url, users: deps.users.size(), config: configFile }, 'listening')
+  logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, ' +
+    'or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config ' +
+    'with its InfluxDB credential, then send SIGHUP (see README)')
   return await stopped
 }
 

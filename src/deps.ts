@@ -1,29 +1,19 @@
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.ts'
-import { readFileSync } from 'node:fs'
-import { createAccessRules } from './auth/access-rules.ts'
-import { createCompositeIdentitySource } from './auth/composite-identity-source.ts'
-import { createFileIdentitySource } from './auth/file-identity-source.ts'
-import { createFileUserStore } from './auth/file-user-store.ts'
-import { createHashLimiter, type HashLimiter } from './auth/hash-limiter.ts'
+import { createHashLimiter } from './auth/hash-limiter.ts'
 import { createIdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentitySource } from './auth/identity-source.ts'
-import { createLdapIdentitySource } from './auth/ldap-identity-source.ts'
 import type { Config } from './config/schema.ts'
-import { cidrBlockList } from './config/schema-types.ts'
+import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
+import { createStoreClient, type StoreClient } from './deps/store-client.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
-import { createCredentialBuilder } from './proxy/upstream-credential.ts'
 import { createUpstreamVersion } from './proxy/upstream-version.ts'
-import type { Redis } from 'ioredis'
-import { createExpirySweeper, type ExpirySweeper } from './session/expiry-sweeper.ts'
-import { createMemoryRedisClient } from './session/memory-redis-client.ts'
-import { createRedisClient } from './session/redis-client.ts'
 import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
-import { sessionRef } from './session/session-id.ts'
+import type { SigninThrottle } from './session/signin-throttle.ts'
 
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
@@ -51,12 +41,6 @@ export interface Deps extends AppDeps {
   close (): Promise<void>
 }
 
-/** What follows from the configuration alone and is rebuilt when it changes. */
-type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
-  /** The directory, when `ldap:` is configured. */
-  ldap?: IdentitySource
-}
-
 /**
  * The only place that picks implementations: the in-process or Redis session store, the file users and
  * the LDAP directory as identity sources.
@@ -64,77 +48,29 @@ type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'use
 export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? (() => Date.now())
   const { logger } = opts
-  const derive = (config: Config): ConfigDerived => {
-    const { name, path, sameSite, secure } = config.session.cookie
-    const users = createFileUserStore({ users: config.users, hashLimiter })
-    const ldap = config.ldap === undefined ? undefined : createLdapSource(config.ldap, bindLimiter)
-    return {
-      config,
-      cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
-      trustedProxies: cidrBlockList(config.server.trustProxy),
-      users,
-      ldap,
-      identities: createCompositeIdentitySource([createFileIdentitySource(users), ...(ldap === undefined ? [] : [ldap])]),
-      access: createAccessRules({ users: config.users, rules: config.access }),
-      credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
-    }
-  }
-  // One limiter for the process, so its bound holds across reloads; it reads its settings live.
-  const hashLimiter = createHashLimiter(() => {
-    const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = deps.config.signin
-    return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
-  })
-  // Directory connections get a limiter of their own: they wait on the network, not a core, and a hung
-  // directory must not hold the hash slots that file users sign in with.
-  const bindLimiter = createHashLimiter(() => {
-    const { maxQueuedHashes, maxHashWait } = deps.config.signin
-    return { maxConcurrent: deps.config.ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
-  })
+  // The configuration changes on reload: what reads it per request reads it through this.
+  const live = (): Config => deps.config
+  const limiters = createSigninLimiters(live)
+  const derive = (config: Config): ConfigDerived => createConfigDerived(config, { ...limiters, now })
   const metrics = createMetrics()
-  const { client, sweeper, throttleSweeper, keyPrefix } = createStoreClient(initial, logger, now)
-  const buildProxy = (upstreamUrl: string): InfluxProxy => createInfluxProxy({
-    upstreamUrl,
-    timeoutMs: () => deps.config.upstream.timeout,
-    cookieName: () => deps.cookie.name,
-    onUpstreamResponse: (seconds) => metrics.upstreamLatency(seconds),
-    onUpstreamError: (err, req) => {
-      metrics.upstreamError(upstreamFailure(err))
-      logger.warn({ kind: errorCode(err) ?? upstreamFailure(err), method: req.method }, 'upstream request failed')
-    }
-  })
+  const store = createStoreClient(initial, logger, now)
+  const buildProxy = (upstreamUrl: string): InfluxProxy => createUpstreamProxy(upstreamUrl, () => deps, { metrics, logger })
   const deps: Deps = {
     ...derive(initial),
     logger,
     now,
     metrics,
     lifecycle: { shuttingDown: false },
-    sessions: createCachedSessionStore({
-      store: createRedisSessionStore({
-        client,
-        keyPrefix,
-        timeouts: () => ({ idleMs: deps.config.session.idleTimeout, absoluteMs: deps.config.session.absoluteTimeout }),
-        now,
-        sweeper
-      }),
-      now,
-      idleMs: () => deps.config.session.idleTimeout,
-      // In process, every change to a session goes through this cache; Redis is shared with other replicas.
-      freshMs: () => deps.config.session.redis?.cacheTime ?? touchAfterMs(deps.config.session.idleTimeout),
-      maxEntries: SESSION_CACHE_ENTRIES
-    }),
-    throttle: createRedisSigninThrottle({
-      client,
-      keyPrefix,
-      settings: () => ({ maxFailures: deps.config.signin.maxFailures, findTimeMs: deps.config.signin.findTime, banTimeMs: deps.config.signin.banTime }),
-      now,
-      sweeper: throttleSweeper
-    }),
+    sessions: createSessions(store, live, now),
+    throttle: createThrottle(store, live, now),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({
       source: (name) => name === 'ldap' ? deps.ldap : undefined,
       intervalMs: () => deps.config.ldap?.refreshInterval ?? Infinity,
       now,
-      onFailure: (err, identity) => logger.warn({ err, user: identity.name, source: identity.source }, 'directory unavailable for a group check; the session keeps its last-known groups')
+      onFailure: (err, { name: user, source }) => {
+        logger.warn({ err, user, source }, 'directory unavailable for a group check; the session keeps its last-known groups')
+      }
     }),
     upstreamVersion: createUpstreamVersion({
       configured: () => { const v = deps.config.upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
@@ -143,31 +79,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       retryMs: 30_000,
       now
     }),
-    async applyConfig (config) {
-      if (config.upstream.url !== deps.config.upstream.url) {
-        // In-flight requests finish on the old proxy, then its connections close.
-        deps.proxy.retire()
-        deps.proxy = buildProxy(config.upstream.url)
-      }
-      const upstreamChanged = config.upstream.url !== deps.config.upstream.url
-      const inactive = newlyInactive(deps.config.users, config.users)
-      // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
-      if (config.session.idleTimeout !== deps.config.session.idleTimeout || config.session.absoluteTimeout !== deps.config.session.absoluteTimeout) {
-        deps.sessions.clear()
-      }
-      Object.assign(deps, derive(config))
-      if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
-      for (const { name, reason } of inactive) {
-        try {
-          const sessions = await deps.sessions.revokeUser(name)
-          logger.info({ audit: 'session', user: name, source: 'file', sessions, reason }, 'sessions revoked')
-        } catch (err) {
-          logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
-        }
-      }
-    },
+    applyConfig: async (config) => await reconfigure(deps, config, { derive, buildProxy }),
     async close () {
-      throttleSweeper?.close()
+      store.throttleSweeper?.close()
       deps.proxy.close()
       await deps.sessions.close()
     }
@@ -177,10 +91,97 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   return deps
 }
 
-/** The directory as an identity source; its CA file is read now (at start and on each reload). */
-function createLdapSource (config: NonNullable<Config['ldap']>, limiter: HashLimiter): IdentitySource {
-  const ca = config.caFile === undefined ? undefined : readFileSync(config.caFile)
-  return createLdapIdentitySource({ config, ...(ca === undefined ? {} : { ca }), limiter })
+/** The sign-in limiters, one each for the process so their bounds hold across reloads; they read their settings live. */
+function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions, 'hashLimiter' | 'bindLimiter'> {
+  const hashLimiter = createHashLimiter(() => {
+    const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = config().signin
+    return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
+  })
+  // Directory connections get a limiter of their own: they wait on the network, not a core, and a hung
+  // directory must not hold the hash slots that file users sign in with.
+  const bindLimiter = createHashLimiter(() => {
+    const { maxQueuedHashes, maxHashWait } = config().signin
+    return { maxConcurrent: config().ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
+  })
+  return { hashLimiter, bindLimiter }
+}
+
+/** The session store on the store client, behind the in-process cache; the timeouts are read live. */
+function createSessions ({ client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number): CachedSessionStore {
+  return createCachedSessionStore({
+    store: createRedisSessionStore({
+      client,
+      keyPrefix,
+      timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
+      now,
+      sweeper
+    }),
+    now,
+    idleMs: () => config().session.idleTimeout,
+    // In process, every change to a session goes through this cache; Redis is shared with other replicas.
+    freshMs: () => config().session.redis?.cacheTime ?? touchAfterMs(config().session.idleTimeout),
+    maxEntries: SESSION_CACHE_ENTRIES
+  })
+}
+
+/** The failed sign-in counters, in the same store as the sessions; the limits are read live. */
+function createThrottle ({ client, keyPrefix, throttleSweeper }: StoreClient, config: () => Config, now: () => number): SigninThrottle {
+  return createRedisSigninThrottle({
+    client,
+    keyPrefix,
+    settings: () => {
+      const { maxFailures, findTime, banTime } = config().signin
+      return { maxFailures, findTimeMs: findTime, banTimeMs: banTime }
+    },
+    now,
+    sweeper: throttleSweeper
+  })
+}
+
+/** The proxy to `upstreamUrl`; timeout and cookie name are read live, upstream failures counted and logged. */
+function createUpstreamProxy (
+  upstreamUrl: string, current: () => Pick<Deps, 'config' | 'cookie'>, { metrics, logger }: Pick<Deps, 'metrics' | 'logger'>
+): InfluxProxy {
+  return createInfluxProxy({
+    upstreamUrl,
+    timeoutMs: () => current().config.upstream.timeout,
+    cookieName: () => current().cookie.name,
+    onUpstreamResponse: (seconds) => metrics.upstreamLatency(seconds),
+    onUpstreamError: (err, req) => {
+      metrics.upstreamError(upstreamFailure(err))
+      logger.warn({ kind: errorCode(err) ?? upstreamFailure(err), method: req.method }, 'upstream request failed')
+    }
+  })
+}
+
+/** What {@link reconfigure} rebuilds from a new configuration. */
+interface Rebuild {
+  derive: (config: Config) => ConfigDerived
+  buildProxy: (upstreamUrl: string) => InfluxProxy
+}
+
+/** {@link Deps.applyConfig}: applied before the first await, revocations written after. */
+async function reconfigure (deps: Deps, config: Config, { derive, buildProxy }: Rebuild): Promise<void> {
+  if (config.upstream.url !== deps.config.upstream.url) {
+    // In-flight requests finish on the old proxy, then its connections close.
+    deps.proxy.retire()
+    deps.proxy = buildProxy(config.upstream.url)
+  }
+  const upstreamChanged = config.upstream.url !== deps.config.upstream.url
+  const inactive = newlyInactive(deps.config.users, config.users)
+  // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
+  const { idleTimeout, absoluteTimeout } = deps.config.session
+  if (config.session.idleTimeout !== idleTimeout || config.session.absoluteTimeout !== absoluteTimeout) deps.sessions.clear()
+  Object.assign(deps, derive(config))
+  if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
+  for (const { name, reason } of inactive) {
+    try {
+      const sessions = await deps.sessions.revokeUser(name)
+      deps.logger.info({ audit: 'session', user: name, source: 'file', sessions, reason }, 'sessions revoked')
+    } catch (err) {
+      deps.logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
+    }
+  }
 }
 
 /** Users enabled in `before` whom `after` disables or removes. */
@@ -188,34 +189,4 @@ function newlyInactive (before: Config['users'], after: Config['users']): Array<
   const next = new Map(after.map((u) => [u.name, u]))
   return before.filter((u) => !u.disabled && next.get(u.name)?.disabled !== false)
     .map((u) => ({ name: u.name, reason: next.has(u.name) ? 'user disabled' : 'user removed' }))
-}
-
-/**
- * The store's client: ioredis-mock in process (with the active expiry it lacks), or ioredis against
- * the Redis the replicas share (which expires keys itself). The store code above is the same for both.
- */
-function createStoreClient (config: Config, logger: Logger, now: () => number): { client: Redis, sweeper?: ExpirySweeper, throttleSweeper?: ExpirySweeper, keyPrefix: string } {
-  const redis = config.session.redis
-  if (config.session.store === 'redis' && redis !== undefined) {
-    const client = createRedisClient({
-      url: redis.url,
-      connectTimeoutMs: redis.connectTimeout,
-      commandTimeoutMs: redis.commandTimeout,
-      onState: (state, detail) => state === 'connected'
-        ? logger.info(detail, 'session store connected (redis)')
-        : logger.warn(detail, 'session store unavailable (redis); retrying, requests needing it get 503')
-    })
-    return { client, keyPrefix: redis.keyPrefix }
-  }
-  const client = createMemoryRedisClient()
-  const onError = (err: unknown): void => logger.warn({ err }, 'session expiry sweep failed')
-  const sweeper = createExpirySweeper({
-    client,
-    now,
-    onExpired: (key, user, source) => logger.info({ audit: 'session', user, source, session: sessionRef(key), reason: 'expired' }, 'session ended'),
-    onError
-  })
-  // Throttle keys live minutes, sessions longer: each sweeper's queue stays in due order.
-  const throttleSweeper = createExpirySweeper({ client, now, onError })
-  return { client, sweeper, throttleSweeper, keyPrefix: 'influx-gateway:' }
 }

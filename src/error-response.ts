@@ -25,7 +25,8 @@ export function errorResponse (err: GatewayError, dialect: ErrorDialect = 'influ
     const challenge: Record<string, string> = err.status === 401
       ? { 'WWW-Authenticate': 'Basic realm="InfluxDB"' }
       : { 'X-Influxdb-Error': err.message }
-    return { status: err.status, headers: { ...err.headers, ...challenge, 'Content-Type': json }, body: JSON.stringify({ error: err.message }) }
+    const headers = { ...err.headers, ...challenge, 'Content-Type': json }
+    return { status: err.status, headers, body: JSON.stringify({ error: err.message }) }
   }
   return {
     status: err.status,

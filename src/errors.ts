@@ -70,7 +70,8 @@ export const errors = {
   setupRefused: () =>
     new GatewayError('setupRefused', 'forbidden', 'onboarding through the gateway is disabled; set upstream.allowSetup: true to allow it'),
   passwordChangeRefused: () =>
-    new GatewayError('passwordChangeRefused', 'not implemented', 'passwords live in the gateway configuration: set passwordHash there (npm run hash-password)'),
+    new GatewayError('passwordChangeRefused', 'not implemented',
+      'passwords live in the gateway configuration: set passwordHash there (npm run hash-password)'),
   notFound: () => new GatewayError('notFound', 'not found', 'path not found'),
   notReady: (reason: string) => new GatewayError('notReady', 'unavailable', reason),
   methodNotAllowed: (allow: string) =>
@@ -89,7 +90,8 @@ export const errors = {
   badRequest: (message: string) => new GatewayError('badRequest', 'invalid', message),
   /** A transfer coding other than `chunked` (RFC 9112 §6.1: 501): it cannot be forwarded as sent. */
   transferCodingNotImplemented: () =>
-    new GatewayError('transferCodingNotImplemented', 'not implemented', 'only the chunked transfer coding is supported', { headers: CLOSE }),
+    new GatewayError('transferCodingNotImplemented', 'not implemented', 'only the chunked transfer coding is supported',
+      { headers: CLOSE }),
   /** A 4xx that Koa or Node raised (status and message exposed by them), in InfluxDB's shape. */
   httpError: (status: number, message: string, cause: unknown) =>
     new GatewayError('httpError', codeForStatus(status), message, { cause, status }),
@@ -99,16 +101,19 @@ export const errors = {
   upstreamTimeout: (cause: unknown) => new GatewayError('upstreamTimeout', 'unavailable', 'InfluxDB timed out', { cause, status: 504 }),
   /** A request without a session or token outlived `limits.publicRequestTimeout`. */
   publicRequestTimeout: (timeoutMs: number) =>
-    new GatewayError('publicRequestTimeout', 'unavailable', `request without a session took longer than ${timeoutMs} ms`, { status: 504, headers: CLOSE }),
+    new GatewayError('publicRequestTimeout', 'unavailable', `request without a session took longer than ${timeoutMs} ms`,
+      { status: 504, headers: CLOSE }),
   /** More client connections than `limits.maxConnections`: answered on the raw socket. */
   overCapacity: () =>
     new GatewayError('overCapacity', 'unavailable', 'too many connections; retry shortly', { headers: { 'Retry-After': '1', ...CLOSE } }),
   sessionStoreDown: (cause: unknown) => new GatewayError('sessionStoreDown', 'unavailable', 'session store is unavailable', { cause }),
-  signinThrottled: (retryAfterMs: number) => new GatewayError('signinThrottled', 'too many requests', 'too many failed sign-ins; retry later', {
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
-  }),
+  signinThrottled: (retryAfterMs: number) =>
+    new GatewayError('signinThrottled', 'too many requests', 'too many failed sign-ins; retry later', {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
+    }),
   /** No hash slot: the queue is full, or the sign-in waited longer than `signin.maxHashWait`. */
-  signinBusy: () => new GatewayError('signinBusy', 'unavailable', 'too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } }),
+  signinBusy: () =>
+    new GatewayError('signinBusy', 'unavailable', 'too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } }),
   /** A signed-in identity that no access rule grants a credential (a directory user outside every rule's group). */
   noAccess: () => new GatewayError('noAccess', 'forbidden', 'no InfluxDB access is granted to this user'),
   /**
@@ -116,7 +121,8 @@ export const errors = {
    * which would tell the user their password is wrong.
    */
   directoryUnavailable: (cause: unknown) =>
-    new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly', { cause, headers: { 'Retry-After': '5' } }),
+    new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly',
+      { cause, headers: { 'Retry-After': '5' } }),
   internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause })
 } satisfies Catalogue
 

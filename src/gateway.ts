@@ -48,7 +48,8 @@ export async function startGateway (config: Config, logger: Logger, opts: StartG
       tls: tls === undefined ? undefined : { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
     })
     if (config.metrics.enabled && config.metrics.port !== undefined) {
-      metricsServer = await listenMetrics(deps.metrics, { host: config.metrics.host, port: config.metrics.port, prefix: config.server.gatewayPrefix })
+      const { host, port } = config.metrics
+      metricsServer = await listenMetrics(deps.metrics, { host, port, prefix: config.server.gatewayPrefix })
     }
   } catch (err) {
     await server?.close(0)

@@ -14,7 +14,9 @@ export interface ReadPasswordOptions {
  * with echo off. Rejects an empty password, and one shorter than {@link MIN_PASSWORD_LENGTH}
  * characters unless `force` is set. The password is never part of an error message.
  */
-export async function readPassword (input: Readable & { isTTY?: boolean, setRawMode?: (raw: boolean) => void }, prompt: Writable, opts: ReadPasswordOptions = {}): Promise<string> {
+export async function readPassword (
+  input: Readable & { isTTY?: boolean, setRawMode?: (raw: boolean) => void }, prompt: Writable, opts: ReadPasswordOptions = {}
+): Promise<string> {
   const password = input.isTTY === true && input.setRawMode !== undefined
     ? await readHidden(input as Readable & { setRawMode: (raw: boolean) => void }, prompt)
     : firstLine(await readAll(input))

@@ -30,7 +30,9 @@ export function targetProblem (target: string, transferEncoding: string | undefi
   // A raw `#` never belongs in a request target: URL parsers on the way (ours, a proxy's) drop what
   // follows it while InfluxDB's Go parser keeps it, so what is checked and what arrives could differ.
   if (target.includes('#')) return errors.badRequest('request target must not contain #')
-  if (AMBIGUOUS.test(pathOf(target))) return errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
+  if (AMBIGUOUS.test(pathOf(target))) {
+    return errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
+  }
   return undefined
 }
 
@@ -50,7 +52,9 @@ const SLOW = /%|\\|\/\/|\/\./
  */
 export function canonicalPath (path: string): string {
   // The common case: nothing to decode or resolve, only case and a trailing slash to fold.
-  if (path.startsWith('/') && !SLOW.test(path)) return path.length > 1 && path.endsWith('/') ? path.slice(0, -1).toLowerCase() : path.toLowerCase()
+  if (path.startsWith('/') && !SLOW.test(path)) {
+    return path.length > 1 && path.endsWith('/') ? path.slice(0, -1).toLowerCase() : path.toLowerCase()
+  }
   return resolvePath(path)
 }
 

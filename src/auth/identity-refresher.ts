@@ -53,7 +53,9 @@ export function createIdentityRefresher (opts: IdentityRefresherOptions): Identi
     throw errors.directoryUnavailable(failures.get(key)?.error)
   }
 
-  async function lookup (key: string, source: Pick<IdentitySource, 'lookup'>, identity: Identity, checkedAt: number): Promise<RefreshResult> {
+  async function lookup (
+    key: string, source: Pick<IdentitySource, 'lookup'>, identity: Identity, checkedAt: number
+  ): Promise<RefreshResult> {
     try {
       const found = await source.lookup(identity.name)
       failures.delete(key)

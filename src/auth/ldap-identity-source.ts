@@ -40,7 +40,8 @@ export function createLdapIdentitySource ({ config, ca, limiter }: LdapIdentityS
         try {
           await conn.client.bind(dn ?? `cn=no-such-user-${randomBytes(12).toString('hex')},${config.userBase}`, password)
         } catch (err) {
-          if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) return { ...INVALID, userKnown: dn !== undefined }
+          const refused = err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError
+          if (refused) return { ...INVALID, userKnown: dn !== undefined }
           throw err
         }
         if (dn === undefined) return INVALID // a server that let a made-up DN bind
@@ -61,7 +62,8 @@ export function createLdapIdentitySource ({ config, ca, limiter }: LdapIdentityS
 async function findUser (conn: LdapConnection, config: LdapConfig, name: string): Promise<string | undefined> {
   if (config.userDN !== undefined) {
     try {
-      const { searchEntries } = await conn.client.search(fillDn(config.userDN, name), { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] })
+      const options = { scope: 'base' as const, filter: '(objectClass=*)', attributes: ['1.1'] }
+      const { searchEntries } = await conn.client.search(fillDn(config.userDN, name), options)
       return searchEntries[0]?.dn
     } catch (err) {
       if (err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError) return undefined

@@ -4,7 +4,15 @@ import { configSchema } from './schema.ts'
 /** One documented key. */
 export interface ReferenceRow { key: string, type: string, default: string, description: string }
 
-interface Def { type: string, innerType?: z.ZodType, in?: z.ZodType, shape?: Record<string, z.ZodType>, element?: z.ZodType, defaultValue?: unknown, entries?: Record<string, string> }
+interface Def {
+  type: string
+  innerType?: z.ZodType
+  in?: z.ZodType
+  shape?: Record<string, z.ZodType>
+  element?: z.ZodType
+  defaultValue?: unknown
+  entries?: Record<string, string>
+}
 
 const def = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def
 

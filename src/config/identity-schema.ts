@@ -32,7 +32,8 @@ export const accessRule = z.object({
   if (matchers.length !== 1) ctx.addIssue({ code: 'custom', message: `a rule needs exactly one matcher: ${RULE_MATCHERS.join(', ')}` })
   const kinds = present(rule, CREDENTIAL_KINDS)
   if (kinds.length !== 1) {
-    ctx.addIssue({ code: 'custom', message: `a rule names exactly one credential: token, basic or jwt (found ${kinds.length === 0 ? 'none' : kinds.join(', ')})` })
+    const found = kinds.length === 0 ? 'none' : kinds.join(', ')
+    ctx.addIssue({ code: 'custom', message: `a rule names exactly one credential: token, basic or jwt (found ${found})` })
   }
 })
 
@@ -43,9 +44,11 @@ export const accessRule = z.object({
 const filterTemplate = (required: ReadonlyArray<'username' | 'dn'>) => z.string().min(1).superRefine((text, ctx) => {
   const used = [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '')
   const unknown = used.filter((p) => p !== 'username' && p !== 'dn')
-  if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${unknown[0] ?? ''}}; use {username} or {dn}` })
-  else if (!required.some((p) => used.includes(p))) ctx.addIssue({ code: 'custom', message: `must contain ${required.map((p) => `{${p}}`).join(' or ')}` })
-  else {
+  if (unknown.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `unknown placeholder {${unknown[0] ?? ''}}; use {username} or {dn}` })
+  } else if (!required.some((p) => used.includes(p))) {
+    ctx.addIssue({ code: 'custom', message: `must contain ${required.map((p) => `{${p}}`).join(' or ')}` })
+  } else {
     try {
       FilterParser.parseString(text.replace(/\{(username|dn)\}/g, 'x'))
     } catch (err) {
@@ -59,17 +62,22 @@ const LDAP_URL = /^(ldaps?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:\s[\]]+)(:\d{1,5})?\/?$/
 
 /** The `ldap:` section: where the directory is, how users and groups are found. */
 export const ldapSchema = z.object({
-  url: z.string().regex(LDAP_URL, 'write ldaps://host[:port] or ldap://host[:port]').describe('Directory URL: `ldaps://` (TLS), or `ldap://` (plain, or with `startTLS`).'),
+  url: z.string().regex(LDAP_URL, 'write ldaps://host[:port] or ldap://host[:port]')
+    .describe('Directory URL: `ldaps://` (TLS), or `ldap://` (plain, or with `startTLS`).'),
   startTLS: boolean.optional()
-    .describe('Upgrade an `ldap://` connection with StartTLS before anything is sent. For a host other than loopback, `ldap://` needs it written: `true`, or `false` to send passwords in clear on purpose.'),
-  caFile: z.string().min(1).optional().describe('PEM file of the CA(s) that sign the directory\'s certificate (default: the system CAs); read at start and on reload.'),
+    .describe('Upgrade an `ldap://` connection with StartTLS before anything is sent. For a host other than loopback, ' +
+      '`ldap://` needs it written: `true`, or `false` to send passwords in clear on purpose.'),
+  caFile: z.string().min(1).optional()
+    .describe('PEM file of the CA(s) that sign the directory\'s certificate (default: the system CAs); read at start and on reload.'),
   bindDN: dn.describe('The service account that searches for users and reads groups.'),
   bindPassword: secret.describe('Its password.'),
   userBase: dn.describe('Where users are searched (the whole subtree).'),
   userFilter: filterTemplate(['username']).optional()
-    .describe('Finds the user entry; `{username}` is the sign-in name, escaped (RFC 4515). Default `(uid={username})`, unless `userDN` is set.'),
+    .describe('Finds the user entry; `{username}` is the sign-in name, escaped (RFC 4515). ' +
+      'Default `(uid={username})`, unless `userDN` is set.'),
   userDN: z.string().regex(/^[^=,]+=\{username\},.+=/, 'write e.g. uid={username},ou=people,dc=example,dc=org').optional()
-    .describe('Instead of `userFilter`: the user entry\'s DN, `{username}` escaped (RFC 4514); users outside that one OU cannot sign in.'),
+    .describe('Instead of `userFilter`: the user entry\'s DN, `{username}` escaped (RFC 4514); ' +
+      'users outside that one OU cannot sign in.'),
   groupBase: dn.describe('Where groups are searched (the whole subtree).'),
   groupFilter: filterTemplate(['dn', 'username']).default('(member={dn})')
     .describe('Finds the user\'s groups; `{dn}` is the user entry\'s DN, `{username}` the sign-in name, both escaped (RFC 4515).'),
@@ -78,16 +86,23 @@ export const ldapSchema = z.object({
   timeout: duration('5s', { min: '100ms' })
     .describe('Longest one sign-in or group check may take in all (connect, TLS, binds, searches); then 503 with `Retry-After`.'),
   refreshInterval: duration('5m', { min: '10s' })
-    .describe('Groups are read at sign-in and again at most this often while the session is used: a user removed from the directory or from the group that granted access loses it within this interval.'),
+    .describe('Groups are read at sign-in and again at most this often while the session is used: ' +
+      'a user removed from the directory or from the group that granted access loses it within this interval.'),
   maxConcurrentBinds: integer(1, 64).default(4)
-    .describe('Directory connections (sign-ins and group checks) at once; more wait as for a hash slot (`signin.maxQueuedHashes`, `signin.maxHashWait`), then get 503.')
+    .describe('Directory connections (sign-ins and group checks) at once; ' +
+      'more wait as for a hash slot (`signin.maxQueuedHashes`, `signin.maxHashWait`), then get 503.')
 }).strict().superRefine((ldap, ctx) => {
   const [, scheme, host = ''] = LDAP_URL.exec(String(ldap.url)) ?? []
-  if (scheme === 'ldaps' && ldap.startTLS === true) ctx.addIssue({ code: 'custom', path: ['startTLS'], message: 'ldaps:// is TLS already; StartTLS is for ldap://' })
-  if (scheme === 'ldap' && ldap.startTLS === undefined && !isLoopback(host)) {
-    ctx.addIssue({ code: 'custom', path: ['startTLS'], message: 'required with ldap:// to a host other than loopback: true (StartTLS), or false to send passwords in clear on purpose' })
+  if (scheme === 'ldaps' && ldap.startTLS === true) {
+    ctx.addIssue({ code: 'custom', path: ['startTLS'], message: 'ldaps:// is TLS already; StartTLS is for ldap://' })
   }
-  if (ldap.userDN !== undefined && ldap.userFilter !== undefined) ctx.addIssue({ code: 'custom', path: ['userDN'], message: 'set userFilter or userDN, not both' })
+  if (scheme === 'ldap' && ldap.startTLS === undefined && !isLoopback(host)) {
+    const message = 'required with ldap:// to a host other than loopback: true (StartTLS), or false to send passwords in clear on purpose'
+    ctx.addIssue({ code: 'custom', path: ['startTLS'], message })
+  }
+  if (ldap.userDN !== undefined && ldap.userFilter !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['userDN'], message: 'set userFilter or userDN, not both' })
+  }
 }, { when: () => true }) // also when other keys failed: every problem is reported at once
 
 function isLoopback (host: string): boolean {

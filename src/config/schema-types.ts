@@ -22,7 +22,9 @@ export interface DurationBounds {
 export const duration = (fallback: string, bounds: DurationBounds) => {
   const minMs = parseDuration(bounds.min)
   const fallbackMs = parseDuration(fallback)
-  if (minMs === undefined || fallbackMs === undefined || fallbackMs < minMs) throw new Error(`bad duration default ${fallback} (min ${bounds.min})`)
+  if (minMs === undefined || fallbackMs === undefined || fallbackMs < minMs) {
+    throw new Error(`bad duration default ${fallback} (min ${bounds.min})`)
+  }
   return z.string()
     .meta({ type: minMs === 0 ? 'duration' : `duration ≥ ${bounds.min}` })
     .default(fallback)

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { parsePasswordHash } from '../auth/password.ts'
-import { accessRule, CREDENTIAL_KINDS, credentialFields, ldapSchema } from './identity-schema.ts'
+import { accessRule, ldapSchema } from './identity-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
+import { userSchema } from './user-schema.ts'
 
 /**
  * The configuration schema: the single source of truth for names, types, defaults and documentation.
@@ -20,7 +20,8 @@ const server = z.object({
   gatewayPrefix: pathPrefix.default('/gateway')
     .describe('Reserved path prefix of the gateway\'s own endpoints (`/gateway/session`); never forwarded.'),
   shutdownTimeout: duration('25s', { min: '0ms' })
-    .describe('On SIGTERM/SIGINT, in-flight requests (streams included) get this long to finish, then are cut; `0s` cuts them at once.')
+    .describe('On SIGTERM/SIGINT, in-flight requests (streams included) get this long to finish, then are cut; ' +
+      '`0s` cuts them at once.')
 }).strict()
 
 const metrics = z.object({
@@ -33,25 +34,30 @@ const metrics = z.object({
 const upstream = z.object({
   url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .default('http://127.0.0.1:8086').describe('InfluxDB base URL.'),
-  timeout: duration('30s', { min: '100ms' }).describe('Longest wait for InfluxDB response headers once the request is sent (checked about once a second), and longest pause inside a request body; then 504. Started responses are never cut.'),
+  timeout: duration('30s', { min: '100ms' })
+    .describe('Longest wait for InfluxDB response headers once the request is sent (checked about once a second), ' +
+      'and longest pause inside a request body; then 504. Started responses are never cut.'),
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
   tokenPassthrough: boolean.default(true)
     .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),
   version: z.preprocess((v) => typeof v === 'number' ? String(v) : v, z.enum(['auto', '1', '2'])).default('auto')
-    .describe('InfluxDB\'s major version, for the dialect of the gateway\'s own errors on the v1 routes `/query` and `/write` (1.x: `{"error"}` and `WWW-Authenticate`); `auto` reads `/ping`\'s `X-Influxdb-Version`.'),
+    .describe('InfluxDB\'s major version, for the dialect of the gateway\'s own errors on the v1 routes `/query` and `/write` ' +
+      '(1.x: `{"error"}` and `WWW-Authenticate`); `auto` reads `/ping`\'s `X-Influxdb-Version`.'),
   allowSetup: boolean.default(false)
     .describe('Let `POST /api/v2/setup` (onboarding) through; it would create an InfluxDB user the gateway does not know.')
 }).strict()
 
 const redis = z.object({
   url: z.string().regex(/^rediss?:\/\/\S+$/, 'write redis://[user:password@]host:port[/db] or rediss:// for TLS')
-    // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
-    .describe('Redis URL. Without a password it may be inline (`redis://redis:6379`); one carrying a password (`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged.'),
+    .describe('Redis URL. Without a password it may be inline (`redis://redis:6379`); one carrying a password ' +
+      // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
+      '(`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged.'),
   keyPrefix: z.string().min(1).default('influx-gateway:').describe('Prefix of every key the gateway writes.'),
   connectTimeout: duration('5s', { min: '100ms' }).describe('Longest wait to (re)connect.'),
   commandTimeout: duration('2s', { min: '10ms' }).describe('Longest wait for one command; then the request gets 503.'),
   cacheTime: duration('1s', { min: '0s' })
-    .describe('How long a replica trusts its in-process copy of a session before asking Redis again: a sign-out or revocation on another replica takes effect here within this. `0s` asks Redis on every request.')
+    .describe('How long a replica trusts its in-process copy of a session before asking Redis again: ' +
+      'a sign-out or revocation on another replica takes effect here within this. `0s` asks Redis on every request.')
 }).strict()
 
 const session = z.object({
@@ -96,9 +102,11 @@ const limits = z.object({
   signinBodyTimeout: duration('10s', { min: '100ms' })
     .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).'),
   maxConnections: integer(1, 1_000_000).default(400)
-    .describe('Client connections served at once; more get 503 at once. Each may hold an InfluxDB connection too: keep it under half of `ulimit -n` (1024 by default) minus headroom.'),
+    .describe('Client connections served at once; more get 503 at once. Each may hold an InfluxDB connection too: ' +
+      'keep it under half of `ulimit -n` (1024 by default) minus headroom.'),
   publicRequestTimeout: duration('30s', { min: '100ms' })
-    .describe('Longest a request forwarded without a session or token (public routes) may take, response included; then 504, or the connection is cut if the answer has started.')
+    .describe('Longest a request forwarded without a session or token (public routes) may take, response included; ' +
+      'then 504, or the connection is cut if the answer has started.')
 }).strict()
 
 const signin = z.object({
@@ -107,7 +115,8 @@ const signin = z.object({
   findTime: duration('2m', { min: '1s' }).describe('The window failures are counted in.'),
   banTime: duration('5m', { min: '1s' }).describe('How long a ban lasts, even for the right password.'),
   maxConcurrentHashes: integer(1, 3).default(1)
-    .describe('Password hashes computed at once (about 50 ms of a core each); at most 3, so libuv\'s 4 threads keep one for DNS and files.'),
+    .describe('Password hashes computed at once (about 50 ms of a core each); ' +
+      'at most 3, so libuv\'s 4 threads keep one for DNS and files.'),
   maxQueuedHashes: integer(0, 10_000).default(32)
     .describe('Sign-ins that may wait for a hash slot; beyond that they get 503 with `Retry-After`.'),
   maxHashWait: duration('5s', { min: '10ms' })
@@ -121,28 +130,8 @@ const log = z.object({
     .describe('`json` lines on stdout, or `pretty` for humans (needs a restart).')
 }).strict()
 
-const user = z.object({
-  name: z.string().min(1).max(256).regex(/^[^:\s]+$/, 'must not contain `:` or whitespace (HTTP Basic splits on `:`)')
-    .describe('Sign-in user name.'),
-  passwordHash: z.string()
-    .refine((h) => parsePasswordHash(h) !== undefined, 'not a supported hash; generate one with `npm run --silent hash-password`')
-    .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
-  disabled: boolean.default(false).describe('Refuse sign-in (403) and end existing sessions at their next request.'),
-  ...credentialFields,
-  groups: z.array(z.string().min(1)).min(1).optional()
-    .describe('Instead of a credential of their own: groups, and the first `access:` rule matching one of them gives the credential.')
-}).strict()
-
 /** Cross-field rules run even when other fields failed (`when`), so every problem is reported at once. */
 const always = { when: () => true }
-
-const userWithCredential = user.superRefine((u, ctx) => {
-  const kinds = ([...CREDENTIAL_KINDS, 'groups'] as const).filter((k) => u[k] !== undefined)
-  if (kinds.length !== 1) {
-    const found = kinds.length === 0 ? 'none' : kinds.join(', ')
-    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt or groups is required (found ${found})` })
-  }
-}, always)
 
 export const configSchema = z.object({
   server: server.prefault({}).describe('Where the gateway listens.'),
@@ -156,7 +145,7 @@ export const configSchema = z.object({
   ldap: ldapSchema.optional().describe('Sign-in with directory accounts (LDAP, Active Directory), after the file users.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
-  users: z.array(userWithCredential).default([]).describe('Who may sign in, and the upstream credential each one uses.')
+  users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')
 }).strict().superRefine((config, ctx) => {
   const users = Array.isArray(config.users) ? config.users : []
   const seen = new Set<string>()
@@ -184,7 +173,8 @@ export const configSchema = z.object({
 function checkAccess (config: { ldap?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
   const rules = Array.isArray(config.access) ? config.access as Array<{ group?: unknown }> : []
   if (config.ldap !== undefined && rules.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['access'], message: 'required with ldap: directory users get their upstream credential only from access rules' })
+    const message = 'required with ldap: directory users get their upstream credential only from access rules'
+    ctx.addIssue({ code: 'custom', path: ['access'], message })
   }
   const granted = new Set(rules.map((r) => r?.group))
   const users = Array.isArray(config.users) ? config.users as Array<{ groups?: unknown }> : []

@@ -62,7 +62,8 @@ function resolveRedisUrl (node: unknown, ctx: ResolveContext, problems: ResolveP
   // SECURITY: the password of an inline URL would end up in backups, diffs and screenshots of the config.
   if (redisUrlHasPassword(node)) {
     // eslint-disable-next-line no-template-curly-in-string -- the message shows the literal syntax
-    problems.push({ path, message: 'this Redis URL carries a password: pass it as ${REDIS_URL} or { file: PATH }, never inline in the YAML' })
+    const message = 'this Redis URL carries a password: pass it as ${REDIS_URL} or { file: PATH }, never inline in the YAML'
+    problems.push({ path, message })
   }
   return node
 }
@@ -98,7 +99,8 @@ function resolveSecret (node: unknown, ctx: ResolveContext, problems: ResolvePro
       try {
         return ctx.readFile(file).replace(/\r?\n$/, '')
       } catch (err) {
-        problems.push({ path: [...path, 'file'], message: `cannot read secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` })
+        const code = (err as NodeJS.ErrnoException).code ?? 'error'
+        problems.push({ path: [...path, 'file'], message: `cannot read secret file ${file}: ${code}` })
         return ''
       }
     }

@@ -25,7 +25,9 @@ export function resolveClient (req: IncomingMessage, trusted: BlockList): Client
   const peer = normalizeIp(req.socket.remoteAddress ?? '')
   const tls = (req.socket as TLSSocket).encrypted === true
   const host = req.headers.host ?? ''
-  if (!isTrustedPeer(req.socket as PeerSocket, trusted, peer)) return { ip: peer, https: tls, host, viaTrustedProxy: false, forwardedFor: peer }
+  if (!isTrustedPeer(req.socket as PeerSocket, trusted, peer)) {
+    return { ip: peer, https: tls, host, viaTrustedProxy: false, forwardedFor: peer }
+  }
   const chain = headerList(req.headers['x-forwarded-for']).map(normalizeIp)
   let ip = peer
   for (let i = chain.length - 1; i >= 0 && isTrusted(trusted, ip); i--) ip = chain[i] as string

@@ -69,8 +69,10 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
   const { identity, stamp } = await authenticate(ctx, deps)
+  const { name: user, source } = identity
   if (deps.access.credentialFor(identity) === undefined) {
-    ctx.state.log.info({ audit: 'signin', result: 'no access', user: identity.name, source: identity.source, groups: identity.groups }, 'sign-in refused: no access rule matches')
+    const refused = { audit: 'signin', result: 'no access', user, source, groups: identity.groups }
+    ctx.state.log.info(refused, 'sign-in refused: no access rule matches')
     throw errors.noAccess()
   }
   const { id, session } = await deps.sessions.create(identity, stamp, identity.source === 'file' ? undefined : deps.now())
@@ -78,7 +80,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
-  ctx.state.log.info({ audit: 'signin', result: 'success', user: identity.name, source: identity.source, session: session.ref }, 'signed in')
+  ctx.state.log.info({ audit: 'signin', result: 'success', user, source, session: session.ref }, 'signed in')
 }
 
 /** An audit line's fields for a session that ends. */
@@ -107,7 +109,8 @@ async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ i
   if (checked.outcome === 'invalid') {
     // A name the source knows is a user's, never a password typed into the name field: it may be logged.
     const user = checked.userKnown ? creds.username : undefined
-    return await failed(ctx, deps, subjects, { reason: checked.userKnown ? 'wrong password' : 'unknown user', user, source: checked.source })
+    const reason = checked.userKnown ? 'wrong password' : 'unknown user'
+    return await failed(ctx, deps, subjects, { reason, user, source: checked.source })
   }
   if (checked.outcome === 'disabled') {
     const { name: user, source } = checked.identity
@@ -119,12 +122,15 @@ async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ i
 }
 
 /** The sources' verdict; a directory that cannot answer is audited as such (and answered 503). */
-async function verify (ctx: GatewayContext, deps: SignInDeps, name: string, password: string): ReturnType<SignInDeps['identities']['verify']> {
+async function verify (
+  ctx: GatewayContext, deps: SignInDeps, name: string, password: string
+): ReturnType<SignInDeps['identities']['verify']> {
   try {
     return await deps.identities.verify(name, password)
   } catch (err) {
     if (err instanceof GatewayError && err.kind === 'directoryUnavailable') {
-      ctx.state.log.info({ audit: 'signin', result: 'unavailable', source: 'ldap', ip: ctx.state.client.ip }, 'sign-in refused: directory unavailable')
+      const { ip } = ctx.state.client
+      ctx.state.log.info({ audit: 'signin', result: 'unavailable', source: 'ldap', ip }, 'sign-in refused: directory unavailable')
     }
     throw err
   }
@@ -134,7 +140,9 @@ async function verify (ctx: GatewayContext, deps: SignInDeps, name: string, pass
 interface Failure { reason: string, user?: string, source?: Identity['source'] }
 
 /** Logs and counts a failed sign-in (banning its subjects when they reach the limit), then refuses it. */
-async function failed (ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, { reason, user, source }: Failure): Promise<never> {
+async function failed (
+  ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, { reason, user, source }: Failure
+): Promise<never> {
   ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, source, ip: subjects.ip }, 'sign-in failed')
   for (const subject of await deps.throttle.failed(subjects)) {
     const who = subject === 'ip' ? { ip: subjects.ip } : { user }

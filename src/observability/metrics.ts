@@ -9,7 +9,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * itself (store down, a bug).
  */
 export const SIGNIN_OUTCOMES = [
-  'success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access', 'directory_unavailable', 'error'
+  'success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access',
+  'directory_unavailable', 'error'
 ] as const
 /** One of {@link SIGNIN_OUTCOMES}. */
 export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
@@ -38,6 +39,47 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 export function createMetrics (): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  const request = requestCounter(registry)
+  const latency = new Histogram({
+    name: 'influx_gateway_upstream_duration_seconds',
+    help: 'Time from forwarding a request to InfluxDB\'s response headers.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry]
+  })
+  const upstreamErrors = new Counter({
+    name: 'influx_gateway_upstream_errors_total',
+    help: 'Requests InfluxDB did not answer, by kind.',
+    labelNames: ['kind'],
+    registers: [registry]
+  })
+  const signins = new Counter({
+    name: 'influx_gateway_signins_total', help: 'Sign-in attempts by outcome.', labelNames: ['outcome'], registers: [registry]
+  })
+  const reloads = new Counter({
+    name: 'influx_gateway_config_reloads_total', help: 'Configuration reloads by outcome.', labelNames: ['outcome'], registers: [registry]
+  })
+  const refusedConnections = new Counter({
+    name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
+  })
+  const countSessionsWith = sessionsGauge(registry)
+  // Known series start at zero so dashboards and alerts see them before the first event.
+  for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
+  for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
+  for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
+  return {
+    registry,
+    request,
+    upstreamLatency: (seconds) => latency.observe(seconds),
+    upstreamError: (kind) => upstreamErrors.inc({ kind }),
+    signin: (outcome) => signins.inc({ outcome }),
+    reload: (outcome) => reloads.inc({ outcome }),
+    connectionRefused: () => refusedConnections.inc(),
+    countSessionsWith
+  }
+}
+
+/** `influx_gateway_requests_total`; returns what counts one finished request. */
+function requestCounter (registry: Registry): Metrics['request'] {
   // Counted in a plain Map and handed to prom-client at scrape time: a labelled `inc` hashes its
   // labels on every call, which was a measurable part of a proxied request's cost.
   const answered = new Map<string, { labels: { route: string, method: string, status: string }, count: number, reported: number }>()
@@ -55,24 +97,17 @@ export function createMetrics (): Metrics {
       }
     }
   })
-  const latency = new Histogram({
-    name: 'influx_gateway_upstream_duration_seconds',
-    help: 'Time from forwarding a request to InfluxDB\'s response headers.',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry]
-  })
-  const upstreamErrors = new Counter({
-    name: 'influx_gateway_upstream_errors_total', help: 'Requests InfluxDB did not answer, by kind.', labelNames: ['kind'], registers: [registry]
-  })
-  const signins = new Counter({
-    name: 'influx_gateway_signins_total', help: 'Sign-in attempts by outcome.', labelNames: ['outcome'], registers: [registry]
-  })
-  const reloads = new Counter({
-    name: 'influx_gateway_config_reloads_total', help: 'Configuration reloads by outcome.', labelNames: ['outcome'], registers: [registry]
-  })
-  const refusedConnections = new Counter({
-    name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
-  })
+  return (route, method, status) => {
+    const m = METHODS.has(method) ? method : 'other'
+    const key = `${route} ${m} ${status}`
+    const entry = answered.get(key)
+    if (entry !== undefined) entry.count++
+    else answered.set(key, { labels: { route, method: m, status: String(status) }, count: 1, reported: 0 })
+  }
+}
+
+/** `influx_gateway_sessions_active`; returns what sets where it reads from at scrape time. */
+function sessionsGauge (registry: Registry): Metrics['countSessionsWith'] {
   let countSessions: () => Promise<number | undefined> = async () => undefined
   // eslint-disable-next-line no-new -- registered in `registry`, read at scrape time through collect()
   new Gauge({
@@ -84,24 +119,5 @@ export function createMetrics (): Metrics {
       if (n !== undefined) this.set(n)
     }
   })
-  // Known series start at zero so dashboards and alerts see them before the first event.
-  for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
-  for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
-  for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
-  return {
-    registry,
-    request (route, method, status) {
-      const m = METHODS.has(method) ? method : 'other'
-      const key = `${route} ${m} ${status}`
-      const entry = answered.get(key)
-      if (entry !== undefined) entry.count++
-      else answered.set(key, { labels: { route, method: m, status: String(status) }, count: 1, reported: 0 })
-    },
-    upstreamLatency: (seconds) => latency.observe(seconds),
-    upstreamError: (kind) => upstreamErrors.inc({ kind }),
-    signin: (outcome) => signins.inc({ outcome }),
-    reload: (outcome) => reloads.inc({ outcome }),
-    connectionRefused: () => refusedConnections.inc(),
-    countSessionsWith: (count) => { countSessions = count }
-  }
+  return (count) => { countSessions = count }
 }

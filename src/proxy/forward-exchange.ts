@@ -50,7 +50,9 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
     if (this.stopped !== undefined) controller.abort(this.stopped)
   }
 
-  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, upstream: Record<string, string | string[] | undefined>): void {
+  onResponseStart (
+    controller: Dispatcher.DispatchController, statusCode: number, upstream: Record<string, string | string[] | undefined>
+  ): void {
     if (statusCode < 200) return // informational: not forwarded
     this.hooks.onUpstreamResponse?.((performance.now() - this.started) / 1000)
     const cleaned = asNodeHeaders(upstream)

@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { setCookieName, withoutCookie } from '../session/session-cookie.ts'
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1 plus legacy ones): they describe one connection, never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'])
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'
+])
 
 /** InfluxDB 1.x query-string credentials; they override the Authorization header there. */
 const CREDENTIAL_PARAMS = new Set(['u', 'p'])

@@ -73,7 +73,8 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       if (res.destroyed) return resolve()
       const timeoutMs = opts.timeoutMs()
       const headers = req.headers
-      const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+      const length = headers['content-length']
+      const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
       for (const name of ENGINE_OWNED) if (name in headers) delete headers[name]
       const exchange = new ForwardExchange(req, res, opts, { resolve, reject }, { hasBody, idleMs: timeoutMs, totalMs: limits.totalMs })
       pool.dispatch({

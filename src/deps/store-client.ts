@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.ts'
+import { createExpirySweeper, type ExpirySweeper } from '../session/expiry-sweeper.ts'
+import { createMemoryRedisClient } from '../session/memory-redis-client.ts'
+import { createRedisClient } from '../session/redis-client.ts'
+import { sessionRef } from '../session/session-id.ts'
+
+/** The client the session store and the sign-in throttle share, and what the in-process one needs besides. */
+export interface StoreClient {
+  client: Redis
+  /** Active expiry of sessions, in process only. */
+  sweeper?: ExpirySweeper
+  /** Active expiry of the throttle's counters, in process only. */
+  throttleSweeper?: ExpirySweeper
+  keyPrefix: string
+}
+
+/**
+ * The store's client: ioredis-mock in process (with the active expiry it lacks), or ioredis against
+ * the Redis the replicas share (which expires keys itself). The store code is the same for both.
+ * Part of `createDeps` (src/deps.ts), the only module that picks implementations and imports this.
+ */
+export function createStoreClient (config: Config, logger: Logger, now: () => number): StoreClient {
+  const redis = config.session.redis
+  if (config.session.store === 'redis' && redis !== undefined) {
+    const client = createRedisClient({
+      url: redis.url,
+      connectTimeoutMs: redis.connectTimeout,
+      commandTimeoutMs: redis.commandTimeout,
+      onState: (state, detail) => state === 'connected'
+        ? logger.info(detail, 'session store connected (redis)')
+        : logger.warn(detail, 'session store unavailable (redis); retrying, requests needing it get 503')
+    })
+    return { client, keyPrefix: redis.keyPrefix }
+  }
+  const client = createMemoryRedisClient()
+  const onError = (err: unknown): void => logger.warn({ err }, 'session expiry sweep failed')
+  const sweeper = createExpirySweeper({
+    client,
+    now,
+    onExpired: (key, user, source) => {
+      logger.info({ audit: 'session', user, source, session: sessionRef(key), reason: 'expired' }, 'session ended')
+    },
+    onError
+  })
+  // Throttle keys live minutes, sessions longer: each sweeper's queue stays in due order.
+  const throttleSweeper = createExpirySweeper({ client, now, onError })
+  return { client, sweeper, throttleSweeper, keyPrefix: 'influx-gateway:' }
+}
