@@ -45,7 +45,7 @@ async function settle (): Promise<Memory> {
   return { rss, heapUsed }
 }
 
-/** The store as `createStoreClient` in src/deps.ts builds it for `session.store: memory`. */
+/** The store as `createStoreClient` in src/deps/store-client.ts builds it for `session.store: memory`. */
 function openStore (idleMs: number, onExpired?: () => void): { store: SessionStore, sweeper: ExpirySweeper, dbsize: () => Promise<number> } {
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now, onExpired })
