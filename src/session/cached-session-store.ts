@@ -39,53 +39,95 @@ interface Entry { session: Session, freshUntil: number }
  */
 export function createCachedSessionStore (opts: SessionCacheOptions): CachedSessionStore {
   const { store, now } = opts
-  const cache = new Map<string, Entry>()
-  const put = (id: string, session: Session, t: number): void => {
-    const freshMs = opts.freshMs()
-    if (freshMs <= 0) return
-    cache.delete(id)
-    cache.set(id, { session, freshUntil: t + freshMs })
-    if (cache.size > opts.maxEntries) cache.delete(cache.keys().next().value as string)
-  }
+  const cache = new SessionCache(opts)
   return {
     async create (identity, stamp, checkedAt) {
+      const readAt = cache.generation
       const created = await store.create(identity, stamp, checkedAt)
-      put(created.id, created.session, now())
+      cache.put(created.id, created.session, now(), readAt)
       return created
     },
     async update (id, patch) {
       const updated = await store.update(id, patch)
-      const hit = cache.get(id)
-      if (!updated) cache.delete(id)
-      else if (hit !== undefined) {
-        const session = { ...hit.session, identity: { ...hit.session.identity, groups: patch.groups }, checkedAt: patch.checkedAt }
-        cache.set(id, { ...hit, session })
-      }
+      if (!updated) cache.drop(id)
+      else cache.patch(id, (s) => ({ ...s, identity: { ...s.identity, groups: patch.groups }, checkedAt: patch.checkedAt }))
       return updated
     },
     async get (id: string, getOpts: GetSessionOptions = {}) {
       const t = now()
-      const hit = cache.get(id)
-      if (hit !== undefined && t < hit.freshUntil && t < hit.session.idleExpiresAt && t < hit.session.absoluteExpiresAt) {
-        const renewDue = getOpts.renew !== false && t + opts.idleMs() - hit.session.idleExpiresAt >= touchAfterMs(opts.idleMs())
-        if (!renewDue) return hit.session
-      }
+      const hit = cache.hit(id, t, getOpts.renew !== false)
+      if (hit !== undefined) return hit
+      const readAt = cache.generation
       const session = await store.get(id, getOpts)
-      if (session === undefined) cache.delete(id)
-      else put(id, session, t)
+      if (session === undefined) cache.drop(id)
+      else cache.put(id, session, t, readAt)
       return session
     },
-    async destroy (id) {
-      cache.delete(id)
-      return await store.destroy(id)
-    },
-    async revokeUser (user) {
-      for (const [id, entry] of cache) if (entry.session.user === user) cache.delete(id)
-      return await store.revokeUser(user)
-    },
+    destroy: (id) => cache.ending(() => store.destroy(id), () => cache.drop(id)),
+    revokeUser: (user) => cache.ending(() => store.revokeUser(user), () => cache.dropUser(user)),
     ping: () => store.ping(),
     count: () => store.count(),
     close: () => store.close(),
     clear: () => cache.clear()
+  }
+}
+
+/** The cached entries, their bound, and the generation that reads in flight are checked against. */
+class SessionCache {
+  /**
+   * Bumped by everything that ends or changes sessions, before and after the store is told: a read that
+   * was in flight meanwhile must not put back what it read.
+   */
+  generation = 0
+  private readonly entries = new Map<string, Entry>()
+
+  constructor (private readonly opts: SessionCacheOptions) {}
+
+  /** The cached session, when fresh, unexpired and (for a renewing read) not due for a renewal write. */
+  hit (id: string, t: number, renew: boolean): Session | undefined {
+    const entry = this.entries.get(id)
+    if (entry === undefined || t >= entry.freshUntil) return undefined
+    if (t >= entry.session.idleExpiresAt || t >= entry.session.absoluteExpiresAt) return undefined
+    const idleMs = this.opts.idleMs()
+    const renewDue = renew && t + idleMs - entry.session.idleExpiresAt >= touchAfterMs(idleMs)
+    return renewDue ? undefined : entry.session
+  }
+
+  put (id: string, session: Session, t: number, readAt: number): void {
+    const freshMs = this.opts.freshMs()
+    if (freshMs <= 0 || readAt !== this.generation) return
+    this.entries.delete(id)
+    this.entries.set(id, { session, freshUntil: t + freshMs })
+    if (this.entries.size > this.opts.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+  }
+
+  patch (id: string, change: (session: Session) => Session): void {
+    const entry = this.entries.get(id)
+    if (entry !== undefined) this.entries.set(id, { ...entry, session: change(entry.session) })
+  }
+
+  drop (id: string): void {
+    this.entries.delete(id)
+  }
+
+  dropUser (user: string): void {
+    for (const [id, entry] of this.entries) if (entry.session.user === user) this.entries.delete(id)
+  }
+
+  clear (): void {
+    this.generation++
+    this.entries.clear()
+  }
+
+  /** Runs a store operation that ends sessions, dropping them here before and after it. */
+  async ending<T> (op: () => Promise<T>, drop: () => void): Promise<T> {
+    this.generation++
+    drop()
+    try {
+      return await op()
+    } finally {
+      this.generation++
+      drop()
+    }
   }
 }

@@ -123,3 +123,18 @@ test('freshMs 0 turns the cache off; maxEntries bounds it; clear forgets everyth
   await small.cached.get(ids[0] as string, { renew: false })
   assert.deepEqual(small.store.calls, ['get', 'get'])
 })
+
+test('a read in flight while the session is destroyed, revoked or the cache cleared does not put it back', async () => {
+  for (const end of ['destroy', 'revoke', 'clear'] as const) {
+    const { clock, cached } = setup()
+    const { id } = await cached.create('alice', 's')
+    clock.t += 61_000 // a renewal is due: the read goes to the store
+    const reading = cached.get(id)
+    const ending = end === 'destroy' ? cached.destroy(id) : end === 'revoke' ? cached.revokeUser('alice') : Promise.resolve(cached.clear())
+    await Promise.all([reading, ending])
+    clock.t += 1000
+    const after = await cached.get(id, { renew: false })
+    if (end === 'destroy') assert.equal(after, undefined, 'signed out stays signed out')
+    if (end === 'revoke') assert.equal(after?.revoked, true, 'the revocation is seen')
+  }
+})
