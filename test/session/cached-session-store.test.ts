@@ -24,9 +24,13 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
     async get (id: string, opts: GetSessionOptions = {}) {
       calls.push(opts.renew === false ? 'get' : 'renew')
       const s = sessions.get(id)
+      // The answer arrives after a round trip, as Redis's would: whatever happens meanwhile happens after the read.
+      await new Promise((resolve) => setImmediate(resolve))
       if (s === undefined || clock.t >= s.idleExpiresAt || clock.t >= s.absoluteExpiresAt) return undefined
-      if (opts.renew !== false) sessions.set(id, { ...s, idleExpiresAt: Math.min(clock.t + IDLE, s.absoluteExpiresAt) })
-      return sessions.get(id)
+      const renewed = opts.renew === false ? s : { ...s, idleExpiresAt: Math.min(clock.t + IDLE, s.absoluteExpiresAt) }
+      const current = sessions.get(id) // as GETEX: only the expiry changes, and an ended session stays ended
+      if (current !== undefined) sessions.set(id, { ...current, idleExpiresAt: renewed.idleExpiresAt })
+      return renewed
     },
     async update (id, patch) {
       calls.push('update')
