@@ -8,8 +8,8 @@ import { unavailableOnFailure } from './store-unavailable.ts'
 import { createUserSessionIndex } from './user-session-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
-export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'getex' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'sadd' | 'smembers' | 'srem' | 'scard' | 'exists'>
+export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
+'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -39,8 +39,8 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const key = keyOf(id)
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
-      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt })
       const ttl = Math.min(idleMs, absoluteMs)
+      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, ttlMs: ttl })
       await client.set(key, encodeSessionRecord(record), 'PX', ttl, 'NX')
       sweeper?.track(key, createdAt + ttl, identity.name, identity.source)
       await userIndex.add(identity.name, key, absoluteMs)
@@ -83,30 +83,34 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   })
 }
 
-/** The session stored under `key`, its idle timeout renewed when `renew`; undefined once it has ended. */
+/**
+ * The session stored under `key`, its idle timeout renewed when `renew`; undefined once it has ended.
+ * The record says how long the TTL was when last set (`i`), so the TTL left tells when the session was last
+ * used: a reload that shortens either timeout applies to live sessions too (never lengthens them).
+ */
 async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean): Promise<Session | undefined> {
-  const { client, sweeper } = opts
+  const { client } = opts
   const { idleMs, absoluteMs } = opts.timeouts()
-  const stored = decodeSessionRecord(renew ? await client.getex(key, 'PX', idleMs) : await client.get(key))
-  if (stored === undefined) return undefined
-  // A reload that shortens absoluteTimeout applies to live sessions too (never lengthens them).
+  const replies = await client.multi().get(key).pttl(key).exec()
+  const stored = decodeSessionRecord((replies?.[0]?.[1] ?? null) as string | null)
+  const ttl = Number(replies?.[1]?.[1] ?? -2)
+  if (stored === undefined || ttl < 0) return undefined
   const record = { ...stored, a: Math.min(stored.a, stored.c + absoluteMs) }
   const t = opts.now()
-  if (t >= record.a) {
+  const lastUse = t - Math.max(0, (stored.i ?? idleMs) - ttl)
+  if (t >= record.a || t >= lastUse + idleMs) {
     await client.del(key)
-    sweeper?.forget(key)
+    opts.sweeper?.forget(key)
     return undefined
   }
-  let idleExpiresAt: number
-  if (renew) {
-    idleExpiresAt = Math.min(t + idleMs, record.a)
-    if (idleExpiresAt === record.a) await client.pexpire(key, record.a - t)
-  } else {
-    const ttl = await client.pttl(key)
-    if (ttl < 0) return undefined
-    idleExpiresAt = t + ttl
-  }
-  return { ...sessionFromRecord(record, key), idleExpiresAt }
+  if (!renew) return { ...sessionFromRecord(record, key), idleExpiresAt: Math.min(lastUse + idleMs, record.a) }
+  const length = Math.min(idleMs, record.a - t)
+  // The usual renewal moves only the expiry; a new length (near the absolute end, after a reload) is
+  // written into the record too. XX: a session that ended in between is not brought back.
+  const renewed = length === stored.i
+    ? await client.pexpire(key, length) === 1
+    : await client.set(key, encodeSessionRecord({ ...stored, i: length }), 'PX', length, 'XX') === 'OK'
+  return renewed ? { ...sessionFromRecord(record, key), idleExpiresAt: t + length } : undefined
 }
 
 /**

@@ -16,6 +16,8 @@ export interface SessionRecord {
   o?: Exclude<IdentitySourceName, 'file'>
   g?: string[]
   k?: number
+  /** How long (ms) the TTL was when last set (sign-in, then a renewal): with the TTL left, when the session was last used. */
+  i?: number
 }
 
 /** What a new session is created with: the stamp, its creation time and how long it may live at most (ms). */
@@ -25,11 +27,13 @@ export interface NewSessionRecord {
   absoluteMs: number
   /** When the identity's groups were read, for sources that are asked again. */
   checkedAt: number | undefined
+  /** The TTL the session starts with (ms). */
+  ttlMs: number
 }
 
 /** The record of a new session for `identity`. */
-export function newSessionRecord (identity: Identity, { stamp, createdAt, absoluteMs, checkedAt }: NewSessionRecord): SessionRecord {
-  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, ...identityFields(identity, checkedAt) }
+export function newSessionRecord (identity: Identity, { stamp, createdAt, absoluteMs, checkedAt, ttlMs }: NewSessionRecord): SessionRecord {
+  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, i: ttlMs, ...identityFields(identity, checkedAt) }
 }
 
 /** The record as stored: JSON, without the fields that are undefined. */
@@ -45,7 +49,7 @@ export function decodeSessionRecord (raw: string | null): SessionRecord | undefi
     const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' &&
       (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap') &&
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
-      (r.k === undefined || typeof r.k === 'number')
+      (r.k === undefined || typeof r.k === 'number') && (r.i === undefined || typeof r.i === 'number')
     return valid ? r as SessionRecord : undefined
   } catch {
     return undefined

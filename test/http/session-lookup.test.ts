@@ -90,3 +90,21 @@ test('a __Host- cookie name for HTTPS deployments', async (t) => {
   assert.equal((await buckets(gw, cookie)).status, 200)
   assert.equal((await buckets(gw, cookie.replace(name, 'influxdb-oss-session'))).status, 401, 'only the configured name counts')
 })
+
+test('a reload that shortens idleTimeout ends sessions already idle longer than the new one', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, { config: { session: { idleTimeout: '30m' } } })
+  const idle = await signIn(gw)
+  const busy = await signIn(gw)
+  mock.timers.tick(10 * 60_000)
+  assert.equal((await buckets(gw, busy)).status, 200, 'used at minute 10')
+  mock.timers.tick(60_000)
+  await reload(gw, (c) => ({ ...c, session: { ...c.session, idleTimeout: 2 * 60_000 } }))
+  const before = gw.influx.requests.length
+  assert.equal((await buckets(gw, idle)).status, 401, 'idle for 11 minutes: over the new 2')
+  assert.equal(gw.influx.requests.length, before, 'not forwarded')
+  assert.equal((await buckets(gw, busy)).status, 200, 'used a minute ago: still within the new 2')
+  const session = await (await fetch(`${gw.url}/gateway/session`, { headers: { cookie: busy } })).json() as { idleExpiresAt: string }
+  assert.equal(Date.parse(session.idleExpiresAt), Date.now() + 2 * 60_000, 'and its idle expiry follows the new timeout')
+})
