@@ -12,9 +12,19 @@ export function createCompositeIdentitySource (sources: readonly IdentitySource[
     async verify (name, password) {
       for (const [i, source] of sources.entries()) {
         const result = await source.verify(name, password)
+        // SECURITY: the name a later source proves (the directory's own spelling of it) must not be one an
+        // earlier source owns, or `Alice` could sign in as the file user `alice`'s name.
+        if (result.outcome === 'ok' && await ownedEarlier(sources.slice(0, i), result.identity.name)) {
+          return { outcome: 'invalid', source: result.identity.source, userKnown: false }
+        }
         if (result.outcome !== 'invalid' || result.userKnown || i === sources.length - 1) return result
       }
       throw new Error('unreachable')
     }
   }
+}
+
+async function ownedEarlier (earlier: readonly IdentitySource[], name: string): Promise<boolean> {
+  for (const source of earlier) if ((await source.lookup(name)).outcome === 'found') return true
+  return false
 }

@@ -29,14 +29,15 @@ const INVALID: VerifyOutcome = { outcome: 'invalid', source: 'ldap', userKnown: 
  */
 export function createLdapIdentitySource ({ config, ca, limiter }: LdapIdentitySourceOptions): IdentitySource {
   const settings: LdapConnectionSettings = { ...config, ...(ca === undefined ? {} : { ca }), timeoutMs: config.timeout }
-  const identityOf = async (conn: LdapConnection, name: string, dn: string): Promise<Identity> =>
-    ({ name, source: 'ldap', groups: await groupsOf(conn, config, name, dn) })
+  const identityOf = async (conn: LdapConnection, user: FoundUser): Promise<Identity> =>
+    ({ name: user.name, source: 'ldap', groups: await groupsOf(conn, config, user.name, user.dn) })
   return {
     name: 'ldap',
     async verify (name, password) {
       if (password === '') return INVALID
       return await limiter.run(() => withLdapConnection(settings, async (conn) => {
-        const dn = await findUser(conn, config, name)
+        const user = await findUser(conn, config, name)
+        const dn = user?.dn
         try {
           await conn.client.bind(dn ?? `cn=no-such-user-${randomBytes(12).toString('hex')},${config.userBase}`, password)
         } catch (err) {
@@ -44,35 +45,57 @@ export function createLdapIdentitySource ({ config, ca, limiter }: LdapIdentityS
           if (refused) return { ...INVALID, userKnown: dn !== undefined }
           throw err
         }
-        if (dn === undefined) return INVALID // a server that let a made-up DN bind
+        if (user === undefined) return INVALID // a server that let a made-up DN bind
         await conn.bindService()
-        return { outcome: 'ok', identity: await identityOf(conn, name, dn) }
+        return { outcome: 'ok', identity: await identityOf(conn, user) }
       }))
     },
     async lookup (name) {
       return await limiter.run(() => withLdapConnection(settings, async (conn) => {
-        const dn = await findUser(conn, config, name)
-        return dn === undefined ? { outcome: 'gone' } : { outcome: 'found', identity: await identityOf(conn, name, dn) }
+        const user = await findUser(conn, config, name)
+        return user === undefined ? { outcome: 'gone' } : { outcome: 'found', identity: await identityOf(conn, user) }
       }))
     }
   }
 }
 
-/** The DN of the one entry for `name`, or undefined when none (or more than one) matches. */
-async function findUser (conn: LdapConnection, config: LdapConfig, name: string): Promise<string | undefined> {
+/** A user entry: its DN and its name as the directory spells it. */
+interface FoundUser { dn: string, name: string }
+
+/**
+ * The one entry for `name`, or undefined when none (or more than one) matches. Its name is the value of the
+ * attribute the name is matched against (`uid` in `(uid={username})`, the RDN's in `userDN`), as the
+ * directory stores it: directories match `ALICE` or ` alice` to `alice`, and every session, ban and log
+ * line must speak of one name. The typed name stands when that attribute holds no single value.
+ */
+async function findUser (conn: LdapConnection, config: LdapConfig, name: string): Promise<FoundUser | undefined> {
+  const attribute = namingAttribute(config)
+  const attributes = attribute === undefined ? ['1.1'] : [attribute]
+  let entries: Entry[]
   if (config.userDN !== undefined) {
     try {
-      const options = { scope: 'base' as const, filter: '(objectClass=*)', attributes: ['1.1'] }
-      const { searchEntries } = await conn.client.search(fillDn(config.userDN, name), options)
-      return searchEntries[0]?.dn
+      const base = fillDn(config.userDN, name)
+      entries = (await conn.client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes })).searchEntries
     } catch (err) {
       if (err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError) return undefined
       throw err
     }
+  } else {
+    const filter = fillFilter(config.userFilter ?? DEFAULT_USER_FILTER, { username: name })
+    entries = (await conn.client.search(config.userBase, { scope: 'sub', filter, attributes, sizeLimit: 2 })).searchEntries
   }
-  const filter = fillFilter(config.userFilter ?? DEFAULT_USER_FILTER, { username: name })
-  const { searchEntries } = await conn.client.search(config.userBase, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 2 })
-  return searchEntries.length === 1 ? searchEntries[0]?.dn : undefined
+  const entry = entries.length === 1 ? entries[0] : undefined
+  if (entry === undefined) return undefined
+  const spelled = attribute === undefined ? [] : attributeValues(entry, attribute)
+  return { dn: entry.dn, name: spelled.length === 1 ? spelled[0] as string : name }
+}
+
+/** The attribute `{username}` is matched against: `uid` in `(uid={username})`, or the RDN's in `userDN`. */
+function namingAttribute (config: LdapConfig): string | undefined {
+  const m = config.userDN !== undefined
+    ? /^([A-Za-z][\w;-]*)=\{username\}/.exec(config.userDN)
+    : /\(([A-Za-z][\w;-]*)=\{username\}\)/.exec(config.userFilter ?? DEFAULT_USER_FILTER)
+  return m?.[1]
 }
 
 /** The names (`groupNameAttribute`) of the groups `groupFilter` finds, sorted, each once. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
-import { addressSubject, type SigninThrottle, type ThrottleSettings, type ThrottleSubjects } from './signin-throttle.ts'
+import { addressSubject, userSubject, type SigninThrottle, type ThrottleSettings, type ThrottleSubjects } from './signin-throttle.ts'
 
 /** What the throttle needs of a client: ioredis `Redis` or ioredis-mock. */
 export type ThrottleRedisClient = Pick<Redis, 'pttl' | 'multi' | 'set' | 'get' | 'del' | 'decr'>
@@ -31,7 +31,7 @@ export function createRedisSigninThrottle (opts: RedisSigninThrottleOptions): Si
     `${opts.keyPrefix}throttle:${kind}:${subject}:${createHash('sha256').update(value).digest('base64url').slice(0, 22)}`
   const subjectsOf = (s: ThrottleSubjects): Array<[Subject, string]> => {
     const ip: [Subject, string] = ['ip', addressSubject(s.ip)]
-    return s.user === undefined ? [ip] : [['user', s.user], ip]
+    return s.user === undefined ? [ip] : [['user', userSubject(s.user)], ip]
   }
   const ban = async (subject: Subject, value: string, banTimeMs: number): Promise<void> => {
     const banKey = key('ban', subject, value)

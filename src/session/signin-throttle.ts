@@ -39,3 +39,12 @@ export function addressSubject (ip: string): string {
   const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`
 }
+
+/**
+ * The key a user name is counted under: as directories compare names (case, surrounding and repeated
+ * spaces, Unicode compatibility forms ignored), so `ALICE`, ` alice` and `ａｌｉｃｅ` share one ban. Only ever
+ * broader than the names themselves.
+ */
+export function userSubject (name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()
+}

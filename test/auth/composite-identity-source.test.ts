@@ -25,3 +25,19 @@ test('file users first; the directory only for names the file does not know; a f
   assert.deepEqual(await sources.verify('nobody', 'pw'), { outcome: 'invalid', source: 'ldap', userKnown: false })
   assert.deepEqual(asked, ['file:ops', 'file:alice', 'ldap:alice', 'file:shared', 'file:nobody', 'ldap:nobody'])
 })
+
+test('a later source cannot prove a name an earlier source owns (the directory spelling `Ops` as `ops`)', async () => {
+  const file: IdentitySource = {
+    name: 'file',
+    verify: async () => ({ outcome: 'invalid', source: 'file', userKnown: false }),
+    lookup: async (name) => name === 'ops' ? { outcome: 'found', identity: { name, source: 'file', groups: [] } } : { outcome: 'gone' }
+  }
+  const directory: IdentitySource = {
+    name: 'ldap',
+    verify: async (typed) => ({ outcome: 'ok', identity: { name: typed.trim().toLowerCase(), source: 'ldap', groups: ['g'] } }),
+    lookup: async () => ({ outcome: 'gone' })
+  }
+  const sources = createCompositeIdentitySource([file, directory])
+  assert.deepEqual(await sources.verify('Ops', 'pw'), { outcome: 'invalid', source: 'ldap', userKnown: false })
+  assert.equal((await sources.verify('Dora', 'pw')).outcome, 'ok')
+})

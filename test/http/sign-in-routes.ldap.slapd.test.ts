@@ -85,3 +85,20 @@ test('a directory that is down or hangs: 503 with Retry-After for its users, fil
   assert.match(await (await fetch(`${gw.url}/gateway/metrics`)).text(), /influx_gateway_signins_total\{outcome="directory_unavailable"\} 1/)
   for (const g of [gw, down]) assert.ok(!g.logText().includes(slapd.service.password), 'the bind password is never logged')
 })
+
+test('spellings the directory treats as one name share one ban and sign in as the directory\'s own name', { skip }, async (t) => {
+  let n = 0
+  // Every attempt from a new address: only the per-name count can stop them.
+  const from = (): Record<string, string> => ({ 'x-forwarded-for': `198.51.100.${++n}` })
+  const gw = await startDirectoryGateway(t, slapd, { config: { signin: { maxFailures: 3 }, server: { trustProxy: ['127.0.0.1/32'] } } })
+  const attempt = (name: string, pw: string): Promise<Response> =>
+    fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(name, pw), ...from() } })
+  for (const name of ['alice', 'Alice', ' alice']) assert.equal((await attempt(name, 'wrong-password')).status, 401, name)
+  for (const name of ['ALICE', 'alice ', '  aLiCe ', 'alice']) assert.equal((await attempt(name, password('alice'))).status, 429, `${name}: banned`)
+
+  const fresh = await startDirectoryGateway(t, slapd)
+  const res = await fetch(`${fresh.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic('  ALICE ', password('alice')) } })
+  assert.equal(res.status, 204)
+  const audit = fresh.logs.find((l) => l.audit === 'signin' && l.result === 'success')
+  assert.equal(audit?.user, 'alice', 'the session is the directory\'s alice, not the typed spelling')
+})
