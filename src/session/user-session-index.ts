@@ -3,7 +3,7 @@ import type { ExpirySweeper } from './expiry-sweeper.ts'
 import { hashSessionId } from './session-id.ts'
 
 /** What the index needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
-export type UserSessionIndexClient = Pick<Redis, 'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'pexpire'>
+export type UserSessionIndexClient = Pick<Redis, 'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'pexpire' | 'multi'>
 
 /** Options for {@link createUserSessionIndex}. */
 export interface UserSessionIndexOptions {
@@ -23,7 +23,7 @@ export interface UserSessionIndex {
   keys (user: string): Promise<string[]>
 }
 
-/** A user's index of session keys is pruned of ended sessions when it grows past this. */
+/** A user's index of session keys is pruned of ended sessions when it reaches a power of two past this. */
 const INDEX_PRUNE_AT = 32
 
 /**
@@ -38,12 +38,16 @@ export function createUserSessionIndex ({ client, keyPrefix, sweeper }: UserSess
   return {
     async add (user, key, ttlMs) {
       const indexKey = indexOf(user)
-      await client.sadd(indexKey, key)
-      await client.pexpire(indexKey, ttlMs)
-      if (await client.scard(indexKey) <= INDEX_PRUNE_AT) return
-      for (const member of await client.smembers(indexKey)) {
-        if (await client.exists(member) === 0) await client.srem(indexKey, member)
-      }
+      const replies = await client.multi().sadd(indexKey, key).pexpire(indexKey, ttlMs).scard(indexKey).exec()
+      const size = Number(replies?.[2]?.[1] ?? 0)
+      // Pruned at 64, 128, 256… members: a sign-in costs one round trip, pruning O(1) of them amortised.
+      if (size <= INDEX_PRUNE_AT || (size & (size - 1)) !== 0) return
+      const members = await client.smembers(indexKey)
+      const check = client.multi()
+      for (const member of members) check.exists(member)
+      const alive = await check.exec()
+      const ended = members.filter((_, i) => Number(alive?.[i]?.[1] ?? 0) === 0)
+      if (ended.length > 0) await client.srem(indexKey, ...ended)
     },
     async remove (user, key) {
       await client.srem(indexOf(user), key)

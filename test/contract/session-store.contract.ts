@@ -154,6 +154,17 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     assert.deepEqual(await dump(), [])
   })
 
+  test(`${name}: a user's index of sessions does not grow with the sessions that ended`, async (t) => {
+    const { store, dump } = await open(t)
+    for (let i = 0; i < 40; i++) await store.create('alice')
+    await hooks.fastForward(idle + 1)
+    const live = []
+    for (let i = 0; i < 24; i++) live.push((await store.create('alice')).id)
+    const index = (await dump()).filter(([key]) => key.includes(':user:')).map(([, members]) => members.split(',').length)
+    assert.deepEqual(index, [24], 'pruned to the live sessions when it reached 64 members')
+    for (const id of live) assert.equal((await store.get(id, { renew: false }))?.user, 'alice')
+  })
+
   test(`${name}: holds 10k sessions, each found by its own id`, async (t) => {
     // Timeouts long enough that creating them all takes less (real time passes for Redis).
     const { store } = await open(t, 3_600_000, 600_000)

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { serverStopper } from './stop-server.ts'
 
 /** Longest wait for one raw command's reply. */
 const COMMAND_TIMEOUT_MS = 5_000
@@ -43,7 +44,6 @@ export async function startRedis (binary: string, port?: number): Promise<RedisS
   let log = ''
   child.stdout?.on('data', (d) => { log = (log + String(d)).slice(-8000) })
   child.stderr?.on('data', (d) => { log = (log + String(d)).slice(-8000) })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const command = (...args: string[]): Promise<string> => new Promise((resolve, reject) => {
     const socket = connect(p, '127.0.0.1', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`))
     let reply = ''
@@ -52,17 +52,7 @@ export async function startRedis (binary: string, port?: number): Promise<RedisS
     socket.on('data', (d) => { reply += String(d); if (reply.endsWith('\r\n')) { socket.end(); resolve(reply) } })
     socket.on('error', reject)
   })
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT')
-      child.kill('SIGTERM')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const stop = serverStopper(child, dir)
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break

@@ -25,6 +25,7 @@ import { Client } from 'ldapts'
 import { freePort } from './redis-server.ts'
 import { recordSecret } from './secret-ledger.ts'
 import { directoryLdif, DIRECTORY, SUFFIX, type DirectoryPerson } from './slapd-directory.ts'
+import { serverStopper } from './stop-server.ts'
 
 /** A running slapd started by {@link startSlapd}. */
 export interface Slapd {
@@ -83,18 +84,7 @@ export async function startSlapd (binary: string, opts: SlapdOptions = {}): Prom
   const append = (d: Buffer): void => { log = (log + String(d)).slice(-16_000) }
   child.stdout?.on('data', append)
   child.stderr?.on('data', append)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT')
-      child.kill('SIGTERM')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const stop = serverStopper(child, dir)
   const url = `ldap://127.0.0.1:${port}`
   const admin = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
     const client = new Client({ url, timeout: 5000, connectTimeout: 5000 })
