@@ -5,11 +5,12 @@ import type { GetSessionOptions, Session, SessionStore } from './session-store.t
 import { hashSessionId, isSessionId, newSessionId } from './session-id.ts'
 import { decodeSessionRecord, encodeSessionRecord, newSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
+import { createLiveSessionCount, type LiveSessionCount } from './live-session-count.ts'
 import { createUserSessionIndex } from './user-session-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi'>
+'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi' | 'zrem'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -32,6 +33,8 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
   const userIndex = createUserSessionIndex({ client, keyPrefix: opts.keyPrefix, sweeper })
+  // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.
+  const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   return guarded({
     async create (who, stamp, checkedAt) {
       const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
@@ -44,11 +47,12 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       await client.set(key, encodeSessionRecord(record), 'PX', ttl, 'NX')
       sweeper?.track(key, createdAt + ttl, identity.name, identity.source)
       await userIndex.add(identity.name, key, absoluteMs)
+      await live?.started(key, createdAt + ttl, createdAt)
       return { id, session: { ...sessionFromRecord(record, key), idleExpiresAt: createdAt + ttl } }
     },
     async get (id, { renew = true }: GetSessionOptions = {}) {
       if (!isSessionId(id)) return undefined
-      return await read(opts, keyOf(id), renew)
+      return await read(opts, keyOf(id), renew, live)
     },
     async update (id, { groups, checkedAt }) {
       if (!isSessionId(id)) return false
@@ -61,6 +65,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const record = decodeSessionRecord(await client.get(key))
       const existed = (await client.del(key)) > 0
       if (record !== undefined) await userIndex.remove(record.u, key)
+      await live?.ended(key)
       return existed
     },
     async revokeUser (user) {
@@ -73,8 +78,8 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     async ping () {
       await client.ping()
     },
-    // The sweeper watches every in-process session; Redis would need a keyspace scan.
-    count: async () => sweeper?.sessions(),
+    // Metrics only: a Redis that does not answer leaves the gauge without a value rather than fail the scrape.
+    count: async () => sweeper?.sessions() ?? await live?.count(now()).catch(() => undefined),
     async close () {
       sweeper?.close()
       // quit() waits for Redis; when it is unreachable there is nothing to wait for.
@@ -88,7 +93,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
  * The record says how long the TTL was when last set (`i`), so the TTL left tells when the session was last
  * used: a reload that shortens either timeout applies to live sessions too (never lengthens them).
  */
-async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean): Promise<Session | undefined> {
+async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean, live?: LiveSessionCount): Promise<Session | undefined> {
   const { client } = opts
   const { idleMs, absoluteMs } = opts.timeouts()
   const replies = await client.multi().get(key).pttl(key).exec()
@@ -110,7 +115,9 @@ async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean
   const renewed = length === stored.i
     ? await client.pexpire(key, length) === 1
     : await client.set(key, encodeSessionRecord({ ...stored, i: length }), 'PX', length, 'XX') === 'OK'
-  return renewed ? { ...sessionFromRecord(record, key), idleExpiresAt: t + length } : undefined
+  if (!renewed) return undefined
+  await live?.renewed(key, t + length)
+  return { ...sessionFromRecord(record, key), idleExpiresAt: t + length }
 }
 
 /**

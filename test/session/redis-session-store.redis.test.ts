@@ -5,6 +5,7 @@ import { requireBinary } from '../helpers/binaries.ts'
 import { cli, isLog, tempFile, type Cli } from '../helpers/cli-process.ts'
 import { startFakeInflux } from '../helpers/fake-influx.ts'
 import { ALICE, basic, signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 import { freePort, startRedis } from '../helpers/redis-server.ts'
 
 /** The Redis session store as replicas use it, against a real redis-server: in one process, then as separate processes. */
@@ -56,6 +57,28 @@ test('two replicas on one Redis share sessions, sign-outs, bans, and survive a r
     assert.match(value, /"u":"alice"/)
     assert.ok(!value.includes('test-token'), 'no upstream credential in Redis')
   }
+})
+
+test('influx_gateway_sessions_active counts the sessions every replica shares, without a scan', { skip }, async (t) => {
+  const redis = await startRedis(REDIS as string)
+  t.after(() => redis.stop())
+  const clock = testClock()
+  const a = await replica(t, redis.url, {}, clock.now)
+  const b = await replica(t, redis.url, {}, clock.now)
+  const active = async (gw: TestGateway): Promise<number | undefined> =>
+    sampleValue(parsePrometheus(await (await fetch(`${gw.url}/gateway/metrics`)).text()), 'influx_gateway_sessions_active')
+  const first = await signIn(a)
+  await signIn(b)
+  const third = await signIn(a)
+  assert.deepEqual([await active(a), await active(b)], [3, 3])
+  assert.equal((await fetch(`${b.url}/api/v2/signout`, { method: 'POST', headers: { cookie: third } })).status, 204)
+  assert.deepEqual([await active(a), await active(b)], [2, 2], 'a sign-out on B counts on A too')
+  clock.tick(5 * 60_000)
+  assert.equal(await status(a, first), 200, 'used at 5 minutes: renewed')
+  clock.tick(6 * 60_000)
+  assert.equal(await active(b), 1, 'the unused one passed its idle timeout; the renewed one lives on')
+  const keys = (await redis.command('KEYS', '*')).split('\r\n').filter((k) => k.endsWith(':sessions'))
+  assert.equal(keys.length, 1, 'one sorted set, no scan')
 })
 
 test('a Redis outage answers 503 within commandTimeout, keeps the cookie, and the same cookie works again after', { skip }, async (t) => {
