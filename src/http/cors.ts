@@ -12,7 +12,7 @@ const EXPOSE_HEADERS = 'X-Platform-Error-Code, X-Request-Id, Retry-After'
  * `Access-Control-*` the upstream sends, so only this grant reaches the browser. Unlisted origins
  * get no grant at all. Returns true when the request was a preflight, now answered.
  */
-export function applyCors (ctx: GatewayContext, origins: readonly string[]): boolean {
+export function cors (ctx: GatewayContext, origins: readonly string[]): boolean {
   const origin = ctx.req.headers.origin
   const res = ctx.res
   res.setHeader('Vary', 'Origin')

@@ -14,7 +14,7 @@ export interface ErrorHandlerDeps { upstreamVersion: Pick<UpstreamVersion, 'majo
  * they are; Koa/Node HTTP errors (`status` + `expose`) keep their status with InfluxDB's code; anything
  * else becomes a 500 with a generic message and is logged.
  */
-export function answerError (ctx: GatewayContext, caught: unknown, deps: ErrorHandlerDeps): void {
+export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHandlerDeps): void {
   const socket = ctx.req.socket as Socket | null
   if (socket === null || socket.destroyed) {
     // The client went away (an aborted upload, say): nobody to answer, nothing went wrong here.

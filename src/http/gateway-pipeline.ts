@@ -1,14 +1,14 @@
 import type Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
 import { canonicalPath, pathOf, targetProblem } from '../route-rules.ts'
-import { applyCors } from './cors.ts'
-import { answerError } from './error-handler.ts'
-import { gatewayRoute } from './gateway-routes.ts'
-import { forwardToInflux } from './proxy-to-influx.ts'
-import { createRequestLifecycle, type GatewayContext, type GatewayState } from './request-context.ts'
-import { authenticate } from './require-session.ts'
-import { signInRoute, SIGN_IN_PATHS } from './sign-in-routes.ts'
-import { refuseByPolicy } from './upstream-policy.ts'
+import { cors } from './cors.ts'
+import { handleError } from './error-handler.ts'
+import { gatewayRoutes } from './gateway-routes.ts'
+import { proxyToInflux } from './proxy-to-influx.ts'
+import { createRequestContext, type GatewayContext, type GatewayState } from './request-context.ts'
+import { requireSession } from './require-session.ts'
+import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
+import { upstreamPolicy } from './upstream-policy.ts'
 
 /**
  * The whole gateway as one Koa middleware: each request passes the same steps in this order, as plain
@@ -19,33 +19,33 @@ import { refuseByPolicy } from './upstream-policy.ts'
  *  4. the upstream policy (routes refused whatever the credentials);
  *  5. authentication: a passed-through token, a session cookie (resource isolation first) or a public route;
  *  6. forwarding to InfluxDB.
- * Any error becomes the one error answer (`answerError`); every request ends with its metrics and one
+ * Any error becomes the one error answer (`handleError`); every request ends with its metrics and one
  * access line.
  */
 export function gatewayPipeline (deps: AppDeps): Koa.Middleware<GatewayState> {
-  const lifecycle = createRequestLifecycle(deps)
+  const context = createRequestContext(deps)
   return async (ctx) => {
     const started = deps.now()
-    lifecycle.begin(ctx)
+    context.begin(ctx)
     try {
       await handle(ctx, deps)
     } catch (err) {
-      answerError(ctx, err, deps)
+      handleError(ctx, err, deps)
     } finally {
-      lifecycle.finish(ctx, started)
+      context.finish(ctx, started)
     }
   }
 }
 
 async function handle (ctx: GatewayContext, deps: AppDeps): Promise<void> {
-  if (applyCors(ctx, deps.config.cors.origins)) return
+  if (cors(ctx, deps.config.cors.origins)) return
   const target = ctx.req.url ?? ''
   const problem = targetProblem(target, ctx.req.headers['transfer-encoding'])
   if (problem !== undefined) throw problem
   const path = canonicalPath(pathOf(target))
   ctx.state.canonicalPath = path
-  if (SIGN_IN_PATHS.has(path)) return await signInRoute(ctx, deps)
-  if (await gatewayRoute(ctx, deps)) return
-  refuseByPolicy(ctx, deps)
-  await forwardToInflux(ctx, deps, await authenticate(ctx, deps))
+  if (SIGN_IN_PATHS.has(path)) return await signInRoutes(ctx, deps)
+  if (await gatewayRoutes(ctx, deps)) return
+  upstreamPolicy(ctx, deps)
+  await proxyToInflux(ctx, deps, await requireSession(ctx, deps))
 }

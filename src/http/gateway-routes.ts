@@ -25,7 +25,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
  * ever forwarded. All answer GET and HEAD only, and none renews a session or needs a credential
  * other than `/session`'s own cookie. Resolves false when the path is not under the prefix.
  */
-export async function gatewayRoute (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<boolean> {
+export async function gatewayRoutes (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<boolean> {
   const prefix = deps.config.server.gatewayPrefix // stored canonical by the schema
   const path = ctx.state.canonicalPath
   if (path !== prefix && !path.startsWith(`${prefix}/`)) return false

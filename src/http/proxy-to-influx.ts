@@ -12,7 +12,7 @@ type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
  * in all, answer included: anonymous clients cannot hold a connection here and one to InfluxDB for
  * as long as they like by trickling a body or reading slowly. Authenticated streams are never cut.
  */
-export async function forwardToInflux (ctx: GatewayContext, deps: ProxyDeps, auth: Authentication): Promise<void> {
+export async function proxyToInflux (ctx: GatewayContext, deps: ProxyDeps, auth: Authentication): Promise<void> {
   prepareUpstreamRequest(ctx.req, {
     cookieName: deps.cookie.name,
     authorization: auth.kind === 'session' ? deps.credentials(auth.credential) : auth.kind === 'token' ? auth.authorization : undefined,

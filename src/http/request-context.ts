@@ -45,15 +45,15 @@ class RequestState implements GatewayState {
 type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'trustedProxies' | 'metrics' | 'lifecycle'>
 
 /** Starts and finishes each request: its id, client and state; then its metrics and access line. */
-export interface RequestLifecycle {
+export interface RequestContext {
   /** Gives the request an id (from `X-Request-Id` when sane, else a UUID), returned in the response. */
   begin (ctx: GatewayContext): void
   /** Counts the request and writes its one access line; `started` is from `deps.now()`. */
   finish (ctx: GatewayContext, started: number): void
 }
 
-/** Creates the request lifecycle; the access logger is made once, not per request. */
-export function createRequestLifecycle (deps: RequestContextDeps): RequestLifecycle {
+/** Creates the request context; the access logger is made once, not per request. */
+export function createRequestContext (deps: RequestContextDeps): RequestContext {
   const access = plainLogger(deps.logger)
   return {
     begin (ctx) {

@@ -25,7 +25,7 @@ type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cooki
  * `session.passiveRoutes` do not renew it); else only public routes, without a body. Everything else
  * gets the uniform 401 before anything reaches InfluxDB.
  */
-export async function authenticate (ctx: GatewayContext, deps: RequireSessionDeps): Promise<Authentication> {
+export async function requireSession (ctx: GatewayContext, deps: RequireSessionDeps): Promise<Authentication> {
   const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''))
   ctx.state.route = route.group
   const authorization = ctx.req.headers.authorization

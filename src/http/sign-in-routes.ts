@@ -13,7 +13,7 @@ import { sessionIds } from './session-lookup.ts'
 
 type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now'>
 
-/** The paths of {@link signInRoute}, canonical. */
+/** The paths of {@link signInRoutes}, canonical. */
 export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])
 
 /**
@@ -21,7 +21,7 @@ export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/a
  * cleared), as InfluxDB answers them, for a request whose canonical path is in {@link SIGN_IN_PATHS};
  * any other method on these paths gets 405.
  */
-export async function signInRoute (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
+export async function signInRoutes (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   const signingIn = ctx.state.canonicalPath === '/api/v2/signin'
   ctx.state.route = signingIn ? 'signin' : 'signout'
   if (ctx.method !== 'POST') throw errors.methodNotAllowed('POST')
@@ -68,7 +68,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
-  const { identity, stamp } = await authenticate(ctx, deps)
+  const { identity, stamp } = await requireSession(ctx, deps)
   const { name: user, source } = identity
   if (deps.access.credentialFor(identity) === undefined) {
     const refused = { audit: 'signin', result: 'no access', user, source, groups: identity.groups }
@@ -92,7 +92,7 @@ function endAudit (audit: string, s: Session, extra: Record<string, string> = {}
  * Checks the Basic credentials against the identity sources (file users, then the directory), under the
  * failed-sign-in throttle.
  */
-async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ identity: Identity, stamp?: string }> {
+async function requireSession (ctx: GatewayContext, deps: SignInDeps): Promise<{ identity: Identity, stamp?: string }> {
   const creds = parseBasicAuth(ctx.get('authorization') || undefined)
   const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
   // SECURITY: a name that is not a user is never logged: users type passwords into the name field.

@@ -7,7 +7,7 @@ import type { GatewayContext } from './request-context.ts'
  * onboarding (`POST /api/v2/setup…`, unless `upstream.allowSetup`) would create an InfluxDB user the
  * gateway does not know; `PUT /api/v2/me/password` cannot work because passwords live in our config.
  */
-export function refuseByPolicy (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): void {
+export function upstreamPolicy (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): void {
   const path = ctx.state.canonicalPath
   if (ctx.method === 'POST' && (path === '/api/v2/setup' || path.startsWith('/api/v2/setup/')) && !deps.config.upstream.allowSetup) {
     throw errors.setupRefused()
