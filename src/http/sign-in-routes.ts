@@ -68,7 +68,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
-  const { identity, stamp } = await requireSession(ctx, deps)
+  const { identity, stamp } = await authenticate(ctx, deps)
   const { name: user, source } = identity
   if (deps.access.credentialFor(identity) === undefined) {
     const refused = { audit: 'signin', result: 'no access', user, source, groups: identity.groups }
@@ -92,7 +92,7 @@ function endAudit (audit: string, s: Session, extra: Record<string, string> = {}
  * Checks the Basic credentials against the identity sources (file users, then the directory), under the
  * failed-sign-in throttle.
  */
-async function requireSession (ctx: GatewayContext, deps: SignInDeps): Promise<{ identity: Identity, stamp?: string }> {
+async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ identity: Identity, stamp?: string }> {
   const creds = parseBasicAuth(ctx.get('authorization') || undefined)
   const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
   // SECURITY: a name that is not a user is never logged: users type passwords into the name field.
