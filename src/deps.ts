@@ -162,12 +162,12 @@ interface Rebuild {
 
 /** {@link Deps.applyConfig}: applied before the first await, revocations written after. */
 async function reconfigure (deps: Deps, config: Config, { derive, buildProxy }: Rebuild): Promise<void> {
-  if (config.upstream.url !== deps.config.upstream.url) {
+  const upstreamChanged = config.upstream.url !== deps.config.upstream.url
+  if (upstreamChanged) {
     // In-flight requests finish on the old proxy, then its connections close.
     deps.proxy.retire()
     deps.proxy = buildProxy(config.upstream.url)
   }
-  const upstreamChanged = config.upstream.url !== deps.config.upstream.url
   const inactive = newlyInactive(deps.config.users, config.users)
   // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
   const { idleTimeout, absoluteTimeout } = deps.config.session

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { errors, type GatewayError } from './errors.ts'
 
 /**
@@ -34,6 +35,12 @@ export function targetProblem (target: string, transferEncoding: string | undefi
     return errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
   }
   return undefined
+}
+
+/** Whether a request carries a body: framed by `Transfer-Encoding`, or a `Content-Length` other than 0. */
+export function hasBody (headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
 
 /** The path part of a request target. */

@@ -2,8 +2,7 @@ import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
 import type { GatewayContext } from './request-context.ts'
-import { isCrossSiteRequest } from './resource-isolation.ts'
-import { findActiveSession, sessionIds } from './session-lookup.ts'
+import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
 type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
@@ -53,9 +52,7 @@ async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void
 
 /** Who the signed-in browser app is and when its session ends, without renewing it or the upstream. */
 async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
-  const ids = sessionIds(ctx, deps.cookie.name)
-  // SECURITY: the same resource-isolation rule as every other request carrying the cookie.
-  if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage: false, allowedOrigins: deps.config.cors.origins })) throw errors.crossSite()
+  const ids = presentedSessionIds(ctx, deps, false)
   const found = (await findActiveSession(ctx, deps, { renew: false }, ids))?.session
   if (found === undefined) throw errors.unauthorized()
   ctx.state.user = found.user

@@ -4,9 +4,8 @@ import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { GatewayContext } from './request-context.ts'
-import { isCrossSiteRequest } from './resource-isolation.ts'
-import { classifyRoute, isOnboarding, pathOf } from '../route-rules.ts'
-import { findActiveSession, sessionIds } from './session-lookup.ts'
+import { classifyRoute, hasBody, isOnboarding, pathOf } from '../route-rules.ts'
+import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
@@ -32,11 +31,7 @@ export async function requireSession (ctx: GatewayContext, deps: RequireSessionD
   if (deps.config.upstream.tokenPassthrough && !route.sessionOnly && authorization !== undefined && isTokenAuthorization(authorization)) {
     return { kind: 'token', authorization }
   }
-  const ids = sessionIds(ctx, deps.cookie.name)
-  // SECURITY: resource isolation, checked before the session is read (and renewed), whatever the method.
-  if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage: route.group === 'ui', allowedOrigins: deps.config.cors.origins })) {
-    throw errors.crossSite()
-  }
+  const ids = presentedSessionIds(ctx, deps, route.group === 'ui')
   const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
   if (active !== undefined) {
     ctx.state.user = active.identity.name
@@ -45,7 +40,7 @@ export async function requireSession (ctx: GatewayContext, deps: RequireSessionD
   if (!route.public) throw errors.unauthorized()
   // SECURITY: anonymous requests have no reason to carry a body (onboarding, when allowed, is the one
   // exception); refused before anything is forwarded, so a trickled body holds no upstream connection.
-  if (hasBody(ctx) && !isOnboarding(ctx.method, ctx.state.canonicalPath)) throw errors.bodyWithoutSession()
+  if (hasBody(ctx.req.headers) && !isOnboarding(ctx.method, ctx.state.canonicalPath)) throw errors.bodyWithoutSession()
   return PUBLIC
 }
 
@@ -56,9 +51,4 @@ function isPassive (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): boolean
   const rules = deps.config.session.passiveRoutes
   const path = ctx.state.canonicalPath
   return rules.includes(`${ctx.method} ${path}`) || (ctx.method === 'HEAD' && rules.includes(`GET ${path}`))
-}
-
-function hasBody (ctx: GatewayContext): boolean {
-  const { headers } = ctx.req
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 }

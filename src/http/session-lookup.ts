@@ -6,6 +6,7 @@ import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookies } from '../session/session-cookie.ts'
 import type { GetSessionOptions, Session } from '../session/session-store.ts'
 import type { GatewayContext } from './request-context.ts'
+import { isCrossSiteRequest } from './resource-isolation.ts'
 
 /** A session found through the request's cookie. */
 export interface FoundSession { id: string, session: Session }
@@ -23,6 +24,18 @@ type ActiveDeps = LookupDeps & Pick<AppDeps, 'users' | 'access' | 'refresher'>
  */
 export function sessionIds (ctx: GatewayContext, cookieName: string): string[] {
   return readCookies(ctx.get('cookie') || undefined, cookieName)
+}
+
+/**
+ * The session ids a request presents, once it passed resource isolation: a request carrying our cookie
+ * that another site made the browser send is refused (403) here, before any session is read or renewed.
+ * `uiPage`: the target is a UI page, which a navigation from elsewhere may open.
+ */
+export function presentedSessionIds (ctx: GatewayContext, deps: Pick<AppDeps, 'cookie' | 'config'>, uiPage: boolean): string[] {
+  const ids = sessionIds(ctx, deps.cookie.name)
+  // SECURITY: resource isolation, whatever the method.
+  if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage, allowedOrigins: deps.config.cors.origins })) throw errors.crossSite()
+  return ids
 }
 
 /** The first live session among the request's session cookies (or `ids`, when already read), or undefined. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
+import { hasBody } from '../route-rules.ts'
 import { ForwardExchange } from './forward-exchange.ts'
 
 /** Options for {@link createInfluxProxy}. */
@@ -73,10 +74,10 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       if (res.destroyed) return resolve()
       const timeoutMs = opts.timeoutMs()
       const headers = req.headers
-      const length = headers['content-length']
-      const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+      // Read before the framing headers go: undici frames the body itself.
+      const shape = { hasBody: hasBody(headers), idleMs: timeoutMs, totalMs: limits.totalMs }
       for (const name of ENGINE_OWNED) if (name in headers) delete headers[name]
-      const exchange = new ForwardExchange(req, res, opts, { resolve, reject }, { hasBody, idleMs: timeoutMs, totalMs: limits.totalMs })
+      const exchange = new ForwardExchange(req, res, opts, { resolve, reject }, shape)
       pool.dispatch({
         path: prefix + (req.url ?? '/'),
         method: req.method as Dispatcher.HttpMethod,
