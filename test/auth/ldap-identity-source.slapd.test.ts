@@ -12,6 +12,7 @@ import { createLdapIdentitySource } from '../../src/auth/ldap-identity-source.ts
 import type { LdapConfig } from '../../src/config/identity-schema.ts'
 import { GatewayError } from '../../src/errors.ts'
 import { requireBinary } from '../helpers/binaries.ts'
+import { directoryLdap } from '../helpers/directory-gateway.ts'
 import { startSlapd, type Slapd } from '../helpers/slapd.ts'
 
 const binary = requireBinary('slapd', 'slapd', 'real OpenLDAP (directory sign-in)')
@@ -25,14 +26,7 @@ const limiter = createHashLimiter(() => ({ maxConcurrent: 4, maxQueued: 32, maxW
 
 function config (overrides: Partial<LdapConfig> = {}): LdapConfig {
   return {
-    url: slapd.url,
-    bindDN: slapd.service.dn,
-    bindPassword: slapd.service.password,
-    userBase: `ou=people,${slapd.suffix}`,
-    userFilter: '(uid={username})',
-    groupBase: `ou=groups,${slapd.suffix}`,
-    groupFilter: '(member={dn})',
-    groupNameAttribute: 'cn',
+    ...directoryLdap(slapd),
     timeout: 2000,
     refreshInterval: 300_000,
     maxConcurrentBinds: 4,

@@ -19,6 +19,20 @@ export const OPS: TestUser = { name: 'ops', password: 'ops-password-long-enough'
 /** A file user with a token of their own. */
 export const FILE_USER: TestUser = { name: 'filer', password: 'filer-password-long-enough', token: 'filer-token-0004' }
 
+/** The `ldap:` fields that point at `slapd` (timeouts are each caller's: durations in YAML, ms when parsed). */
+export function directoryLdap (slapd: Slapd): Record<'url' | 'bindDN' | 'bindPassword' | 'userBase' | 'userFilter' | 'groupBase' | 'groupFilter' | 'groupNameAttribute', string> {
+  return {
+    url: slapd.url,
+    bindDN: slapd.service.dn,
+    bindPassword: slapd.service.password,
+    userBase: `ou=people,${slapd.suffix}`,
+    userFilter: '(uid={username})',
+    groupBase: `ou=groups,${slapd.suffix}`,
+    groupFilter: '(member={dn})',
+    groupNameAttribute: 'cn'
+  }
+}
+
 /** Starts a gateway whose `ldap:` points at `slapd`; `ldap` and the rest of `opts` override. */
 export async function startDirectoryGateway (
   t: TestContext, slapd: Slapd, opts: Omit<StartGatewayOptions, 'ldap'> & { ldap?: Record<string, unknown> } = {}
@@ -28,14 +42,7 @@ export async function startDirectoryGateway (
     access: Object.entries(RULE_TOKENS).map(([group, token]) => ({ group, token })),
     ...opts,
     ldap: {
-      url: slapd.url,
-      bindDN: slapd.service.dn,
-      bindPassword: slapd.service.password,
-      userBase: `ou=people,${slapd.suffix}`,
-      userFilter: '(uid={username})',
-      groupBase: `ou=groups,${slapd.suffix}`,
-      groupFilter: '(member={dn})',
-      groupNameAttribute: 'cn',
+      ...directoryLdap(slapd),
       timeout: '1s',
       refreshInterval: '5m',
       ...opts.ldap

@@ -78,7 +78,7 @@ const VERSION = 'v2.7.11'
 const KEEP_BYTES = 1024 * 1024
 const CHUNK_BYTES = 64 * 1024
 /** Longest wait of `waitForRequest`/`waitForAbort`: a bug that never sends the request fails, not hangs. */
-export const WAIT_MS = 30_000
+const WAIT_MS = 30_000
 const IDS = { user: '0000000000000001', bucket: '0000000000000002', org: '0000000000000003' }
 /** InfluxDB error code per status (kit/transport/http/error_handler.go, spec `Error.code` enum). */
 const CODES = new Map<number, string>([

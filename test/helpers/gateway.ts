@@ -58,7 +58,7 @@ export interface TestGateway {
 }
 
 /** Longest wait of `waitForLog`: a line that never comes fails the test instead of hanging it. */
-export const LOG_WAIT_MS = 30_000
+const LOG_WAIT_MS = 30_000
 
 /** The default test user: alice, an InfluxDB 2 token user. */
 export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', token: 'test-token' }

@@ -7,7 +7,7 @@ import YAML from 'yaml'
  * `/api/v2`), as kept in the repository: `test/fixtures/influxdb-openapi/oss.yml`, trimmed from upstream's
  * `contracts/oss.yml` (see the README there).
  */
-export const SPEC_URL = new URL('../fixtures/influxdb-openapi/oss.yml', import.meta.url)
+const SPEC_URL = new URL('../fixtures/influxdb-openapi/oss.yml', import.meta.url)
 /** The `$id` the whole document is registered under; every schema is compiled as a `$ref` into it. */
 const SPEC_ID = 'https://influx-gateway.test/oss.yml'
 const JSON_MEDIA_TYPE = 'application/json'

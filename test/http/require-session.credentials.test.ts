@@ -41,25 +41,27 @@ test('routes InfluxDB leaves unauthenticated need a session whatever the Authori
   assert.equal(gw.influx.last()?.headers.authorization, 'Token test-token', 'the session\'s credential, not the client\'s')
 })
 
-/** Sends a request head promising a large body, then a few bytes; resolves with what came back and whether the gateway closed. */
-function trickle (gw: TestGateway, head: string): Promise<{ answer: string, closed: boolean }> {
+/**
+ * Sends a request head promising a large body, then a few bytes; resolves with what came back once the
+ * gateway closes the connection (one that waited for the 100 MB would hang the test to its timeout).
+ */
+function trickle (gw: TestGateway, head: string): Promise<{ answer: string }> {
   const { port } = new URL(gw.url)
   return new Promise((resolve, reject) => {
     let answer = ''
     const socket = connect(Number(port), '127.0.0.1', () => socket.write(`${head}\r\nContent-Length: 100000000\r\n\r\nab`))
     socket.on('data', (d) => { answer += d.toString('latin1') })
     socket.on('error', reject)
-    socket.on('close', () => resolve({ answer, closed: true }))
+    socket.on('close', () => resolve({ answer }))
   })
 }
 
 test('anonymous requests with a body are refused at once and their connection closed, before anything is forwarded', async (t) => {
   const gw = await startGateway(t)
-  const { answer, closed } = await trickle(gw, 'POST /some/ui/path HTTP/1.1\r\nHost: x')
+  const { answer } = await trickle(gw, 'POST /some/ui/path HTTP/1.1\r\nHost: x')
   assert.match(answer, /^HTTP\/1\.1 401 /)
   assert.match(answer, /connection: close/i)
   assert.ok(answer.endsWith(JSON.stringify(UNAUTHORIZED)))
-  assert.ok(closed, 'the gateway closed the connection instead of waiting for 100 MB')
   assert.match((await trickle(gw, 'GET /some/ui/path HTTP/1.1\r\nHost: x')).answer, /^HTTP\/1\.1 401 /, 'GET too')
   for (const method of ['PUT', 'PATCH', 'DELETE']) {
     const res = await fetch(`${gw.url}/some/ui/path`, { method, body: 'x' })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { mock, test } from 'node:test'
-import { signIn, startGateway } from '../helpers/gateway.ts'
+import { fetchRefused, signIn, startGateway } from '../helpers/gateway.ts'
 
 /**
  * One request with exactly these headers (fetch() adds its own `Sec-Fetch-Mode: cors`); resolves with the
@@ -61,17 +61,26 @@ test('every request carrying the session cookie is checked, whatever its method:
   }
 })
 
-test('a refused cross-site read neither renews nor ends the session', async (t) => {
+test('a refused cross-site request, read or write, neither renews nor ends the session', async (t) => {
   mock.timers.enable({ apis: ['Date'], now: Date.now() })
   t.after(() => mock.timers.reset())
   const gw = await startGateway(t, { config: { session: { idleTimeout: '10m' } } })
-  const cookie = await signIn(gw)
-  for (let i = 0; i < 3; i++) {
-    mock.timers.tick(4 * 60_000)
-    assert.equal((await send(`${gw.url}${DROP}`, { cookie, ...IMAGE })).status, 403)
+  const attacks: Array<() => Promise<{ status: number }>> = [
+    async () => await send(`${gw.url}${DROP}`, { cookie, ...IMAGE }),
+    async () => await fetch(`${gw.url}/api/v2/write?org=o&bucket=b`, { method: 'POST', headers: { cookie, origin: EVIL }, body: 'm v=1' })
+  ]
+  let cookie = ''
+  for (const attack of attacks) {
+    cookie = await signIn(gw)
+    assert.equal((await attack()).status, 403)
+    assert.equal((await fetch(`${gw.url}/gateway/session`, { headers: { cookie } })).status, 200, 'not ended by the refusal')
+    for (let i = 0; i < 3; i++) {
+      mock.timers.tick(4 * 60_000)
+      assert.equal((await attack()).status, 403)
+    }
+    await fetchRefused(gw, '/api/v2/buckets', { headers: { cookie } }, 401, '12 minutes without a real request: not renewed')
   }
-  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 401, '12 minutes without a real request')
-  assert.equal(gw.influx.count('/query'), 0)
+  assert.equal(gw.influx.count('/query') + gw.influx.count('/api/v2/write'), 0)
 })
 
 test('without the session cookie the rule does not apply: public pages load from anywhere', async (t) => {

@@ -3,7 +3,7 @@ import { mock, test } from 'node:test'
 import { hashPassword } from '../../src/auth/password.ts'
 import { createReloader } from '../../src/reload.ts'
 import type { Config } from '../../src/config/schema.ts'
-import { signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { fetchRefused, signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
 
 /** Applies a config change the way an operator does: a reload of a (here, in-memory) file. */
 async function reload (gw: TestGateway, change: (c: Config) => Config): Promise<void> {
@@ -88,7 +88,7 @@ test('a __Host- cookie name for HTTPS deployments', async (t) => {
   assert.match(setCookie, /^__Host-influxdb-oss-session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure; Expires=/)
   const cookie = setCookie.split(';')[0] as string
   assert.equal((await buckets(gw, cookie)).status, 200)
-  assert.equal((await buckets(gw, cookie.replace(name, 'influxdb-oss-session'))).status, 401, 'only the configured name counts')
+  await fetchRefused(gw, '/api/v2/buckets', { headers: { cookie: cookie.replace(name, 'influxdb-oss-session') } }, 401, 'only the configured name counts')
 })
 
 test('a reload that shortens idleTimeout ends sessions already idle longer than the new one', async (t) => {

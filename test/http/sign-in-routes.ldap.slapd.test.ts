@@ -83,7 +83,9 @@ test('a directory that is down or hangs: 503 with Retry-After for its users, fil
   assert.equal((await post(down, FILE_USER.name, FILE_USER.password)).status, 204)
   assert.ok(gw.logs.some((l) => l.audit === 'signin' && l.result === 'unavailable' && l.source === 'ldap'))
   assert.match(await (await fetch(`${gw.url}/gateway/metrics`)).text(), /influx_gateway_signins_total\{outcome="directory_unavailable"\} 1/)
-  for (const g of [gw, down]) assert.ok(!g.logText().includes(slapd.service.password), 'the bind password is never logged')
+  for (const [g, directory] of [[gw, slapd], [down, stopped]] as const) {
+    assert.ok(!g.logText().includes(directory.service.password), 'the bind password is never logged')
+  }
 })
 
 test('spellings the directory treats as one name share one ban and sign in as the directory\'s own name', { skip }, async (t) => {

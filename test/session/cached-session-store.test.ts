@@ -130,7 +130,7 @@ test('freshMs 0 turns the cache off; maxEntries bounds it; clear forgets everyth
 
 test('a read in flight while the session is destroyed, revoked or the cache cleared does not put it back', async () => {
   for (const end of ['destroy', 'revoke', 'clear'] as const) {
-    const { clock, cached } = setup()
+    const { clock, store, cached } = setup()
     const { id } = await cached.create('alice', 's')
     clock.t += 61_000 // a renewal is due: the read goes to the store
     const reading = cached.get(id)
@@ -140,5 +140,6 @@ test('a read in flight while the session is destroyed, revoked or the cache clea
     const after = await cached.get(id, { renew: false })
     if (end === 'destroy') assert.equal(after, undefined, 'signed out stays signed out')
     if (end === 'revoke') assert.equal(after?.revoked, true, 'the revocation is seen')
+    if (end === 'clear') assert.deepEqual(store.calls, ['renew', 'get'], 'the cleared cache was not refilled by the read in flight')
   }
 })
