@@ -1,7 +1,7 @@
 import { parseBasicAuth } from '../auth/basic-auth.ts'
 import { errors, GatewayError } from '../errors.ts'
 import type { SigninOutcome } from '../observability/metrics.ts'
-import { clearedSessionCookie, sessionCookie } from '../session/session-cookie.ts'
+import { clearedSessionCookie } from '../session/session-cookie.ts'
 import type { Session } from '../session/session-store.ts'
 import type { ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { Identity } from '../auth/identity.ts'
@@ -10,6 +10,7 @@ import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
+import { startSession } from './start-session.ts'
 
 type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now'>
 
@@ -69,18 +70,8 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
   const { identity, stamp } = await authenticate(ctx, deps)
-  const { name: user, source } = identity
-  if (deps.access.credentialFor(identity) === undefined) {
-    const refused = { audit: 'signin', result: 'no access', user, source, groups: identity.groups }
-    ctx.state.log.info(refused, 'sign-in refused: no access rule matches')
-    throw errors.noAccess()
-  }
-  const { id, session } = await deps.sessions.create(identity, stamp, identity.source === 'file' ? undefined : deps.now())
-  ctx.state.user = identity.name
-  ctx.set('Set-Cookie', sessionCookie(deps.cookie, id, session.absoluteExpiresAt, ctx.state.client.https))
-  ctx.set('Cache-Control', 'no-store')
+  await startSession(ctx, deps, identity, { stamp })
   ctx.status = 204
-  ctx.state.log.info({ audit: 'signin', result: 'success', user, source, session: session.ref }, 'signed in')
 }
 
 /** An audit line's fields for a session that ends. */
