@@ -7,9 +7,10 @@ import { errors, type GatewayError } from './errors.ts'
  * The shape of an error answer: InfluxDB 2's `{code, message}` with `X-Platform-Error-Code` (every route
  * in front of InfluxDB 2, and the gateway's own), or InfluxDB 1.x's `{error}` with `WWW-Authenticate` on a
  * 401 and `X-Influxdb-Error` otherwise (the v1 routes `/query` and `/write` in front of InfluxDB 1.x, whose
- * clients read that).
+ * clients read that), or a page a person can read (`html`: the single sign-on routes, which a browser
+ * navigates to).
  */
-export type ErrorDialect = 'influxdb2' | 'influxdb1'
+export type ErrorDialect = 'influxdb2' | 'influxdb1' | 'html'
 
 /** An error answer's headers and body, before any transport writes them. */
 export interface ErrorResponse {
@@ -21,6 +22,7 @@ export interface ErrorResponse {
 /** The one place that shapes error answers; the Koa error handler and the raw writers below send it. */
 export function errorResponse (err: GatewayError, dialect: ErrorDialect = 'influxdb2'): ErrorResponse {
   const json = 'application/json; charset=utf-8'
+  if (dialect === 'html') return htmlErrorResponse(err)
   if (dialect === 'influxdb1') {
     const challenge: Record<string, string> = err.status === 401
       ? { 'WWW-Authenticate': 'Basic realm="InfluxDB"' }
@@ -33,6 +35,43 @@ export function errorResponse (err: GatewayError, dialect: ErrorDialect = 'influ
     headers: { ...err.headers, 'Content-Type': json, 'X-Platform-Error-Code': err.code },
     body: JSON.stringify({ code: err.code, message: err.message })
   }
+}
+
+/** Titles of the HTML error page, by status. */
+const PAGE_TITLES: Record<number, string> = {
+  400: 'Sign-in failed', 403: 'Access refused', 404: 'Not found', 405: 'Not allowed', 503: 'Sign-in unavailable'
+}
+
+/**
+ * The error as a small HTML page: the title and the message (HTML-escaped; messages never carry codes
+ * or tokens), a way back, no script and nothing loaded (the CSP forbids it).
+ */
+function htmlErrorResponse (err: GatewayError): ErrorResponse {
+  const title = PAGE_TITLES[err.status] ?? (err.status >= 500 ? 'Something went wrong' : 'Request refused')
+  const body = '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+    `<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}` +
+    '</style></head>\n' +
+    `<body><h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(capitalized(err.message))}.</p>\n<p><a href="/">Back to InfluxDB</a></p></body></html>\n`
+  const headers = {
+    ...err.headers,
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+    'X-Platform-Error-Code': err.code
+  }
+  return { status: err.status, headers, body }
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** Text made safe to place in HTML content or a quoted attribute. */
+export function escapeHtml (text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
+}
+
+function capitalized (text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 /** Writes an error on a plain `ServerResponse` (listeners outside Koa, such as the metrics port). */

@@ -31,6 +31,7 @@ export type ErrorKind =
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
   | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'internal'
+  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -123,7 +124,20 @@ export const errors = {
   directoryUnavailable: (cause: unknown) =>
     new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly',
       { cause, headers: { 'Retry-After': '5' } }),
-  internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause })
+  internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause }),
+  /** The identity provider answered the sign-in with an error of its own (`access_denied`: the user declined or may not). */
+  ssoDenied: (providerError: string, cause?: unknown) =>
+    new GatewayError('ssoDenied', 'forbidden',
+      `the identity provider did not sign you in (${/^[a-z_]{1,64}$/.test(providerError) ? providerError : 'error'})`, { cause }),
+  /**
+   * A single sign-on return that fails a check: no or another browser's flow, a replay, an expired flow or
+   * code, a token that fails verification. The message names the problem, never a code or token.
+   */
+  ssoRefused: (message: string, cause?: unknown) => new GatewayError('ssoRefused', 'invalid', message, { cause }),
+  /** The identity provider cannot be reached, answers too slowly or not as a provider: the sign-in can be retried. */
+  ssoUnavailable: (cause: unknown) =>
+    new GatewayError('ssoUnavailable', 'unavailable', 'the identity provider is unavailable; retry shortly',
+      { cause, headers: { 'Retry-After': '5' } })
 } satisfies Catalogue
 
 /** The InfluxDB code for an HTTP status, for errors raised by Koa or Node rather than by us. */

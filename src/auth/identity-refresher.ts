@@ -13,8 +13,12 @@ export type RefreshResult =
 
 /** Options for {@link createIdentityRefresher}. */
 export interface IdentityRefresherOptions {
-  /** The live source to read identities from, for a source name (undefined: not configured now). */
-  source: (name: Identity['source']) => Pick<IdentitySource, 'lookup'> | undefined
+  /**
+   * The live source to read identities from, for a source name: `'session'` for a source whose groups hold
+   * for the whole session (an identity provider states them at sign-in and cannot be asked again);
+   * undefined when the source is not configured now.
+   */
+  source: (name: Identity['source']) => Pick<IdentitySource, 'lookup'> | 'session' | undefined
   /** The live `ldap.refreshInterval`, ms. */
   intervalMs: () => number
   now: () => number
@@ -72,6 +76,7 @@ export function createIdentityRefresher (opts: IdentityRefresherOptions): Identi
     async refresh (identity, checkedAt) {
       const source = opts.source(identity.source)
       if (source === undefined) return { kind: 'gone' }
+      if (source === 'session') return { kind: 'current' }
       if (opts.now() - checkedAt < opts.intervalMs()) return { kind: 'current' }
       const key = `${identity.source}\0${identity.name}`
       if ((failures.get(key)?.retryAt ?? 0) > opts.now()) return stale(key, checkedAt)

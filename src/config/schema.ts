@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { accessRule, ldapSchema } from './identity-schema.ts'
+import { oidcSchema } from './oidc-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
 import { userSchema } from './user-schema.ts'
 
@@ -143,6 +144,8 @@ export const configSchema = z.object({
   metrics: metrics.prefault({}).describe('Prometheus metrics.'),
   log: log.prefault({}).describe('Logging on stdout.'),
   ldap: ldapSchema.optional().describe('Sign-in with directory accounts (LDAP, Active Directory), after the file users.'),
+  oidc: oidcSchema.optional()
+    .describe('Single sign-on at an OpenID Connect provider (`<gatewayPrefix>/oidc/login`); identities get credentials from `access:`.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
   users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')
@@ -160,6 +163,7 @@ export const configSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['upstream', 'jwtSharedSecret'], message })
   }
   checkAccess(config, ctx)
+  checkOidcCallback(config, ctx)
   if (config.session?.store === 'redis' && config.session.redis === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }
@@ -170,10 +174,14 @@ export const configSchema = z.object({
 }, always)
 
 /** Directory users get credentials only from rules; a file user's `groups:` must reach one. */
-function checkAccess (config: { ldap?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
+function checkAccess (config: { ldap?: unknown, oidc?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
   const rules = Array.isArray(config.access) ? config.access as Array<{ group?: unknown }> : []
   if (config.ldap !== undefined && rules.length === 0) {
     const message = 'required with ldap: directory users get their upstream credential only from access rules'
+    ctx.addIssue({ code: 'custom', path: ['access'], message })
+  }
+  if (config.oidc !== undefined && rules.length === 0) {
+    const message = 'required with oidc: single sign-on users get their upstream credential only from access rules'
     ctx.addIssue({ code: 'custom', path: ['access'], message })
   }
   const granted = new Set(rules.map((r) => r?.group))
@@ -183,6 +191,19 @@ function checkAccess (config: { ldap?: unknown, access?: unknown, users?: unknow
       ctx.addIssue({ code: 'custom', path: ['users', i, 'groups'], message: 'no access rule matches any of these groups' })
     }
   })
+}
+
+/** The provider sends the browser back to `oidc.redirectUrl`: it must be the gateway's callback route. */
+function checkOidcCallback (config: { oidc?: { redirectUrl?: unknown }, server?: { gatewayPrefix?: unknown } }, ctx: z.RefinementCtx): void {
+  const url = config.oidc?.redirectUrl
+  const prefix = config.server?.gatewayPrefix
+  if (typeof url !== 'string' || typeof prefix !== 'string') return
+  const expected = `${prefix}/oidc/callback`
+  let path: string | undefined
+  try { path = new URL(url).pathname } catch { return }
+  if (path !== expected) {
+    ctx.addIssue({ code: 'custom', path: ['oidc', 'redirectUrl'], message: `must end in the gateway's callback path ${expected}` })
+  }
 }
 
 /** The validated configuration, durations in milliseconds. */

@@ -10,7 +10,8 @@ export interface ErrorHandlerDeps { upstreamVersion: Pick<UpstreamVersion, 'majo
 /**
  * The one place that writes error responses, shaped by `errorResponse`: InfluxDB 2's
  * `{code, message}` with `X-Platform-Error-Code`, or on the v1 routes (`/query`, `/write`) in front of
- * InfluxDB 1.x its `{error}` with `WWW-Authenticate` (what 1.x clients read). GatewayErrors are shown as
+ * InfluxDB 1.x its `{error}` with `WWW-Authenticate` (what 1.x clients read), or on the single sign-on
+ * routes (route `sso`, where a person's browser lands) an HTML page. GatewayErrors are shown as
  * they are; Koa/Node HTTP errors (`status` + `expose`) keep their status with InfluxDB's code; anything
  * else becomes a 500 with a generic message and is logged.
  */
@@ -38,6 +39,7 @@ export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHa
 }
 
 function dialect (ctx: GatewayContext, deps: ErrorHandlerDeps): ErrorDialect {
+  if (ctx.state.route === 'sso') return 'html'
   return ctx.state.route === 'v1' && deps.upstreamVersion.major() === 1 ? 'influxdb1' : 'influxdb2'
 }
 

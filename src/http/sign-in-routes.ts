@@ -36,8 +36,8 @@ export async function signInRoutes (ctx: GatewayContext, deps: SignInDeps): Prom
   }
 }
 
-/** The metrics label for a refused sign-in, by the error's kind. */
-function signinOutcome (err: unknown): SigninOutcome {
+/** The metrics label for a refused sign-in (with a password or at an identity provider), by the error's kind. */
+export function signinOutcome (err: unknown): SigninOutcome {
   if (!(err instanceof GatewayError)) return 'error'
   switch (err.kind) {
     case 'unauthorized': return 'failure'
@@ -50,6 +50,9 @@ function signinOutcome (err: unknown): SigninOutcome {
     case 'clientClosed': return 'aborted'
     case 'noAccess': return 'no_access'
     case 'directoryUnavailable': return 'directory_unavailable'
+    case 'ssoDenied': return 'sso_denied'
+    case 'ssoRefused': return 'sso_refused'
+    case 'ssoUnavailable': return 'sso_unavailable'
     default: return 'error'
   }
 }
