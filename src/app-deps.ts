@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { AccessRules } from './auth/access-rules.ts'
 import type { IdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentityVerifier } from './auth/identity-source.ts'
+import type { OidcClient } from './auth/oidc-client.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { Metrics } from './observability/metrics.ts'
@@ -11,6 +12,7 @@ import type { CredentialBuilder } from './proxy/upstream-credential.ts'
 import type { UpstreamVersion } from './proxy/upstream-version.ts'
 import type { SessionCookieOptions } from './session/session-cookie.ts'
 import type { SessionStore } from './session/session-store.ts'
+import type { SignInFlowStore } from './session/sign-in-flow-store.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 
 /**
@@ -29,6 +31,10 @@ export interface AppDeps {
   /** Re-reads directory users' groups while their sessions are used. */
   refresher: IdentityRefresher
   sessions: SessionStore
+  /** The relying party of `oidc:`, when configured (rebuilt when a reload changes the section). */
+  oidc?: OidcClient
+  /** Sign-ins in progress at the identity provider, in the same store as the sessions, each for one use. */
+  signInFlows: SignInFlowStore
   /** Failed sign-in counters, in the same store as the sessions. */
   throttle: SigninThrottle
   proxy: InfluxProxy

@@ -3,6 +3,7 @@ import type { AppDeps } from './app-deps.ts'
 import { createHashLimiter } from './auth/hash-limiter.ts'
 import { createIdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentitySource } from './auth/identity-source.ts'
+import { createOidcClient, type OidcClient } from './auth/oidc-client.ts'
 import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
 import { createStoreClient, type StoreClient } from './deps/store-client.ts'
@@ -14,6 +15,7 @@ import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from 
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
+import { createSignInFlowStore } from './session/sign-in-flow-store.ts'
 
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
@@ -63,9 +65,12 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     lifecycle: { shuttingDown: false },
     sessions: createSessions(store, live, now),
     throttle: createThrottle(store, live, now),
+    signInFlows: createSignInFlowStore({ client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper }),
+    oidc: createOidc(initial, logger),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({
-      source: (name) => name === 'ldap' ? deps.ldap : undefined,
+      // An identity provider's groups hold for the session (it cannot be asked again); while `oidc:` stays.
+      source: (name) => name === 'ldap' ? deps.ldap : name === 'oidc' && deps.config.oidc !== undefined ? 'session' : undefined,
       intervalMs: () => deps.config.ldap?.refreshInterval ?? Infinity,
       now,
       onFailure: (err, { name: user, source }) => {
@@ -82,6 +87,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     applyConfig: async (config) => await reconfigure(deps, config, { derive, buildProxy }),
     async close () {
       store.throttleSweeper?.close()
+      store.flowSweeper?.close()
       deps.proxy.close()
       await deps.sessions.close()
     }
@@ -89,6 +95,22 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   metrics.countSessionsWith(() => deps.sessions.count())
   deps.upstreamVersion.probe().catch(() => {})
   return deps
+}
+
+/**
+ * The relying party for `oidc:`, when configured; its discovery starts now, without holding up the start
+ * (a provider that is down is tried again at each sign-in).
+ */
+function createOidc (config: Config, logger: Logger): OidcClient | undefined {
+  if (config.oidc === undefined) return undefined
+  const client = createOidcClient({
+    config: config.oidc,
+    onDiscoveryFailure: (err) => {
+      logger.warn({ err, issuer: config.oidc?.issuer }, 'identity provider discovery failed; retried at the next sign-in')
+    }
+  })
+  client.warmUp().catch(() => {})
+  return client
 }
 
 /** The sign-in limiters, one each for the process so their bounds hold across reloads; they read their settings live. */
@@ -172,7 +194,10 @@ async function reconfigure (deps: Deps, config: Config, { derive, buildProxy }: 
   // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
   const { idleTimeout, absoluteTimeout } = deps.config.session
   if (config.session.idleTimeout !== idleTimeout || config.session.absoluteTimeout !== absoluteTimeout) deps.sessions.clear()
+  const oidcChanged = JSON.stringify(config.oidc) !== JSON.stringify(deps.config.oidc)
   Object.assign(deps, derive(config))
+  // Flows in progress live in the store and finish under the new section.
+  if (oidcChanged) deps.oidc = createOidc(config, deps.logger)
   if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
   for (const { name, reason } of inactive) {
     try {

@@ -51,7 +51,8 @@ function htmlErrorResponse (err: GatewayError): ErrorResponse {
   const body = '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
     `<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}` +
     '</style></head>\n' +
-    `<body><h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(capitalized(err.message))}.</p>\n<p><a href="/">Back to InfluxDB</a></p></body></html>\n`
+    `<body><h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(capitalized(err.message))}.</p>\n` +
+    '<p><a href="/">Back to InfluxDB</a></p></body></html>\n'
   const headers = {
     ...err.headers,
     'Content-Type': 'text/html; charset=utf-8',

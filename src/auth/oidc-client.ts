@@ -97,7 +97,8 @@ export function createOidcClient ({ config, onDiscoveryFailure }: OidcClientOpti
       const rp = await configuration()
       if (rp.serverMetadata().end_session_endpoint === undefined) return undefined
       const after = config.postLogoutRedirectUrl
-      return oidc.buildEndSessionUrl(rp, { client_id: config.clientId, ...(after === undefined ? {} : { post_logout_redirect_uri: after }) })
+      const params = { client_id: config.clientId, ...(after === undefined ? {} : { post_logout_redirect_uri: after }) }
+      return oidc.buildEndSessionUrl(rp, params)
     }
   }
 }

@@ -194,7 +194,9 @@ function checkAccess (config: { ldap?: unknown, oidc?: unknown, access?: unknown
 }
 
 /** The provider sends the browser back to `oidc.redirectUrl`: it must be the gateway's callback route. */
-function checkOidcCallback (config: { oidc?: { redirectUrl?: unknown }, server?: { gatewayPrefix?: unknown } }, ctx: z.RefinementCtx): void {
+function checkOidcCallback (
+  config: { oidc?: { redirectUrl?: unknown }, server?: { gatewayPrefix?: unknown } }, ctx: z.RefinementCtx
+): void {
   const url = config.oidc?.redirectUrl
   const prefix = config.server?.gatewayPrefix
   if (typeof url !== 'string' || typeof prefix !== 'string') return

@@ -13,6 +13,8 @@ export interface StoreClient {
   sweeper?: ExpirySweeper
   /** Active expiry of the throttle's counters, in process only. */
   throttleSweeper?: ExpirySweeper
+  /** Active expiry of sign-in flows at an identity provider, in process only. */
+  flowSweeper?: ExpirySweeper
   keyPrefix: string
 }
 
@@ -44,7 +46,8 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
     },
     onError
   })
-  // Throttle keys live minutes, sessions longer: each sweeper's queue stays in due order.
+  // Throttle keys live minutes, sessions longer, sign-in flows one lifetime: each sweeper's queue stays in due order.
   const throttleSweeper = createExpirySweeper({ client, now, onError })
-  return { client, sweeper, throttleSweeper, keyPrefix: 'influx-gateway:' }
+  const flowSweeper = createExpirySweeper({ client, now, onError })
+  return { client, sweeper, throttleSweeper, flowSweeper, keyPrefix: 'influx-gateway:' }
 }

@@ -8,6 +8,7 @@ import { proxyToInflux } from './proxy-to-influx.ts'
 import { createRequestContext, type GatewayContext, type GatewayState } from './request-context.ts'
 import { requireSession } from './require-session.ts'
 import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
+import { isSsoPath, ssoRoutes, uiSigninRedirect } from './sso-routes.ts'
 import { upstreamPolicy } from './upstream-policy.ts'
 
 /**
@@ -15,9 +16,11 @@ import { upstreamPolicy } from './upstream-policy.ts'
  * calls (no middleware chain to wind through, no closure or child logger made per request):
  *  1. its id, client and state; CORS (a preflight is answered here and goes no further);
  *  2. the route rules (framing, target shape; the canonical path);
- *  3. the gateway's own routes: sign-in and sign-out, then everything under `server.gatewayPrefix`;
+ *  3. the gateway's own routes: sign-in and sign-out, single sign-on (`<gatewayPrefix>/oidc/…`), then
+ *     everything else under `server.gatewayPrefix`;
  *  4. the upstream policy (routes refused whatever the credentials);
  *  5. authentication: a passed-through token, a session cookie (resource isolation first) or a public route;
+ *     with `oidc.uiSignin`, a UI page opened without a session goes to the identity provider instead;
  *  6. forwarding to InfluxDB.
  * Any error becomes the one error answer (`handleError`); every request ends with its metrics and one
  * access line.
@@ -45,7 +48,10 @@ async function handle (ctx: GatewayContext, deps: AppDeps): Promise<void> {
   const path = canonicalPath(pathOf(target))
   ctx.state.canonicalPath = path
   if (SIGN_IN_PATHS.has(path)) return await signInRoutes(ctx, deps)
+  if (isSsoPath(path, deps.config.server.gatewayPrefix)) return await ssoRoutes(ctx, deps)
   if (await gatewayRoutes(ctx, deps)) return
   upstreamPolicy(ctx, deps)
-  await proxyToInflux(ctx, deps, await requireSession(ctx, deps))
+  const auth = await requireSession(ctx, deps)
+  if (auth.kind === 'public' && uiSigninRedirect(ctx, deps)) return
+  await proxyToInflux(ctx, deps, auth)
 }

@@ -157,7 +157,9 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
 }
 
 /** Ends every live session the request's cookies carry; resolves to those that were live. */
-async function endPresentedSessions (ctx: GatewayContext, deps: SignInDeps, audit: (s: Session) => void): Promise<Session[]> {
+export async function endPresentedSessions (
+  ctx: GatewayContext, deps: Pick<AppDeps, 'sessions' | 'cookie'>, audit: (s: Session) => void
+): Promise<Session[]> {
   const ended: Session[] = []
   for (const id of sessionIds(ctx, deps.cookie.name)) {
     const session = await deps.sessions.get(id, { renew: false })

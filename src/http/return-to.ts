@@ -1,0 +1,36 @@
+/** Longest `returnTo` kept; a longer one is replaced by `/`. */
+const MAX_RETURN_TO = 2048
+
+/** Stand-in origin to resolve a path against: whatever resolves elsewhere is not a local path. */
+const HERE = 'http://gateway.invalid'
+
+/**
+ * `value` when it is a path on this gateway to send the browser back to, normalised (percent-encoded, no
+ * fragment), else undefined. `avoid` is a path prefix never returned to (the sign-in routes themselves,
+ * which would loop).
+ */
+export function localReturnTo (value: string | undefined, avoid: string): string | undefined {
+  if (value === undefined || value === '' || value.length > MAX_RETURN_TO) return undefined
+  // SECURITY: open redirect. Only a path: one leading `/` and no second `/` or `\` after it (`//host` and
+  // `/\host` are other hosts to a browser), no scheme, and no control characters or spaces (browsers drop
+  // tabs and newlines inside URLs: `/\t/host` would become `//host`). Then resolved, to be sure it stays here.
+  if (!/^\/(?![/\\])[^\\\s]*$/.test(value) || hasControl(value)) return undefined
+  let url: URL
+  try {
+    url = new URL(value, HERE)
+  } catch {
+    return undefined
+  }
+  if (url.origin !== HERE || url.pathname.startsWith('//')) return undefined
+  if (url.pathname === avoid || url.pathname.startsWith(`${avoid}/`)) return undefined
+  return `${url.pathname}${url.search}`
+}
+
+/** Whether text holds a C0 control character or DEL. */
+function hasControl (text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return true
+  }
+  return false
+}

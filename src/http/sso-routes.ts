@@ -1,0 +1,175 @@
+import type { AppDeps } from '../app-deps.ts'
+import type { OidcClient } from '../auth/oidc-client.ts'
+import { oidcIdentity } from '../auth/oidc-identity.ts'
+import type { OidcConfig } from '../config/oidc-schema.ts'
+import { errors, GatewayError } from '../errors.ts'
+import { clearedSessionCookie } from '../session/session-cookie.ts'
+import type { GatewayContext } from './request-context.ts'
+import { isCrossSiteRequest } from './resource-isolation.ts'
+import { localReturnTo } from './return-to.ts'
+import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
+import { endPresentedSessions, signinOutcome } from './sign-in-routes.ts'
+import { startSession } from './start-session.ts'
+
+type SsoDeps = Pick<AppDeps, 'config' | 'oidc' | 'signInFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now'>
+interface Configured { deps: SsoDeps, oidc: OidcClient, config: OidcConfig }
+
+/** The single sign-on routes, below `server.gatewayPrefix`. */
+const ROUTES: Record<string, (ctx: GatewayContext, c: Configured) => Promise<void>> = {
+  '/oidc/login': login,
+  '/oidc/callback': callback,
+  '/oidc/logout': logout
+}
+
+/** Whether a canonical path is one of the single sign-on routes' (`<gatewayPrefix>/oidc/…`). */
+export function isSsoPath (path: string, prefix: string): boolean {
+  return path.startsWith(`${prefix}/oidc/`)
+}
+
+/**
+ * `GET <prefix>/oidc/login?returnTo=/path` (to the provider), `GET <prefix>/oidc/callback` (back from it:
+ * a session, then to `returnTo`) and `GET <prefix>/oidc/logout` (ends the session, then the provider's).
+ * A browser navigates to each: every refusal is an HTML page (route `sso`), never JSON, and is audited.
+ * Without `oidc:` they are 404.
+ */
+export async function ssoRoutes (ctx: GatewayContext, deps: SsoDeps): Promise<void> {
+  ctx.state.route = 'sso'
+  const route = ROUTES[ctx.state.canonicalPath.slice(deps.config.server.gatewayPrefix.length)]
+  const { oidc } = deps
+  const config = deps.config.oidc
+  if (route === undefined || oidc === undefined || config === undefined) throw errors.notFound()
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
+  ctx.set('Cache-Control', 'no-store')
+  await route(ctx, { deps, oidc, config })
+}
+
+/**
+ * Resource isolation for the sign-in flow: login and callback are reached by top-level navigations from
+ * elsewhere by design (a link, the provider's redirect back), as UI pages are; a cross-site fetch or
+ * subrequest is refused. Logout ends the session, so it is held to the sign-out rule (same origin only).
+ */
+function refuseCrossSite (ctx: GatewayContext, deps: SsoDeps, navigable: boolean): void {
+  if (isCrossSiteRequest(ctx, { uiPage: navigable, allowedOrigins: deps.config.cors.origins })) throw errors.crossSite()
+}
+
+function scopeOf (ctx: GatewayContext, deps: SsoDeps): FlowCookieScope {
+  return { path: `${deps.config.server.gatewayPrefix}/oidc/callback`, https: ctx.state.client.https }
+}
+
+function query (ctx: GatewayContext, name: string): string | undefined {
+  const value = ctx.query[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** Starts a flow: state, nonce and PKCE verifier kept in the store, the browser bound by the flow cookie. */
+async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
+  refuseCrossSite(ctx, deps, true)
+  const asked = query(ctx, 'returnTo')
+  const returnTo = localReturnTo(asked, `${deps.config.server.gatewayPrefix}/oidc`)
+  if (asked !== undefined && returnTo === undefined) {
+    ctx.state.log.info({ audit: 'signin', source: 'oidc' }, 'returnTo refused: not a local path; / instead')
+  }
+  try {
+    const start = await oidc.begin()
+    const id = await deps.signInFlows.put({ state: start.state, nonce: start.nonce, verifier: start.verifier, returnTo: returnTo ?? '/' },
+      config.flowTimeout)
+    ctx.set('Set-Cookie', flowCookie(start.state, id, config.flowTimeout, scopeOf(ctx, deps)))
+    ctx.redirect(start.url.href)
+  } catch (err) {
+    if (err instanceof GatewayError && err.kind === 'ssoUnavailable') refused(ctx, err)
+    throw err
+  }
+}
+
+/** The provider's return: the flow is taken (once), checked, and a session started for the identity. */
+async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
+  refuseCrossSite(ctx, deps, true)
+  const state = query(ctx, 'state')
+  const scope = scopeOf(ctx, deps)
+  try {
+    if (state === undefined || state === '') throw flowRefused('no state')
+    const id = flowIds(ctx, state, scope.https)[0]
+    if (id === undefined) throw flowRefused('state not bound to this browser')
+    const flow = await deps.signInFlows.take(id)
+    if (flow === undefined) throw flowRefused('flow expired or already used')
+    // openid-client derives the redirect_uri sent with the code from this URL: the registered one, not
+    // the address this request came in on (behind a proxy they differ).
+    const returned = new URL(config.redirectUrl)
+    returned.search = new URL(ctx.originalUrl, 'http://x').search
+    const identity = oidcIdentity(await oidc.finish(returned, flow), config)
+    if (identity === undefined) {
+      throw errors.ssoRefused(`the identity provider did not say who you are (no usable "${config.usernameClaim}" claim)`)
+    }
+    // A new session on every sign-in; one sent along is ended (no fixation).
+    await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({
+      audit: 'session', user: s.identity.name, source: s.identity.source, session: s.ref, reason: 'new sign-in'
+    }, 'session ended'))
+    await startSession(ctx, deps, identity)
+    deps.metrics.signin('success')
+    ctx.redirect(flow.returnTo)
+  } catch (err) {
+    deps.metrics.signin(signinOutcome(err))
+    if (err instanceof GatewayError && err.kind !== 'noAccess') refused(ctx, err)
+    throw err
+  } finally {
+    if (state !== undefined && state !== '') ctx.append('Set-Cookie', clearedFlowCookie(state, scope))
+  }
+}
+
+/** Ends the gateway session, then sends the browser to the provider's logout (RP-initiated logout). */
+async function logout (ctx: GatewayContext, { deps, oidc }: Configured): Promise<void> {
+  refuseCrossSite(ctx, deps, false)
+  const target = await oidc.logoutUrl()
+  if (target === undefined) throw errors.notFound()
+  ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
+  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({
+    audit: 'signout', user: s.identity.name, source: s.identity.source, session: s.ref, provider: true
+  }, 'signed out'))
+  if (ended[0] !== undefined) ctx.state.user = ended[0].user
+  ctx.redirect(target.href)
+}
+
+/** A refusal of the flow itself (no state, another browser's, expired, replayed); the reason is for the log. */
+function flowRefused (reason: string): GatewayError {
+  return errors.ssoRefused('this sign-in is not valid here: it expired, was already used or was started in another browser; ' +
+    'sign in again', new Error(reason))
+}
+
+/**
+ * Audits a refused sign-in at the provider with its reason: the catalogue message, and for a failed check
+ * openid-client's description and code, never the authorization code, the tokens or the provider's text.
+ */
+function refused (ctx: GatewayContext, err: GatewayError): void {
+  const result = err.kind === 'ssoDenied' ? 'denied' : err.kind === 'ssoUnavailable' ? 'unavailable' : 'failure'
+  const cause = err.cause
+  const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined
+  const detail = cause instanceof Error && !(cause instanceof GatewayError) && err.kind !== 'ssoUnavailable'
+    ? `${cause.message}${typeof code === 'string' ? ` (${code})` : ''}`.slice(0, 200)
+    : undefined
+  ctx.state.log.info({ audit: 'signin', result, source: 'oidc', reason: err.message, detail, ip: ctx.state.client.ip }, 'sign-in refused')
+}
+
+/**
+ * With `oidc.uiSignin`: a browser opening one of the InfluxDB UI's pages without a live session (its
+ * `/signin` page included) is sent to the provider, to come back to that page (for `/signin`, to its
+ * `returnTo`). Only top-level page loads: the UI's own scripts and API calls are answered as before.
+ * Returns true when it answered.
+ */
+export function uiSigninRedirect (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): boolean {
+  if (deps.config.oidc?.uiSignin !== true || ctx.state.route !== 'ui' || !isPageLoad(ctx)) return false
+  const prefix = deps.config.server.gatewayPrefix
+  const path = ctx.state.canonicalPath
+  const back = path === '/signin' || path.startsWith('/signin/')
+    ? localReturnTo(query(ctx, 'returnTo'), `${prefix}/oidc`)
+    : localReturnTo(ctx.originalUrl, `${prefix}/oidc`)
+  ctx.set('Cache-Control', 'no-store')
+  ctx.redirect(`${prefix}/oidc/login?returnTo=${encodeURIComponent(back ?? '/')}`)
+  return true
+}
+
+/** A GET of a document: `Sec-Fetch-Dest: document`, or without fetch metadata an `Accept` asking for HTML. */
+function isPageLoad (ctx: GatewayContext): boolean {
+  if (ctx.method !== 'GET') return false
+  const dest = ctx.get('sec-fetch-dest').toLowerCase()
+  return dest === '' ? ctx.get('accept').includes('text/html') : dest === 'document'
+}
