@@ -34,6 +34,8 @@ export interface StartGatewayOptions {
   jwtSharedSecret?: string
   /** The `ldap:` section; its `bindPassword` is passed through the environment, as secrets must be. */
   ldap?: Record<string, unknown> & { bindPassword: string }
+  /** The `oidc:` section; its `clientSecret` is passed through the environment. */
+  oidc?: Record<string, unknown> & { clientSecret?: string }
   /** The `access:` rules; a rule's `token` is passed through the environment. */
   access?: Array<Record<string, unknown> & { token?: string }>
   now?: () => number
@@ -142,9 +144,11 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   }
   const identity = {
     ...(opts.ldap === undefined ? {} : { ldap: { ...opts.ldap, bindPassword: secretRef('LDAP_BIND_PASSWORD', opts.ldap.bindPassword) } }),
+    ...(opts.oidc === undefined ? {} : { oidc: { ...opts.oidc, ...(opts.oidc.clientSecret === undefined ? {} : { clientSecret: secretRef('OIDC_CLIENT_SECRET', opts.oidc.clientSecret) }) } }),
     ...(opts.access === undefined ? {} : { access: opts.access.map((r, i) => r.token === undefined ? r : { ...r, token: secretRef(`RULE${i}_TOKEN`, r.token) }) })
   }
   recordSecret(opts.ldap?.bindPassword, 'password')
+  recordSecret(opts.oidc?.clientSecret, 'client-secret')
   for (const rule of opts.access ?? []) recordSecret(rule.token, 'token')
   const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
   // A Redis URL with a password is a secret in the config: it goes through the environment like the others.

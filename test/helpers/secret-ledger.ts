@@ -34,6 +34,7 @@ export const LOG_SUFFIX = '.log'
 export type SecretKind =
   | 'password' | 'token' | 'basic-password' | 'basic-credentials' | 'jwt-secret'
   | 'session-cookie' | 'cookie' | 'authorization' | 'query-password' | `env:${string}`
+  | 'client-secret' | 'oauth-code'
 
 /** One ledger entry of a `.secrets.jsonl` file. */
 export interface LedgerSecret {

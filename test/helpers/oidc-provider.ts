@@ -1,0 +1,140 @@
+import { generateKeyPairSync, type JsonWebKey } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TestContext } from 'node:test'
+import Provider from 'oidc-provider'
+import { recordSecret } from './secret-ledger.ts'
+
+/** A test account: its id is what is typed at the provider's login form, and its `preferred_username`. */
+export interface TestAccount { groups?: string[], email?: string }
+
+/** Options for {@link startOidcProvider}. */
+export interface OidcProviderOptions {
+  /** The gateway's callback URL (registered as the client's redirect URI). */
+  redirectUrl: string
+  /** Where the provider may send the browser after logout. */
+  postLogoutRedirectUrl?: string
+  accounts?: Record<string, TestAccount>
+  /** Port to listen on (default: a free one); a restarted provider keeps its issuer this way. */
+  port?: number
+  /**
+   * `true`: the profile and groups claims go into the userinfo answer only, not the ID token (what
+   * certified providers do when an access token is issued, `conformIdTokenClaims`).
+   */
+  claimsInUserinfoOnly?: boolean
+  /** Serve this JWKS instead of the provider's own (a key the tokens are not signed with). */
+  jwksOverride?: { keys: JsonWebKey[] }
+  /** RP-initiated logout (`end_session_endpoint`); default on. */
+  logout?: boolean
+}
+
+/** A running provider. */
+export interface TestOidcProvider {
+  issuer: string
+  port: number
+  clientId: string
+  clientSecret: string
+  stop (): Promise<void>
+}
+
+/** The accounts every test knows: alice (group `influx-readers`), bob (no groups). */
+export const OIDC_ACCOUNTS: Record<string, TestAccount> = {
+  alice: { groups: ['influx-readers', 'staff'], email: 'alice@example.org' },
+  bob: { groups: [] }
+}
+
+/** An RSA signing key as a private JWK, with a `kid`. */
+export function signingKey (kid: string): JsonWebKey {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }
+}
+
+/** The public half of a private JWK. */
+export function publicJwk ({ kty, n, e, kid, use, alg }: JsonWebKey): JsonWebKey {
+  return { kty, n, e, kid, use, alg }
+}
+
+/**
+ * A real, OpenID-certified provider (`oidc-provider` 8) on 127.0.0.1 with one confidential client for the
+ * gateway (client_secret_basic, PKCE required), the given accounts (claims `preferred_username`, `email`,
+ * `groups`) and its development login form (any password). Consent is granted without asking. Closed in
+ * `t.after`.
+ */
+export async function startOidcProvider (t: TestContext, opts: OidcProviderOptions): Promise<TestOidcProvider> {
+  const accounts = opts.accounts ?? OIDC_ACCOUNTS
+  const clientId = 'influx-gateway'
+  const clientSecret = 'oidc-client-secret-0123456789abcdef'
+  recordSecret(clientSecret, 'client-secret')
+  const server = http.createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const issuer = `http://127.0.0.1:${port}`
+  const key = signingKey('test-key')
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: clientId,
+      client_secret: clientSecret,
+      redirect_uris: [opts.redirectUrl],
+      post_logout_redirect_uris: opts.postLogoutRedirectUrl === undefined ? [] : [opts.postLogoutRedirectUrl],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic'
+    }],
+    jwks: { keys: [key] },
+    cookies: { keys: ['test-provider-cookie-key'] },
+    claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'], groups: ['groups'] },
+    conformIdTokenClaims: opts.claimsInUserinfoOnly === true,
+    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: opts.logout !== false } },
+    pkce: { required: () => true },
+    findAccount: (_ctx: unknown, id: string) => {
+      const account = accounts[id]
+      if (account === undefined) return undefined
+      return {
+        accountId: id,
+        claims: () => ({ sub: id, preferred_username: id, name: id, ...(account.email === undefined ? {} : { email: account.email }), ...(account.groups === undefined ? {} : { groups: account.groups }) })
+      }
+    },
+    loadExistingGrant: grantEverything
+  })
+  const handle = provider.callback()
+  server.on('request', (req, res) => {
+    if (opts.jwksOverride !== undefined && req.url === '/jwks') {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(opts.jwksOverride))
+      return
+    }
+    handle(req, res)
+  })
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+  t.after(stop)
+  return { issuer, port, clientId, clientSecret, stop }
+}
+
+interface GrantContext {
+  oidc: {
+    result?: { consent?: { grantId?: string } }
+    session: { accountId: string, grantIdFor: (clientId: string) => string | undefined }
+    client: { clientId: string }
+    provider: { Grant: { find: (id: string) => Promise<unknown> } & (new (init: Record<string, string>) => GrantLike) }
+  }
+}
+interface GrantLike { addOIDCScope: (scope: string) => void, addOIDCClaims: (claims: string[]) => void, save: () => Promise<string> }
+
+/** The consent step, skipped: every scope and claim the test client asks for is granted. */
+async function grantEverything (ctx: GrantContext): Promise<unknown> {
+  const existing = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId)
+  if (existing !== undefined) return await ctx.oidc.provider.Grant.find(existing)
+  const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId })
+  grant.addOIDCScope('openid profile email groups')
+  grant.addOIDCClaims(['preferred_username', 'name', 'email', 'groups'])
+  await grant.save()
+  return grant
+}
