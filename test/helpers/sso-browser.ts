@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { recordSecret, recordSetCookies } from './secret-ledger.ts'
 
 /** One HTTP answer as the test browser saw it. */
-export interface Hop { url: string, status: number, location?: string, body: string }
+export interface Hop { url: string, status: number, location?: string, body: string, setCookies: string[] }
 
 /**
  * A minimal browser for the single sign-on flow over plain `fetch`: a cookie jar (cookies by name, as a
@@ -17,12 +18,23 @@ export class SsoBrowser {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   }
 
-  /** One request (no redirect followed); the jar takes the answer's cookies. */
-  async request (url: string, init: RequestInit = {}): Promise<Hop> {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) headers.set('cookie', this.cookieHeader())
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' })
-    for (const c of res.headers.getSetCookie()) {
+  /**
+   * One request (no redirect followed), over node:http so that headers such as `Sec-Fetch-*` go as given
+   * (undici's fetch sets its own); the jar takes the answer's cookies.
+   */
+  async request (url: string, init: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<Hop> {
+    const headers: Record<string, string> = { ...init.headers }
+    if (this.cookies.size > 0) headers.cookie = this.cookieHeader()
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body))
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(url, { method: init.method ?? 'GET', headers }, resolve)
+      req.on('error', reject)
+      req.end(init.body)
+    })
+    const chunks: Buffer[] = []
+    for await (const chunk of res) chunks.push(chunk as Buffer)
+    const setCookies = res.headers['set-cookie'] ?? []
+    for (const c of setCookies) {
       recordSetCookies(c)
       const pair = c.split(';')[0] ?? ''
       const eq = pair.indexOf('=')
@@ -31,8 +43,14 @@ export class SsoBrowser {
       if (value === '' || /max-age=0/i.test(c)) this.cookies.delete(name)
       else this.cookies.set(name, value)
     }
-    const location = res.headers.get('location') ?? undefined
-    return { url, status: res.status, location: location === undefined ? undefined : new URL(location, url).href, body: await res.text() }
+    const location = res.headers.location
+    return {
+      url,
+      status: res.statusCode ?? 0,
+      location: location === undefined ? undefined : new URL(location, url).href,
+      body: Buffer.concat(chunks).toString('utf8'),
+      setCookies
+    }
   }
 
   /** Follows redirects from `url` until `stop(url)` says so or an answer is not a redirect; resolves to the last hop. */
