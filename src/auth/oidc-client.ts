@@ -110,8 +110,9 @@ async function discover (config: OidcConfig): Promise<oidc.Configuration> {
   // refuses it too, this holds whatever built the configuration.
   if (issuer.protocol !== 'https:' && !config.allowHttpIssuer) throw errors.ssoUnavailable(new Error('http:// issuer refused'))
   const auth = config.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(config.clientSecret)
-  return await oidc.discovery(issuer, config.clientId, undefined, auth, {
-    timeout: config.timeout / 1000,
-    ...(config.allowHttpIssuer ? { execute: [oidc.allowInsecureRequests] } : {})
-  })
+  // SECURITY: the ID token's signature is checked against the provider's JWKS even though it comes
+  // straight from the token endpoint (openid-client would let TLS vouch for it): a token endpoint reached
+  // over plain http:// or through an intercepting proxy cannot hand over a forged identity.
+  const execute = [oidc.enableNonRepudiationChecks, ...(config.allowHttpIssuer ? [oidc.allowInsecureRequests] : [])]
+  return await oidc.discovery(issuer, config.clientId, undefined, auth, { timeout: config.timeout / 1000, execute })
 }

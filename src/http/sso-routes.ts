@@ -143,8 +143,9 @@ function refused (ctx: GatewayContext, err: GatewayError): void {
   const result = err.kind === 'ssoDenied' ? 'denied' : err.kind === 'ssoUnavailable' ? 'unavailable' : 'failure'
   const cause = err.cause
   const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined
+  const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : ''
   const detail = cause instanceof Error && !(cause instanceof GatewayError) && err.kind !== 'ssoUnavailable'
-    ? `${cause.message}${typeof code === 'string' ? ` (${code})` : ''}`.slice(0, 200)
+    ? `${cause.message}${inner}${typeof code === 'string' ? ` (${code})` : ''}`.slice(0, 200)
     : undefined
   ctx.state.log.info({ audit: 'signin', result, source: 'oidc', reason: err.message, detail, ip: ctx.state.client.ip }, 'sign-in refused')
 }
