@@ -14,7 +14,7 @@ function setup (): { refresher: ReturnType<typeof createIdentityRefresher>, cloc
   const failures: unknown[] = []
   const dir = { answer: async (): Promise<LookupOutcome> => ({ outcome: 'found', identity: { ...ALICE, groups: ['new'] } }), lookups: 0 }
   const refresher = createIdentityRefresher({
-    source: (name) => name === 'ldap' ? { lookup: async () => { dir.lookups++; return await dir.answer() } } : undefined,
+    source: (name) => name === 'ldap' ? { lookup: async () => { dir.lookups++; return await dir.answer() } } : name === 'oidc' ? 'session' : undefined,
     intervalMs: () => 5 * MINUTE,
     now: () => clock.t,
     onFailure: (err) => failures.push(err)
@@ -64,4 +64,13 @@ test('a failing directory: last-known groups with a back-off between attempts, 5
 test('identities of a source no longer configured are gone, due or not', async () => {
   const { refresher } = setup()
   assert.deepEqual(await refresher.refresh({ name: 'x', source: 'file', groups: [] }, 0), { kind: 'gone' })
+})
+
+test('identities of a source whose groups hold for the session (an identity provider) stay current, never looked up', async () => {
+  const { refresher, clock, dir } = setup()
+  const sso: Identity = { name: 'carol', source: 'oidc', groups: ['influx-readers'] }
+  clock.t = 100 * MINUTE
+  assert.deepEqual(await refresher.refresh(sso, 0), { kind: 'current' })
+  assert.equal(dir.lookups, 0)
+  assert.equal((await refresher.refresh(ALICE, 0)).kind, 'updated', 'directory identities are still read again')
 })

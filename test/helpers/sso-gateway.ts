@@ -1,7 +1,7 @@
-import { createServer, type AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
 import { startGateway, type StartGatewayOptions, type TestGateway } from './gateway.ts'
 import { startOidcProvider, type OidcProviderOptions, type TestOidcProvider } from './oidc-provider.ts'
+import { freePort } from './redis-server.ts'
 
 /** The upstream token the access rule gives the provider's group `influx-readers` (one the InfluxDB double accepts). */
 export const READERS_TOKEN = 'test-token'
@@ -23,15 +23,6 @@ export interface SsoGatewayOptions {
   gateway?: Omit<StartGatewayOptions, 'oidc' | 'access'>
   /** Start the gateway while the provider is not listening yet (it is started on the issuer's port later by the test). */
   providerDown?: boolean
-}
-
-/** A free loopback port (the gateway must know its callback URL before it starts, and the provider too). */
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /**

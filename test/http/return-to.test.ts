@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { localReturnTo } from '../../src/http/return-to.ts'
+
+const AVOID = '/gateway/oidc'
+
+test('local paths are kept, normalised (percent-encoded, no fragment)', () => {
+  const cases: Array<[string, string]> = [
+    ['/', '/'],
+    ['/orgs/123/data-explorer', '/orgs/123/data-explorer'],
+    ['/orgs/1?bucket=a&x=%2F%2Fevil', '/orgs/1?bucket=a&x=%2F%2Fevil'],
+    ['/a/../b', '/b'],
+    ['/dashboards/é', '/dashboards/%C3%A9'],
+    ['/orgs/1#section', '/orgs/1'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'] // an encoded slash is a path segment here, never a host
+  ]
+  for (const [given, kept] of cases) assert.equal(localReturnTo(given, AVOID), kept, given)
+})
+
+test('anything that could leave the gateway (open redirect) or loop into the sign-in routes is refused', () => {
+  const hostile = [
+    undefined, '', 'https://evil.example/', 'http:/evil.example', '//evil.example', '///evil.example', '/\\evil.example',
+    '\\\\evil.example', '/\t/evil.example', '/\n/evil.example', '/\r\n/evil.example', ' /x', '/x y', '/\u0000x', '/\u007f',
+    'javascript:alert(1)', 'data:text/html,x', 'evil.example', './/evil.example', '/.//evil.example', '/..//evil.example',
+    '/a/..//evil.example', '/x\\y', '/\u00a0/evil.example', '/gateway/oidc/login', '/gateway/oidc/callback?state=x', '/' + 'a'.repeat(2048)
+  ]
+  for (const value of hostile) assert.equal(localReturnTo(value, AVOID), undefined, JSON.stringify(value))
+})
