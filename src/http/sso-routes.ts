@@ -2,6 +2,7 @@ import type { AppDeps } from '../app-deps.ts'
 import type { OidcClient } from '../auth/oidc-client.ts'
 import { oidcIdentity } from '../auth/oidc-identity.ts'
 import type { OidcConfig } from '../config/oidc-schema.ts'
+import { escapeHtml } from '../error-response.ts'
 import { errors, GatewayError } from '../errors.ts'
 import { clearedSessionCookie } from '../session/session-cookie.ts'
 import type { GatewayContext } from './request-context.ts'
@@ -106,7 +107,7 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
     }, 'session ended'))
     await startSession(ctx, deps, identity)
     deps.metrics.signin('success')
-    ctx.redirect(flow.returnTo)
+    continueTo(ctx, flow.returnTo)
   } catch (err) {
     deps.metrics.signin(signinOutcome(err))
     if (err instanceof GatewayError && err.kind !== 'noAccess') refused(ctx, err)
@@ -114,6 +115,25 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
   } finally {
     if (state !== undefined && state !== '') ctx.append('Set-Cookie', clearedFlowCookie(state, scope))
   }
+}
+
+/**
+ * Sends the signed-in browser on to `returnTo`. Coming back from a provider on another site, a redirect
+ * would still count as that site's navigation, and a `SameSite=Strict` session cookie would stay behind
+ * on the first page load (with `uiSignin`, a loop back to the provider): so a cross-site return gets a
+ * page that continues from here (same origin, the cookie rides along); any other a 302.
+ */
+function continueTo (ctx: GatewayContext, returnTo: string): void {
+  if (ctx.get('sec-fetch-site').toLowerCase() !== 'cross-site') {
+    ctx.redirect(returnTo)
+    return
+  }
+  const target = escapeHtml(returnTo)
+  ctx.status = 200
+  ctx.type = 'text/html; charset=utf-8'
+  ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
+  ctx.body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}">` +
+    `<title>Signed in</title></head>\n<body><p>Signed in. <a href="${target}">Continue</a></p></body></html>\n`
 }
 
 /** Ends the gateway session, then sends the browser to the provider's logout (RP-initiated logout). */

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { recordSecret, recordSetCookies } from './secret-ledger.ts'
 
+/** What a browser sends when the user opens a page from the address bar. */
+const PAGE_LOAD = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+
 /** One HTTP answer as the test browser saw it. */
 export interface Hop { url: string, status: number, location?: string, body: string, setCookies: string[] }
 
@@ -69,7 +72,10 @@ export class SsoBrowser {
    * visited, so a test can tamper with it). `tamper` may rewrite the authorization request first.
    */
   async signInAtProvider (loginUrl: string, login: string, callbackPrefix: string, tamper?: (authUrl: URL) => URL): Promise<string> {
-    const first = await this.request(loginUrl)
+    const gateway = new URL(loginUrl).origin
+    let first = await this.request(loginUrl, { headers: PAGE_LOAD })
+    // A UI page (with `uiSignin`) leads to the login route first.
+    if (first.location !== undefined && new URL(first.location).origin === gateway) first = await this.request(first.location, { headers: PAGE_LOAD })
     assert.equal(first.status, 302, `login route: ${first.body}`)
     assert.ok(first.location !== undefined)
     const authUrl = tamper === undefined ? first.location : tamper(new URL(first.location)).href
