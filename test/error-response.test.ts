@@ -23,6 +23,21 @@ test('errorResponse speaks InfluxDB 2 by default and InfluxDB 1.x when asked', (
   assert.equal(errorResponse(errors.methodNotAllowed('POST'), 'influxdb1').headers.Allow, 'POST', 'the error\'s own headers stay')
 })
 
+test('errorResponse as an HTML page: escaped, no script, nothing loaded, the error\'s own headers kept', () => {
+  const page = errorResponse(errors.ssoRefused('bad <script>alert("x")</script> & \'more\''), 'html')
+  assert.equal(page.status, 400)
+  assert.equal(page.headers['Content-Type'], 'text/html; charset=utf-8')
+  assert.equal(page.headers['Content-Security-Policy'], "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  assert.equal(page.headers['Cache-Control'], 'no-store')
+  assert.match(page.body, /<h1>Sign-in failed<\/h1>/)
+  assert.match(page.body, /<p>Bad &lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; &#39;more&#39;\.<\/p>/)
+  assert.doesNotMatch(page.body, /<script/)
+  const down = errorResponse(errors.ssoUnavailable(new Error('ECONNREFUSED 10.0.0.1:443')), 'html')
+  assert.equal(down.status, 503)
+  assert.equal(down.headers['Retry-After'], '5')
+  assert.doesNotMatch(down.body, /ECONNREFUSED|10\.0\.0\.1/)
+})
+
 test('upstream.version: 1 answers the v1 routes in 1.x\'s dialect and everything else in 2.x\'s', async (t) => {
   const gw = await startGateway(t, { config: { upstream: { version: 1 } } })
   for (const path of ['/query?q=SHOW+DATABASES', '/write?db=x']) {

@@ -94,6 +94,9 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     assert.deepEqual([session.identity, session.checkedAt], [identity, 1234])
     const file = await store.create('alice', 'stamp-a')
     assert.deepEqual((await store.get(file.id))?.identity, { name: 'alice', source: 'file', groups: [] }, 'a bare name is a file user')
+    const sso = { name: 'carol', source: 'oidc' as const, groups: ['influx-readers'] }
+    const signedOn = await store.create(sso, undefined, 1234)
+    assert.deepEqual((await store.get(signedOn.id))?.identity, sso, 'an identity provider\'s identity keeps its source and groups')
     await hooks.fastForward(idle * 0.6)
     assert.equal(await store.update(id, { groups: ['writers'], checkedAt: 5678 }), true)
     const updated = await store.get(id, { renew: false })

@@ -188,3 +188,18 @@ test('without oidc: the routes are 404 pages; other methods 405', async (t) => {
   assert.equal(res.status, 404)
   assert.match(res.headers.get('content-type') ?? '', /^text\/html/)
 })
+
+test('oidc: removed by a reload ends the single sign-on sessions and the routes; kept, flows in progress still finish', async (t) => {
+  const gw = await startSsoGateway(t)
+  const browser = new SsoBrowser()
+  await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
+  const pending = await browser.signInAtProvider(gw.loginUrl('/later'), 'alice', gw.callbackUrl)
+  await gw.deps.applyConfig({ ...gw.deps.config, oidc: gw.deps.config.oidc === undefined ? undefined : { ...gw.deps.config.oidc, timeout: 3000 } })
+  assert.equal((await browser.request(pending)).location, `${gw.url}/later`, 'a changed section rebuilds the client; the flow is in the store')
+  assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
+
+  await gw.deps.applyConfig({ ...gw.deps.config, oidc: undefined })
+  const me = await browser.request(`${gw.url}/api/v2/me`)
+  assert.deepEqual({ status: me.status, body: me.body }, { status: 403, body: '{"code":"forbidden","message":"User is inactive"}' })
+  assert.equal((await browser.request(gw.loginUrl())).status, 404)
+})
