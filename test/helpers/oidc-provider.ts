@@ -89,6 +89,8 @@ export async function startOidcProvider (t: TestContext, opts: OidcProviderOptio
     conformIdTokenClaims: opts.claimsInUserinfoOnly === true,
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: opts.logout !== false } },
     pkce: { required: () => true },
+    // Set, so the provider does not print a notice for each default; codes live one minute, as by default.
+    ttl: { AuthorizationCode: 60, Interaction: 600, Grant: 3600, Session: 3600, AccessToken: 600, IdToken: 600 },
     findAccount: (_ctx: unknown, id: string) => {
       const account = accounts[id]
       if (account === undefined) return undefined
