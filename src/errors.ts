@@ -30,7 +30,7 @@ export type ErrorKind =
   | 'notFound' | 'notReady' | 'methodNotAllowed' | 'bodyTooLarge' | 'bodyTimeout' | 'clientClosed'
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
-  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'internal'
+  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'proxyIdentityInvalid' | 'internal'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -123,6 +123,11 @@ export const errors = {
   directoryUnavailable: (cause: unknown) =>
     new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly',
       { cause, headers: { 'Retry-After': '5' } }),
+  /**
+   * A trusted auth proxy sent a user or groups header the gateway cannot take as an identity (a list of
+   * names, control characters, over the limits): the proxy is misconfigured; nothing is forwarded.
+   */
+  proxyIdentityInvalid: (message: string) => new GatewayError('proxyIdentityInvalid', 'invalid', `auth proxy identity refused: ${message}`),
   internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause })
 } satisfies Catalogue
 

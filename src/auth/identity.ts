@@ -1,5 +1,8 @@
-/** Where an identity was proven: the `users:` list of the config, or the LDAP directory. */
-export type IdentitySourceName = 'file' | 'ldap'
+/**
+ * Where an identity was proven: the `users:` list of the config, the LDAP directory, or a trusted auth
+ * proxy's headers (`authProxy:`; such an identity lives for one request and never has a session).
+ */
+export type IdentitySourceName = 'file' | 'ldap' | 'proxy'
 
 /**
  * Who a signed-in user is, whatever proved it: one shape for every identity source, so sessions and
@@ -9,6 +12,6 @@ export interface Identity {
   /** The sign-in name, as the user typed it. */
   name: string
   source: IdentitySourceName
-  /** Group names: a file user's `groups:`, or the directory groups found at the last check. */
+  /** Group names: a file user's `groups:`, the directory groups found at the last check, or the auth proxy's groups header. */
   groups: string[]
 }

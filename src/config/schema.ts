@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { authProxySchema } from './auth-proxy-schema.ts'
 import { accessRule, ldapSchema } from './identity-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
 import { userSchema } from './user-schema.ts'
@@ -143,6 +144,8 @@ export const configSchema = z.object({
   metrics: metrics.prefault({}).describe('Prometheus metrics.'),
   log: log.prefault({}).describe('Logging on stdout.'),
   ldap: ldapSchema.optional().describe('Sign-in with directory accounts (LDAP, Active Directory), after the file users.'),
+  authProxy: authProxySchema.optional()
+    .describe('Identities asserted by an SSO proxy in front (Authelia, oauth2-proxy, Pomerium): no cookie, no sign-in.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
   users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')
@@ -169,11 +172,13 @@ export const configSchema = z.object({
   }
 }, always)
 
-/** Directory users get credentials only from rules; a file user's `groups:` must reach one. */
-function checkAccess (config: { ldap?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
+/** Directory and auth-proxy users get credentials only from rules; a file user's `groups:` must reach one. */
+function checkAccess (config: { ldap?: unknown, authProxy?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
   const rules = Array.isArray(config.access) ? config.access as Array<{ group?: unknown }> : []
-  if (config.ldap !== undefined && rules.length === 0) {
-    const message = 'required with ldap: directory users get their upstream credential only from access rules'
+  for (const section of ['ldap', 'authProxy'] as const) {
+    if (config[section] === undefined || rules.length > 0) continue
+    const who = section === 'ldap' ? 'directory' : 'auth-proxy'
+    const message = `required with ${section}: ${who} users get their upstream credential only from access rules`
     ctx.addIssue({ code: 'custom', path: ['access'], message })
   }
   const granted = new Set(rules.map((r) => r?.group))
