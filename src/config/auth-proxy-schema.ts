@@ -19,6 +19,8 @@ const identityHeader = z.string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'write a header name of letters, digits, - and _ (at most 64), e.g. Remote-User')
   .transform((name) => name.toLowerCase())
   .refine((name) => !RESERVED_HEADERS.has(name) && !name.startsWith('sec-'), 'a header HTTP or the gateway already gives a meaning to')
+  // Node's header object is a plain object: `headers.constructor` is always there.
+  .refine((name) => !(name in Object.prototype), 'not a usable header name')
   .meta({ type: 'header name' })
 
 /** A trusted auth proxy's address block: never one that holds every address. */

@@ -15,8 +15,8 @@ import { upstreamPolicy } from './upstream-policy.ts'
  * The whole gateway as one Koa middleware: each request passes the same steps in this order, as plain
  * calls (no middleware chain to wind through, no closure or child logger made per request):
  *  1. its id, client and state; CORS (a preflight is answered here and goes no further);
- *  2. the route rules (framing, target shape; the canonical path);
- *  2b. with `authProxy:`, its identity headers: read from a trusted proxy, removed from every request;
+ *  2. the route rules (framing, target shape; the canonical path); with `authProxy:`, its identity headers
+ *     (believed from a trusted proxy only, removed from every request);
  *  3. the gateway's own routes: sign-in and sign-out, then everything under `server.gatewayPrefix`;
  *  4. the upstream policy (routes refused whatever the credentials);
  *  5. authentication: an auth proxy's identity, a passed-through token, a session cookie (resource isolation

@@ -35,6 +35,7 @@ test('header names: a plain token, never one HTTP or the gateway gives a meaning
     ['X-Forwarded-For', 'authProxy.userHeader: a header HTTP or the gateway already gives a meaning to'],
     ['From', 'authProxy.userHeader: a header HTTP or the gateway already gives a meaning to'], // Node keeps only the first line
     ['Sec-Fetch-User', 'authProxy.userHeader: a header HTTP or the gateway already gives a meaning to'],
+    ['Constructor', 'authProxy.userHeader: not a usable header name'],
     ['x'.repeat(65), 'authProxy.userHeader: write a header name of letters, digits, - and _ (at most 64), e.g. Remote-User']
   ]
   for (const [name, problem] of cases) assert.deepEqual(problems(section(`userHeader: "${name}"\ntrustedProxies: [10.0.0.0/8]`)), [problem], name)
