@@ -4,6 +4,7 @@ import type { AccessRules } from './auth/access-rules.ts'
 import type { IdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentityVerifier } from './auth/identity-source.ts'
 import type { OidcClient } from './auth/oidc-client.ts'
+import type { ProxyIdentityReader } from './auth/proxy-identity.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { Metrics } from './observability/metrics.ts'
@@ -40,6 +41,8 @@ export interface AppDeps {
   proxy: InfluxProxy
   credentials: CredentialBuilder
   cookie: SessionCookieOptions
+  /** `authProxy:`, compiled; undefined when no auth proxy is configured (then nothing reads its headers). */
+  authProxy?: ProxyIdentityReader
   /** `server.trustProxy` as a lookup. */
   trustedProxies: BlockList
   /** The clock, epoch ms. */

@@ -31,7 +31,7 @@ export type ErrorKind =
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
   | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'internal'
-  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable'
+  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'proxyIdentityInvalid'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -124,6 +124,11 @@ export const errors = {
   directoryUnavailable: (cause: unknown) =>
     new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly',
       { cause, headers: { 'Retry-After': '5' } }),
+  /**
+   * A trusted auth proxy sent a user or groups header the gateway cannot take as an identity (a list of
+   * names, control characters, over the limits): the proxy is misconfigured; nothing is forwarded.
+   */
+  proxyIdentityInvalid: (message: string) => new GatewayError('proxyIdentityInvalid', 'invalid', `auth proxy identity refused: ${message}`),
   internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause }),
   /** The identity provider answered the sign-in with an error of its own (`access_denied`: the user declined or may not). */
   ssoDenied: (providerError: string, cause?: unknown) =>

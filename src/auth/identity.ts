@@ -1,8 +1,9 @@
 /**
- * Where an identity was proven: the `users:` list of the config, the LDAP directory, or an OpenID Connect
- * provider (`oidc:`).
+ * Where an identity was proven: the `users:` list of the config, the LDAP directory, an OpenID Connect
+ * provider (`oidc:`), or a trusted auth proxy's headers (`authProxy:`; such an identity lives for one
+ * request and never has a session).
  */
-export type IdentitySourceName = 'file' | 'ldap' | 'oidc'
+export type IdentitySourceName = 'file' | 'ldap' | 'oidc' | 'proxy'
 
 /**
  * Who a signed-in user is, whatever proved it: one shape for every identity source, so sessions and
@@ -13,8 +14,8 @@ export interface Identity {
   name: string
   source: IdentitySourceName
   /**
-   * Group names: a file user's `groups:`, the directory groups found at the last check, or the groups the
-   * identity provider stated at sign-in (kept for the session).
+   * Group names: a file user's `groups:`, the directory groups found at the last check, the groups the
+   * identity provider stated at sign-in (kept for the session), or the auth proxy's groups header.
    */
   groups: string[]
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { authProxySchema } from './auth-proxy-schema.ts'
 import { accessRule, ldapSchema } from './identity-schema.ts'
 import { oidcSchema } from './oidc-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
@@ -146,6 +147,8 @@ export const configSchema = z.object({
   ldap: ldapSchema.optional().describe('Sign-in with directory accounts (LDAP, Active Directory), after the file users.'),
   oidc: oidcSchema.optional()
     .describe('Single sign-on at an OpenID Connect provider (`<gatewayPrefix>/oidc/login`); identities get credentials from `access:`.'),
+  authProxy: authProxySchema.optional()
+    .describe('Identities asserted by an SSO proxy in front (Authelia, oauth2-proxy, Pomerium): no cookie, no sign-in.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
   users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')
@@ -173,15 +176,15 @@ export const configSchema = z.object({
   }
 }, always)
 
-/** Directory users get credentials only from rules; a file user's `groups:` must reach one. */
-function checkAccess (config: { ldap?: unknown, oidc?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx): void {
+/** Directory, single sign-on and auth-proxy users get credentials only from rules; a file user's `groups:` must reach one. */
+function checkAccess (
+  config: { ldap?: unknown, oidc?: unknown, authProxy?: unknown, access?: unknown, users?: unknown }, ctx: z.RefinementCtx
+): void {
   const rules = Array.isArray(config.access) ? config.access as Array<{ group?: unknown }> : []
-  if (config.ldap !== undefined && rules.length === 0) {
-    const message = 'required with ldap: directory users get their upstream credential only from access rules'
-    ctx.addIssue({ code: 'custom', path: ['access'], message })
-  }
-  if (config.oidc !== undefined && rules.length === 0) {
-    const message = 'required with oidc: single sign-on users get their upstream credential only from access rules'
+  const who = { ldap: 'directory', oidc: 'single sign-on', authProxy: 'auth-proxy' } as const
+  for (const section of ['ldap', 'oidc', 'authProxy'] as const) {
+    if (config[section] === undefined || rules.length > 0) continue
+    const message = `required with ${section}: ${who[section]} users get their upstream credential only from access rules`
     ctx.addIssue({ code: 'custom', path: ['access'], message })
   }
   const granted = new Set(rules.map((r) => r?.group))

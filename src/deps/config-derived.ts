@@ -6,6 +6,7 @@ import { createFileIdentitySource } from '../auth/file-identity-source.ts'
 import { createFileUserStore } from '../auth/file-user-store.ts'
 import type { HashLimiter } from '../auth/hash-limiter.ts'
 import type { IdentitySource } from '../auth/identity-source.ts'
+import { createProxyIdentityReader } from '../auth/proxy-identity.ts'
 import { createLdapIdentitySource } from '../auth/ldap-identity-source.ts'
 import type { Config } from '../config/schema.ts'
 import { cidrBlockList } from '../config/schema-types.ts'
@@ -13,6 +14,8 @@ import { createCredentialBuilder } from '../proxy/upstream-credential.ts'
 
 /** What follows from the configuration alone and is rebuilt when it changes. */
 export type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
+  /** `authProxy:` compiled, undefined without one (always present as a key, so a reload that removes it applies). */
+  authProxy: AppDeps['authProxy']
   /** The directory, when `ldap:` is configured. */
   ldap?: IdentitySource
 }
@@ -28,7 +31,7 @@ export interface ConfigDerivedOptions {
 
 /**
  * Builds what follows from `config` alone: the file users and the directory as identity sources, the
- * access rules, the credential builder, cookie settings and trusted proxies. The directory's CA file is
+ * access rules, the credential builder, cookie settings, trusted proxies and the auth proxy. The directory's CA file is
  * read now. Part of `createDeps` (src/deps.ts), which calls it at start and on each reload and is the
  * only module that imports it.
  */
@@ -40,6 +43,7 @@ export function createConfigDerived (config: Config, { hashLimiter, bindLimiter,
     config,
     cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
     trustedProxies: cidrBlockList(config.server.trustProxy),
+    authProxy: config.authProxy === undefined ? undefined : createProxyIdentityReader(config.authProxy),
     users,
     ldap,
     identities: createCompositeIdentitySource([createFileIdentitySource(users), ...(ldap === undefined ? [] : [ldap])]),

@@ -43,18 +43,28 @@ export function resolveClient (req: IncomingMessage, trusted: BlockList): Client
 }
 
 const PEER_TRUST = Symbol('influx-gateway.peerTrust')
-type PeerSocket = Socket & { [PEER_TRUST]?: { list: BlockList, trusted: boolean } }
+const AUTH_PROXY_TRUST = Symbol('influx-gateway.authProxyTrust')
+type TrustSlot = typeof PEER_TRUST | typeof AUTH_PROXY_TRUST
+type PeerSocket = Socket & { [K in TrustSlot]?: { list: BlockList, trusted: boolean } }
 
 /**
- * Whether the socket's peer is a trusted proxy, remembered on the socket for the requests that
- * follow on a keep-alive connection (a BlockList check allocates). A reload brings a new list,
- * which is checked afresh.
+ * Whether the request's TCP peer (never an address a header names) is in `list`, `authProxy.trustedProxies`:
+ * a trusted auth proxy is the gateway's direct peer. Remembered on the socket like {@link resolveClient}'s check.
  */
-function isTrustedPeer (socket: PeerSocket, list: BlockList, peer: string): boolean {
-  const known = socket[PEER_TRUST]
+export function isAuthProxyPeer (req: IncomingMessage, list: BlockList): boolean {
+  return isTrustedPeer(req.socket as PeerSocket, list, normalizeIp(req.socket.remoteAddress ?? ''), AUTH_PROXY_TRUST)
+}
+
+/**
+ * Whether the socket's peer is in the list, remembered on the socket (one slot per list's purpose) for
+ * the requests that follow on a keep-alive connection (a BlockList check allocates). A reload brings a
+ * new list, which is checked afresh.
+ */
+function isTrustedPeer (socket: PeerSocket, list: BlockList, peer: string, slot: TrustSlot = PEER_TRUST): boolean {
+  const known = socket[slot]
   if (known !== undefined && known.list === list) return known.trusted
   const trusted = isTrusted(list, peer)
-  socket[PEER_TRUST] = { list, trusted }
+  socket[slot] = { list, trusted }
   return trusted
 }
 

@@ -5,6 +5,7 @@ import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
 import { gatewayRoutes } from './gateway-routes.ts'
 import { proxyToInflux } from './proxy-to-influx.ts'
+import { readProxyIdentity } from './read-proxy-identity.ts'
 import { createRequestContext, type GatewayContext, type GatewayState } from './request-context.ts'
 import { requireSession } from './require-session.ts'
 import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
@@ -15,12 +16,14 @@ import { upstreamPolicy } from './upstream-policy.ts'
  * The whole gateway as one Koa middleware: each request passes the same steps in this order, as plain
  * calls (no middleware chain to wind through, no closure or child logger made per request):
  *  1. its id, client and state; CORS (a preflight is answered here and goes no further);
- *  2. the route rules (framing, target shape; the canonical path);
+ *  2. the route rules (framing, target shape; the canonical path); with `authProxy:`, its identity headers
+ *     (believed from a trusted proxy only, removed from every request);
  *  3. the gateway's own routes: sign-in and sign-out, single sign-on (`<gatewayPrefix>/oidc/…`), then
  *     everything else under `server.gatewayPrefix`;
  *  4. the upstream policy (routes refused whatever the credentials);
- *  5. authentication: a passed-through token, a session cookie (resource isolation first) or a public route;
- *     with `oidc.uiSignin`, a UI page opened without a session goes to the identity provider instead;
+ *  5. authentication: an auth proxy's identity, a passed-through token, a session cookie (resource isolation
+ *     first for both identity and cookie) or a public route; with `oidc.uiSignin`, a UI page opened without
+ *     a session goes to the identity provider instead;
  *  6. forwarding to InfluxDB.
  * Any error becomes the one error answer (`handleError`); every request ends with its metrics and one
  * access line.
@@ -47,6 +50,8 @@ async function handle (ctx: GatewayContext, deps: AppDeps): Promise<void> {
   if (problem !== undefined) throw problem
   const path = canonicalPath(pathOf(target))
   ctx.state.canonicalPath = path
+  const authProxy = deps.authProxy
+  if (authProxy !== undefined) readProxyIdentity(ctx, authProxy, deps)
   if (SIGN_IN_PATHS.has(path)) return await signInRoutes(ctx, deps)
   if (isSsoPath(path, deps.config.server.gatewayPrefix)) return await ssoRoutes(ctx, deps)
   if (await gatewayRoutes(ctx, deps)) return

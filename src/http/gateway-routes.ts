@@ -1,6 +1,7 @@
 import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
+import { proxyCredential } from './proxy-credential.ts'
 import type { GatewayContext } from './request-context.ts'
 import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
@@ -50,8 +51,18 @@ async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void
   ctx.body = { status: 'ready' }
 }
 
-/** Who the signed-in browser app is and when its session ends, without renewing it or the upstream. */
+/**
+ * Who the signed-in browser app is and when its session ends, without renewing it or the upstream. An
+ * identity a trusted auth proxy asserted has no session here: its name and source only (it wins over a
+ * cookie, as on every route).
+ */
 async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
+  const proxied = ctx.state.proxyIdentity
+  if (proxied !== undefined) {
+    await proxyCredential(ctx, deps, proxied, { uiPage: false })
+    ctx.body = { user: proxied.name, source: proxied.source }
+    return
+  }
   const ids = presentedSessionIds(ctx, deps, false)
   const found = (await findActiveSession(ctx, deps, { renew: false }, ids))?.session
   if (found === undefined) throw errors.unauthorized()

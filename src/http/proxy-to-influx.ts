@@ -6,7 +6,7 @@ import type { Authentication } from './require-session.ts'
 type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
 
 /**
- * The last step: rewrites the request for InfluxDB (our cookie out, the session user's
+ * The last step: rewrites the request for InfluxDB (our cookie out, the session or proxy identity's
  * credential in) and streams it there and back. Bodies are never parsed.
  * SECURITY: a request without a session or token (a public route) gets `limits.publicRequestTimeout`
  * in all, answer included: anonymous clients cannot hold a connection here and one to InfluxDB for
@@ -15,7 +15,7 @@ type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
 export async function proxyToInflux (ctx: GatewayContext, deps: ProxyDeps, auth: Authentication): Promise<void> {
   prepareUpstreamRequest(ctx.req, {
     cookieName: deps.cookie.name,
-    authorization: auth.kind === 'session' ? deps.credentials(auth.credential) : auth.kind === 'token' ? auth.authorization : undefined,
+    authorization: auth.kind === 'token' ? auth.authorization : auth.kind === 'public' ? undefined : deps.credentials(auth.credential),
     client: ctx.state.client,
     requestId: ctx.state.reqId
   })

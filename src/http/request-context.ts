@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type Koa from 'koa'
 import type { Logger } from 'pino'
 import type { AppDeps } from '../app-deps.ts'
+import type { Identity } from '../auth/identity.ts'
 import { plainLogger } from '../observability/logger.ts'
 import { pathOf, type RouteClass } from '../route-rules.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
@@ -19,6 +20,8 @@ export interface GatewayState {
   canonicalPath: string
   /** The signed-in user, once known. */
   user?: string
+  /** The identity a trusted auth proxy asserted for this request (`authProxy:`), once its headers were read. */
+  proxyIdentity?: Identity
 }
 
 /** A Koa context carrying {@link GatewayState}. */
@@ -32,6 +35,7 @@ class RequestState implements GatewayState {
   route: GatewayState['route'] = 'ui'
   canonicalPath = '/'
   user?: string
+  proxyIdentity?: Identity = undefined
   private child: Logger | undefined
 
   constructor (readonly reqId: string, public client: ClientInfo, private readonly root: Logger) {}

@@ -5,19 +5,24 @@ import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { GatewayContext } from './request-context.ts'
 import { classifyRoute, hasBody, isOnboarding, pathOf } from '../route-rules.ts'
+import { proxyCredential } from './proxy-credential.ts'
 import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
   | { kind: 'session', identity: Identity, credential: UpstreamCredential }
+  /** An identity a trusted auth proxy asserted (`authProxy:`): no cookie, no session. */
+  | { kind: 'proxy', identity: Identity, credential: UpstreamCredential }
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
 
-type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher'>
+type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics'>
 
 /**
- * Decides whether a request may go upstream and with which credential: a client `Token`/`Bearer`
+ * Decides whether a request may go upstream and with which credential: an identity a trusted auth proxy
+ * asserted wins over everything (the client's own `Authorization` is replaced, cookies are not read),
+ * under resource isolation as for the cookie, on every route `/metrics` and `/debug/*` included; else a client `Token`/`Bearer`
  * header wins (InfluxDB's rule) and passes through, except on routes InfluxDB leaves unauthenticated
  * (`/metrics`, `/debug/*`), which need a session; else a live session cookie for an active user (a
  * request carrying our cookie that fails resource isolation is refused before the session is touched;
@@ -27,6 +32,10 @@ type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cooki
 export async function requireSession (ctx: GatewayContext, deps: RequireSessionDeps): Promise<Authentication> {
   const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''))
   ctx.state.route = route.group
+  const proxied = ctx.state.proxyIdentity
+  if (proxied !== undefined) {
+    return { kind: 'proxy', identity: proxied, credential: await proxyCredential(ctx, deps, proxied, { uiPage: route.group === 'ui' }) }
+  }
   const authorization = ctx.req.headers.authorization
   if (deps.config.upstream.tokenPassthrough && !route.sessionOnly && authorization !== undefined && isTokenAuthorization(authorization)) {
     return { kind: 'token', authorization }

@@ -7,6 +7,7 @@ import type { ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { Identity } from '../auth/identity.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
+import { proxyCredential } from './proxy-credential.ts'
 import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
@@ -20,7 +21,10 @@ export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/a
 /**
  * `POST /api/v2/signin` (Basic → 204 + session cookie) and `POST /api/v2/signout` (204, cookie
  * cleared), as InfluxDB answers them, for a request whose canonical path is in {@link SIGN_IN_PATHS};
- * any other method on these paths gets 405.
+ * any other method on these paths gets 405. For an identity a trusted auth proxy asserted, sign-in
+ * answers 204 without a session (the proxy signs people in; Basic is not read) once the access rules
+ * grant it a credential, and sign-out 204 even without a session to end (the proxy's own session is the
+ * proxy's to end).
  */
 export async function signInRoutes (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   const signingIn = ctx.state.canonicalPath === '/api/v2/signin'
@@ -70,10 +74,21 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, bodyLimits(deps))
   // SECURITY: CSRF. A foreign page must not even end the user's session by posting here.
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
+  const proxied = ctx.state.proxyIdentity
+  if (proxied !== undefined) return await proxySignIn(ctx, deps, proxied)
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
   await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
   const { identity, stamp } = await authenticate(ctx, deps)
   await startSession(ctx, deps, identity, { stamp })
+  ctx.status = 204
+}
+
+/** Sign-in of an identity the auth proxy asserted: 204 once a rule grants it a credential, no session, Basic unread. */
+async function proxySignIn (ctx: GatewayContext, deps: SignInDeps, identity: Identity): Promise<void> {
+  await proxyCredential(ctx, deps, identity, { uiPage: false })
+  const { name: user, source } = identity
+  ctx.state.log.info({ audit: 'signin', result: 'proxy identity', user, source }, 'signed in by the auth proxy')
+  ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
 }
 
@@ -151,8 +166,13 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s), 'signed out'))
-  if (ended[0] === undefined) throw errors.unauthorized()
-  ctx.state.user = ended[0].user
+  const proxied = ctx.state.proxyIdentity
+  if (ended[0] === undefined && proxied === undefined) throw errors.unauthorized()
+  if (proxied !== undefined) {
+    const { name: user, source } = proxied
+    ctx.state.log.info({ audit: 'signout', result: 'proxy identity', user, source }, 'sign-out of an auth proxy identity')
+  }
+  ctx.state.user = proxied?.name ?? ended[0]?.user
   ctx.status = 204
 }
 

@@ -16,6 +16,16 @@ export const SIGNIN_OUTCOMES = [
 ] as const
 /** One of {@link SIGNIN_OUTCOMES}. */
 export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
+/**
+ * What became of requests carrying auth-proxy identity headers, counted by
+ * `influx_gateway_auth_proxy_requests_total`: from a trusted proxy, `authenticated` (a credential from
+ * the access rules), `no_access` (no rule grants one), `cross_site` (resource isolation), `invalid` (a
+ * malformed name or groups); from any other peer, `untrusted` (the headers removed: spoofing or a
+ * proxy missing from `authProxy.trustedProxies`).
+ */
+export const PROXY_IDENTITY_OUTCOMES = ['authenticated', 'no_access', 'cross_site', 'invalid', 'untrusted'] as const
+/** One of {@link PROXY_IDENTITY_OUTCOMES}. */
+export type ProxyIdentityOutcome = typeof PROXY_IDENTITY_OUTCOMES[number]
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -28,6 +38,8 @@ export interface Metrics {
   upstreamLatency (seconds: number): void
   upstreamError (kind: UpstreamErrorKind): void
   signin (outcome: SigninOutcome): void
+  /** One request carrying auth-proxy identity headers, by outcome. */
+  proxyIdentity (outcome: ProxyIdentityOutcome): void
   reload (outcome: 'success' | 'failure'): void
   /** A client connection refused over `limits.maxConnections`. */
   connectionRefused (): void
@@ -64,6 +76,7 @@ export function createMetrics (): Metrics {
     name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
   })
   const countSessionsWith = sessionsGauge(registry)
+  const proxyIdentity = proxyIdentityCounter(registry)
   // Known series start at zero so dashboards and alerts see them before the first event.
   for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
@@ -74,6 +87,7 @@ export function createMetrics (): Metrics {
     upstreamLatency: (seconds) => latency.observe(seconds),
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
     signin: (outcome) => signins.inc({ outcome }),
+    proxyIdentity,
     reload: (outcome) => reloads.inc({ outcome }),
     connectionRefused: () => refusedConnections.inc(),
     countSessionsWith
@@ -106,6 +120,27 @@ function requestCounter (registry: Registry): Metrics['request'] {
     if (entry !== undefined) entry.count++
     else answered.set(key, { labels: { route, method: m, status: String(status) }, count: 1, reported: 0 })
   }
+}
+
+/** `influx_gateway_auth_proxy_requests_total`; returns what counts one request (a plain increment: it runs per request). */
+function proxyIdentityCounter (registry: Registry): Metrics['proxyIdentity'] {
+  const counts = Object.fromEntries(PROXY_IDENTITY_OUTCOMES.map((o) => [o, { count: 0, reported: 0 }])) as
+    Record<ProxyIdentityOutcome, { count: number, reported: number }>
+  // eslint-disable-next-line no-new -- registered in `registry`, read at scrape time through collect()
+  new Counter({
+    name: 'influx_gateway_auth_proxy_requests_total',
+    help: 'Requests carrying auth-proxy identity headers, by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect () {
+      for (const outcome of PROXY_IDENTITY_OUTCOMES) {
+        const entry = counts[outcome]
+        this.inc({ outcome }, entry.count - entry.reported)
+        entry.reported = entry.count
+      }
+    }
+  })
+  return (outcome) => { counts[outcome].count++ }
 }
 
 /** `influx_gateway_sessions_active`; returns what sets where it reads from at scrape time. */
