@@ -6,6 +6,7 @@ import type { IdentityVerifier } from './auth/identity-source.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { TokenMinter } from './mint/token-minter.ts'
 import type { InfluxProxy } from './proxy/influx-proxy.ts'
 import type { CredentialBuilder } from './proxy/upstream-credential.ts'
 import type { UpstreamVersion } from './proxy/upstream-version.ts'
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** Re-reads directory users' groups while their sessions are used. */
   refresher: IdentityRefresher
   sessions: SessionStore
+  /** Mints the per-session InfluxDB tokens of `mint` credentials, and deletes them. */
+  minter: TokenMinter
   /** Failed sign-in counters, in the same store as the sessions. */
   throttle: SigninThrottle
   proxy: InfluxProxy

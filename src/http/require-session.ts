@@ -14,7 +14,7 @@ export type Authentication =
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
 
-type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher'>
+type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'minter'>
 
 /**
  * Decides whether a request may go upstream and with which credential: a client `Token`/`Bearer`

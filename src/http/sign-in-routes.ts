@@ -12,7 +12,8 @@ import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
 
-type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now'>
+type SignInDeps = Pick<AppDeps,
+'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter'>
 
 /** The paths of {@link signInRoutes}, canonical. */
 export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])

@@ -14,6 +14,8 @@ export const SIGNIN_OUTCOMES = [
 ] as const
 /** One of {@link SIGNIN_OUTCOMES}. */
 export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
+/** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */
+export type TokenEvent = 'minted' | 'revoked' | 'revoke_failed' | 'orphan_swept'
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -29,6 +31,8 @@ export interface Metrics {
   reload (outcome: 'success' | 'failure'): void
   /** A client connection refused over `limits.maxConnections`. */
   connectionRefused (): void
+  /** A minted token was created, deleted, failed to be deleted (one attempt), or found orphaned. */
+  tokens (event: TokenEvent): void
   /** Where the active-session gauge reads from at scrape time. */
   countSessionsWith (count: () => Promise<number | undefined>): void
 }
@@ -62,6 +66,7 @@ export function createMetrics (): Metrics {
     name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
   })
   const countSessionsWith = sessionsGauge(registry)
+  const tokens = tokenCounters(registry)
   // Known series start at zero so dashboards and alerts see them before the first event.
   for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
@@ -74,7 +79,23 @@ export function createMetrics (): Metrics {
     signin: (outcome) => signins.inc({ outcome }),
     reload: (outcome) => reloads.inc({ outcome }),
     connectionRefused: () => refusedConnections.inc(),
+    tokens: (event) => tokens[event].inc(),
     countSessionsWith
+  }
+}
+
+/** The minted-token counters, by event; each starts at zero. */
+function tokenCounters (registry: Registry): Record<TokenEvent, Counter> {
+  const counter = (name: string, help: string): Counter => {
+    const c = new Counter({ name, help, registers: [registry] })
+    c.inc(0)
+    return c
+  }
+  return {
+    minted: counter('influx_gateway_tokens_minted_total', 'InfluxDB tokens minted for sessions.'),
+    revoked: counter('influx_gateway_tokens_revoked_total', 'Minted tokens deleted in InfluxDB (session ended, or orphaned).'),
+    revoke_failed: counter('influx_gateway_token_revoke_failures_total', 'Failed attempts to delete a minted token (each is retried).'),
+    orphan_swept: counter('influx_gateway_tokens_orphaned_total', 'Minted tokens found without a live session by the sweep, and deleted.')
   }
 }
 

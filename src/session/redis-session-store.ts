@@ -7,7 +7,7 @@ import { decodeSessionRecord, encodeSessionRecord, newSessionRecord, sessionFrom
 import { unavailableOnFailure } from './store-unavailable.ts'
 import { createLiveSessionCount, type LiveSessionCount } from './live-session-count.ts'
 import { createUserSessionIndex } from './user-session-index.ts'
-import { createMintedIndex } from './minted-index.ts'
+import { createMintedIndex, type MintedIndex } from './minted-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
@@ -40,13 +40,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
   const userIndex = createUserSessionIndex({ client, keyPrefix: opts.keyPrefix, sweeper })
-  const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix })
-  const released = (record: SessionRecord | undefined, key: string): void => {
-    if (record?.m === undefined) return
-    minted.remove(record.m.i).catch(() => {}) // a leftover entry is dropped by the next sweep
-    opts.onReleased?.(record.m.i, sessionRef(key))
-  }
-  sweeper?.onExpired((key, _user, _source, authId) => { if (authId !== undefined) released({ m: { i: authId } } as SessionRecord, key) })
+  const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix, sweeper, onReleased: opts.onReleased })
   // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   return guarded({
@@ -80,25 +74,12 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       sweeper?.forget(key)
       const record = decodeSessionRecord(await client.get(key))
       const existed = (await client.del(key)) > 0
-      if (existed) released(record, key)
+      if (existed) minted.release(record?.m?.i, key)
       if (record !== undefined) await userIndex.remove(record.u, key)
       await live?.ended(key)
       return existed
     },
-    async revokeUser (user) {
-      let marked = 0
-      for (const key of await userIndex.keys(user)) {
-        let held: SessionRecord | undefined
-        // The minted token goes at once: a revoked session never needs it again.
-        const revoked = await rewrite(client, key, (record) => {
-          if (record.u !== user || record.r === 1) return undefined
-          held = record
-          return { ...record, r: 1, m: undefined }
-        })
-        if (revoked) { marked++; released(held, key) }
-      }
-      return marked
-    },
+    revokeUser: async (user) => await revokeSessions(client, await userIndex.keys(user), user, minted),
     heldAuthorizations: async (authIds) => await minted.held(authIds),
     async ping () {
       await client.ping()
@@ -144,6 +125,27 @@ async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean
   if (!renewed) return undefined
   await live?.renewed(key, t + length)
   return { ...sessionFromRecord(record, key), idleExpiresAt: t + length }
+}
+
+/**
+ * Marks the sessions under `keys` of `user` revoked; resolves to how many. Their minted tokens are
+ * released at once: a revoked session never needs one again.
+ */
+async function revokeSessions (client: SessionRedisClient, keys: string[], user: string, minted: MintedIndex): Promise<number> {
+  let marked = 0
+  for (const key of keys) {
+    let held: string | undefined
+    const revoked = await rewrite(client, key, (record) => {
+      if (record.u !== user || record.r === 1) return undefined
+      held = record.m?.i
+      return { ...record, r: 1, m: undefined }
+    })
+    if (revoked) {
+      marked++
+      minted.release(held, key)
+    }
+  }
+  return marked
 }
 
 /**

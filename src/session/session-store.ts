@@ -66,7 +66,9 @@ export interface SessionStore {
    * once the id exists, before anything is stored (see {@link SessionAttachment}); if storing then fails,
    * undoing what it made is the caller's.
    */
-  create (identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment): Promise<{ id: string, session: Session }>
+  create (
+    identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment
+  ): Promise<{ id: string, session: Session }>
   /** The session for an id, renewed unless `renew: false`; undefined if unknown, expired or malformed. */
   get (id: string, opts?: GetSessionOptions): Promise<Session | undefined>
   /**
