@@ -51,6 +51,8 @@ function signinOutcome (err: unknown): SigninOutcome {
     case 'clientClosed': return 'aborted'
     case 'noAccess': return 'no_access'
     case 'directoryUnavailable': return 'directory_unavailable'
+    case 'mintUnavailable': return 'mint_unavailable'
+    case 'mintRefused': return 'mint_refused'
     default: return 'error'
   }
 }

@@ -5,12 +5,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * (`failure`), a disabled user, and one label per kind of refusal: banned (`throttled`), no hash slot
  * (`busy`), CSRF (`cross_site`), a body too large or too slow (`too_large`, `body_timeout`), the
  * client gone (`aborted`), a right password without any access rule granting a credential (`no_access`),
- * the LDAP directory down or too slow (`directory_unavailable`); `error` is a failure of the gateway
- * itself (store down, a bug).
+ * the LDAP directory down or too slow (`directory_unavailable`), InfluxDB unable or unwilling to mint the
+ * session's token (`mint_unavailable`, `mint_refused`); `error` is a failure of the gateway itself (store down, a bug).
  */
 export const SIGNIN_OUTCOMES = [
   'success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access',
-  'directory_unavailable', 'error'
+  'directory_unavailable', 'mint_unavailable', 'mint_refused', 'error'
 ] as const
 /** One of {@link SIGNIN_OUTCOMES}. */
 export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
