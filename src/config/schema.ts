@@ -41,7 +41,7 @@ const upstream = z.object({
   operatorToken: secret.optional()
     .describe('InfluxDB 2 operator (all-access) token, needed by `mint` credentials: used only to create, list and delete ' +
       'the per-session tokens, never forwarded. The gateway\'s most valuable secret.'),
-  mintSweepInterval: duration('5m', { min: '10s' })
+  mintSweepInterval: duration('5m', { min: '1s' })
     .describe('How often the gateway deletes the tokens it minted that no live session holds ' +
       '(sessions that expired in Redis, a crash); also done at start.'),
   tokenPassthrough: boolean.default(true)
