@@ -18,8 +18,8 @@ export interface InfluxPermission {
 export interface InfluxAuthorization { id: string, description: string, createdAt: string | undefined }
 
 /**
- * Why a call failed: InfluxDB could not be reached or answered a 5xx (`unavailable`), or refused
- * (`status`, InfluxDB's own `message`). Never carries a token.
+ * Why a call failed: InfluxDB could not be reached (`status` undefined), or answered an error (`status`,
+ * InfluxDB's own `message`). Never carries a token.
  */
 export class InfluxAdminError extends Error {
   constructor (readonly status: number | undefined, readonly influxMessage: string, opts: { cause?: unknown } = {}) {
@@ -74,7 +74,7 @@ export function createInfluxAdminClient (opts: InfluxAdminClientOptions): Influx
     if (res.ok) return json
     if (method === 'DELETE' && res.status === 404) return undefined
     const message = typeof json?.message === 'string' ? json.message : `HTTP ${res.status}`
-    throw new InfluxAdminError(res.status >= 500 ? undefined : res.status, message)
+    throw new InfluxAdminError(res.status, message)
   }
   const first = (list: unknown): Json | undefined => Array.isArray(list) ? list[0] as Json | undefined : undefined
   return {

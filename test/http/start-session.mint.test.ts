@@ -77,6 +77,8 @@ test('InfluxDB unavailable at sign-in: 503, no session, no cookie, nothing left 
   assert.deepEqual(await res.json(), { code: 'unavailable', message: 'InfluxDB could not create a token for this session; retry shortly' })
   assert.equal(await gw.deps.sessions.count(), 0)
   assert.deepEqual(gw.influx.tenancy.authorizations(), [])
+  const metrics = parsePrometheus(await (await fetch(`${gw.url}/gateway/metrics`)).text())
+  assert.equal(sampleValue(metrics, 'influx_gateway_signins_total', { outcome: 'mint_unavailable' }), 1)
 })
 
 test('InfluxDB unreachable at sign-in: 503 and no session', async (t) => {
