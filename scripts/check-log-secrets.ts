@@ -16,7 +16,10 @@ const FORMS: Array<(value: string) => string> = [
   (v) => encodeURIComponent(v)
 ]
 /** When a value was recorded under several kinds, the report names the most specific one. */
-const KIND_RANK = ['password', 'token', 'basic-password', 'basic-credentials', 'jwt-secret', 'client-secret', 'oauth-code', 'env:', 'session-cookie', 'query-password', 'authorization', 'cookie']
+const KIND_RANK = [
+  'password', 'operator-token', 'minted-token', 'token', 'basic-password', 'basic-credentials', 'jwt-secret', 'client-secret', 'oauth-code', 'env:',
+  'session-cookie', 'query-password', 'authorization', 'cookie'
+]
 const rank = (kind: string): number => {
   const i = KIND_RANK.findIndex((k) => kind.startsWith(k))
   return i < 0 ? KIND_RANK.length : i

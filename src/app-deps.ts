@@ -8,6 +8,7 @@ import type { ProxyIdentityReader } from './auth/proxy-identity.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { TokenMinter } from './mint/token-minter.ts'
 import type { InfluxProxy } from './proxy/influx-proxy.ts'
 import type { CredentialBuilder } from './proxy/upstream-credential.ts'
 import type { UpstreamVersion } from './proxy/upstream-version.ts'
@@ -36,6 +37,8 @@ export interface AppDeps {
   oidc?: OidcClient
   /** Sign-ins in progress at the identity provider, in the same store as the sessions, each for one use. */
   signInFlows: SignInFlowStore
+  /** Mints the per-session InfluxDB tokens of `mint` credentials, and deletes them. */
+  minter: TokenMinter
   /** Failed sign-in counters, in the same store as the sessions. */
   throttle: SigninThrottle
   proxy: InfluxProxy

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { hashPassword } from './auth/password.ts'
+import { checkMintingOnline } from './mint/online-check.ts'
 import { ConfigError, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { watchConfig } from './config/watch-config.ts'
@@ -13,12 +14,14 @@ import { createReloader } from './reload.ts'
  * The only file that touches argv, env, stdin, exit codes and signals.
  *   influx-gateway [--config FILE] [--watch]       run the gateway (SIGHUP or --watch reloads the file)
  *   influx-gateway hash-password [--force]         read a password from stdin, print its hash (--force: even if short)
- *   influx-gateway check-config [--config FILE]    print `ok` or every problem
+ *   influx-gateway check-config [--config FILE] [--online]
+ *                                                  print `ok` or every problem (--online: also ask InfluxDB whether
+ *                                                  the operator token can mint the `mint` credentials' tokens)
  */
 const DEFAULT_CONFIG = 'config/gateway.yaml'
 const USAGE = `usage: npm start -- [--config FILE] [--watch]
        npm run --silent hash-password [-- --force] (password on stdin; --force hashes one under 8 characters)
-       npm run --silent check-config -- [--config FILE]`
+       npm run --silent check-config -- [--config FILE] [--online]`
 
 async function main (argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,6 +31,7 @@ async function main (argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       watch: { type: 'boolean' },
       force: { type: 'boolean' },
+      online: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -41,7 +45,7 @@ async function main (argv: string[]): Promise<number> {
       const password = await readPassword(process.stdin, process.stderr, { force: values.force === true })
       return print(await hashPassword(password))
     }
-    case 'check-config': loadConfig(configFile, process.env); return print('ok')
+    case 'check-config': return await checkConfig(configFile, values.online === true)
     default: throw new UsageError(`unknown command ${positionals[0]}`)
   }
 }
@@ -78,6 +82,15 @@ async function run (configFile: string, watch: boolean): Promise<number> {
     'or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config ' +
     'with its InfluxDB credential, then send SIGHUP (see README)')
   return await stopped
+}
+
+/** `check-config`: the file, and with `online` what InfluxDB says of the `mint` credentials. */
+async function checkConfig (configFile: string, online: boolean): Promise<number> {
+  const config = loadConfig(configFile, process.env)
+  const problems = online ? await checkMintingOnline(config) : []
+  if (problems.length === 0) return print('ok')
+  process.stderr.write(`${problems.join('\n')}\n`)
+  return 1
 }
 
 class UsageError extends Error {}

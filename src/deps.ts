@@ -7,6 +7,7 @@ import { createOidcClient, type OidcClient } from './auth/oidc-client.ts'
 import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
 import { createStoreClient, type StoreClient } from './deps/store-client.ts'
+import { createTokenMinting } from './deps/token-minting.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
@@ -16,6 +17,9 @@ import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 import { createSignInFlowStore } from './session/sign-in-flow-store.ts'
+
+/** On stop, the in-process store's minted tokens get this long to be deleted. */
+const MINT_CLOSE_GRACE_MS = 5000
 
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
@@ -56,6 +60,8 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const derive = (config: Config): ConfigDerived => createConfigDerived(config, { ...limiters, now })
   const metrics = createMetrics()
   const store = createStoreClient(initial, logger, now)
+  const minting = createTokenMinting(initial, live, { logger, metrics, now })
+  const onReleased = (authId: string, ref: string): void => minting.minter.revoke(authId, ref, 'session ended')
   const buildProxy = (upstreamUrl: string): InfluxProxy => createUpstreamProxy(upstreamUrl, () => deps, { metrics, logger })
   const deps: Deps = {
     ...derive(initial),
@@ -63,7 +69,8 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     now,
     metrics,
     lifecycle: { shuttingDown: false },
-    sessions: createSessions(store, live, now),
+    sessions: createSessions(store, live, now, onReleased),
+    minter: minting.minter,
     throttle: createThrottle(store, live, now),
     signInFlows: createSignInFlowStore({ client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper }),
     oidc: createOidc(initial, logger),
@@ -86,6 +93,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     }),
     applyConfig: async (config) => await reconfigure(deps, config, { derive, buildProxy }),
     async close () {
+      await minting.close(MINT_CLOSE_GRACE_MS)
       store.throttleSweeper?.close()
       store.flowSweeper?.close()
       deps.proxy.close()
@@ -93,6 +101,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     }
   }
   metrics.countSessionsWith(() => deps.sessions.count())
+  minting.start(() => deps.sessions)
   deps.upstreamVersion.probe().catch(() => {})
   return deps
 }
@@ -128,15 +137,21 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
   return { hashLimiter, bindLimiter }
 }
 
-/** The session store on the store client, behind the in-process cache; the timeouts are read live. */
-function createSessions ({ client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number): CachedSessionStore {
+/**
+ * The session store on the store client, behind the in-process cache; the timeouts are read live. A session
+ * holding a minted token that ends there has it revoked (`onReleased`).
+ */
+function createSessions (
+  { client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number, onReleased: (authId: string, ref: string) => void
+): CachedSessionStore {
   return createCachedSessionStore({
     store: createRedisSessionStore({
       client,
       keyPrefix,
       timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
       now,
-      sweeper
+      sweeper,
+      onReleased
     }),
     now,
     idleMs: () => config().session.idleTimeout,

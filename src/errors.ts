@@ -30,8 +30,8 @@ export type ErrorKind =
   | 'notFound' | 'notReady' | 'methodNotAllowed' | 'bodyTooLarge' | 'bodyTimeout' | 'clientClosed'
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
-  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'internal'
-  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'proxyIdentityInvalid'
+  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'mintUnavailable' | 'mintRefused'
+  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'proxyIdentityInvalid' | 'internal'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -124,6 +124,13 @@ export const errors = {
   directoryUnavailable: (cause: unknown) =>
     new GatewayError('directoryUnavailable', 'unavailable', 'the user directory is unavailable; retry shortly',
       { cause, headers: { 'Retry-After': '5' } }),
+  /** InfluxDB could not be reached, or failed, while a session's token was minted: no session is made. */
+  mintUnavailable: (cause: unknown) =>
+    new GatewayError('mintUnavailable', 'unavailable', 'InfluxDB could not create a token for this session; retry shortly',
+      { cause, headers: { 'Retry-After': '5' } }),
+  /** InfluxDB refused to mint the session's token (the operator token lacks a permission): InfluxDB's own reason. */
+  mintRefused: (influxMessage: string, cause: unknown) =>
+    new GatewayError('mintRefused', 'forbidden', `InfluxDB refused to create a token for this session: ${influxMessage}`, { cause }),
   /**
    * A trusted auth proxy sent a user or groups header the gateway cannot take as an identity (a list of
    * names, control characters, over the limits): the proxy is misconfigured; nothing is forwarded.

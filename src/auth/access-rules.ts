@@ -1,12 +1,17 @@
 import type { AccessRule } from '../config/identity-schema.ts'
+import type { MintSpec } from '../config/influx-permissions.ts'
 import type { ConfigUser } from '../config/schema.ts'
 import type { Identity } from './identity.ts'
 
-/** The credential InfluxDB gets for an identity: exactly one of the three is set. */
+/**
+ * The credential InfluxDB gets for an identity: exactly one of the four is set. `mint` names no secret:
+ * the token is minted for each session (see src/mint/token-minter.ts) and sent as a `token`.
+ */
 export interface UpstreamCredential {
   token?: string
   basic?: { username: string, password: string }
   jwt?: { username: string }
+  mint?: MintSpec
 }
 
 /** Options for {@link createAccessRules}: one config's `users:` and `access:`. */
@@ -61,5 +66,6 @@ function credentialOf (entry: UpstreamCredential): UpstreamCredential | undefine
   if (entry.token !== undefined) return { token: entry.token }
   if (entry.basic !== undefined) return { basic: entry.basic }
   if (entry.jwt !== undefined) return { jwt: entry.jwt }
+  if (entry.mint !== undefined) return { mint: entry.mint }
   return undefined
 }

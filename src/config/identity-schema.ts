@@ -1,5 +1,6 @@
 import { FilterParser } from 'ldapts'
 import { z } from 'zod'
+import { mintCredential } from './influx-permissions.ts'
 import { boolean, duration, integer, secret } from './schema-types.ts'
 
 /** Schema parts for identities and access: the upstream credentials, the access rules, the `ldap:` section. */
@@ -13,11 +14,14 @@ export const credentialFields = {
   }).strict().optional()
     .describe('InfluxDB 1.x user, sent as `Authorization: Basic …`.'),
   jwt: z.object({ username: z.string().min(1).describe('InfluxDB 1.x user name put in the `username` claim.') }).strict().optional()
-    .describe('InfluxDB 1.x user, sent as a per-request HS256 JWT signed with `upstream.jwtSharedSecret`.')
+    .describe('InfluxDB 1.x user, sent as a per-request HS256 JWT signed with `upstream.jwtSharedSecret`.'),
+  mint: mintCredential.optional()
+    .describe('InfluxDB 2: a token minted with `upstream.operatorToken` for each session, with these permissions only, ' +
+      'and deleted when the session ends.')
 }
 
 /** The credential kinds, in the order messages name them. */
-export const CREDENTIAL_KINDS = ['token', 'basic', 'jwt'] as const
+export const CREDENTIAL_KINDS = ['token', 'basic', 'jwt', 'mint'] as const
 /** What an access rule can match on; later kinds join this list. */
 export const RULE_MATCHERS = ['group'] as const
 
@@ -33,7 +37,7 @@ export const accessRule = z.object({
   const kinds = present(rule, CREDENTIAL_KINDS)
   if (kinds.length !== 1) {
     const found = kinds.length === 0 ? 'none' : kinds.join(', ')
-    ctx.addIssue({ code: 'custom', message: `a rule names exactly one credential: token, basic or jwt (found ${found})` })
+    ctx.addIssue({ code: 'custom', message: `a rule names exactly one credential: token, basic, jwt or mint (found ${found})` })
   }
 })
 

@@ -40,6 +40,12 @@ const upstream = z.object({
     .describe('Longest wait for InfluxDB response headers once the request is sent (checked about once a second), ' +
       'and longest pause inside a request body; then 504. Started responses are never cut.'),
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
+  operatorToken: secret.optional()
+    .describe('InfluxDB 2 operator (all-access) token, needed by `mint` credentials: used only to create, list and delete ' +
+      'the per-session tokens, never forwarded. The gateway\'s most valuable secret.'),
+  mintSweepInterval: duration('5m', { min: '1s' })
+    .describe('How often the gateway deletes the tokens it minted that no live session holds ' +
+      '(sessions that expired in Redis, a crash); also done at start.'),
   tokenPassthrough: boolean.default(true)
     .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),
   version: z.preprocess((v) => typeof v === 'number' ? String(v) : v, z.enum(['auto', '1', '2'])).default('auto')
@@ -167,6 +173,7 @@ export const configSchema = z.object({
   }
   checkAccess(config, ctx)
   checkOidcCallback(config, ctx)
+  checkMint(config, ctx)
   if (config.session?.store === 'redis' && config.session.redis === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }
@@ -208,6 +215,17 @@ function checkOidcCallback (
   try { path = new URL(url).pathname } catch { return }
   if (path !== expected) {
     ctx.addIssue({ code: 'custom', path: ['oidc', 'redirectUrl'], message: `must end in the gateway's callback path ${expected}` })
+  }
+}
+
+/** `mint` credentials need the operator token that mints them. */
+function checkMint (config: { access?: unknown, users?: unknown, upstream?: { operatorToken?: unknown } }, ctx: z.RefinementCtx): void {
+  const named = (list: unknown): Array<{ name?: unknown, mint?: unknown }> => Array.isArray(list) ? list : []
+  const users = named(config.users).filter((u) => u?.mint !== undefined).map((u) => String(u.name))
+  const rules = named(config.access).some((r) => r?.mint !== undefined) ? ['access rules'] : []
+  if (users.length + rules.length > 0 && config.upstream?.operatorToken === undefined) {
+    const message = `required by mint credentials (${[...users, ...rules].join(', ')})`
+    ctx.addIssue({ code: 'custom', path: ['upstream', 'operatorToken'], message })
   }
 }
 

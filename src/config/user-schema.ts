@@ -20,6 +20,6 @@ export const userSchema = user.superRefine((u, ctx) => {
   const kinds = ([...CREDENTIAL_KINDS, 'groups'] as const).filter((k) => u[k] !== undefined)
   if (kinds.length !== 1) {
     const found = kinds.length === 0 ? 'none' : kinds.join(', ')
-    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt or groups is required (found ${found})` })
+    ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt, mint or groups is required (found ${found})` })
   }
 }, { when: () => true }) // also when other fields failed: every problem is reported at once

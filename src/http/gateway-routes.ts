@@ -5,7 +5,8 @@ import { proxyCredential } from './proxy-credential.ts'
 import type { GatewayContext } from './request-context.ts'
 import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
-type GatewayRouteDeps = Pick<AppDeps, 'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher'>
+type GatewayRouteDeps = Pick<AppDeps,
+'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */

@@ -17,7 +17,7 @@ export type Authentication =
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
 
-type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics'>
+type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter'>
 
 /**
  * Decides whether a request may go upstream and with which credential: an identity a trusted auth proxy

@@ -15,7 +15,7 @@ export interface FoundSession { id: string, session: Session }
 export interface ActiveSession extends FoundSession { identity: Identity, credential: UpstreamCredential }
 
 type LookupDeps = Pick<AppDeps, 'sessions' | 'cookie'>
-type ActiveDeps = LookupDeps & Pick<AppDeps, 'users' | 'access' | 'refresher'>
+type ActiveDeps = LookupDeps & Pick<AppDeps, 'users' | 'access' | 'refresher' | 'minter'>
 
 /**
  * The session ids the request's cookies carry, each once. Every cookie of our name is read (the header
@@ -66,9 +66,11 @@ export async function findActiveSession (
   if (found === undefined) return undefined
   const identity = found.session.identity.source === 'file' ? await fileSession(ctx, deps, found) : await refreshedSession(ctx, deps, found)
   if (identity === undefined) return undefined
-  const credential = deps.access.credentialFor(identity)
+  const granted = deps.access.credentialFor(identity)
+  // A minted credential is the session's own token; a session minted for another rule than the live one ends.
+  const credential = granted?.mint === undefined ? granted : deps.minter.sessionCredential(found.id, found.session, granted.mint)
   if (credential === undefined) {
-    await endSession(ctx, deps, found, 'no access rule grants this user')
+    await endSession(ctx, deps, found, granted === undefined ? 'no access rule grants this user' : 'access rule changed')
     throw errors.userInactive()
   }
   return { ...found, identity, credential }

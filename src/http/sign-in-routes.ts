@@ -13,7 +13,8 @@ import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
 
-type SignInDeps = Pick<AppDeps, 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now'>
+type SignInDeps = Pick<AppDeps,
+'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter'>
 
 /** The paths of {@link signInRoutes}, canonical. */
 export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])
@@ -57,6 +58,8 @@ export function signinOutcome (err: unknown): SigninOutcome {
     case 'ssoDenied': return 'sso_denied'
     case 'ssoRefused': return 'sso_refused'
     case 'ssoUnavailable': return 'sso_unavailable'
+    case 'mintUnavailable': return 'mint_unavailable'
+    case 'mintRefused': return 'mint_refused'
     default: return 'error'
   }
 }

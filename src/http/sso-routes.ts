@@ -12,7 +12,7 @@ import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './
 import { endPresentedSessions, signinOutcome } from './sign-in-routes.ts'
 import { startSession } from './start-session.ts'
 
-type SsoDeps = Pick<AppDeps, 'config' | 'oidc' | 'signInFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now'>
+type SsoDeps = Pick<AppDeps, 'config' | 'oidc' | 'signInFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
 interface Configured { deps: SsoDeps, oidc: OidcClient, config: OidcConfig }
 
 /** The single sign-on routes, below `server.gatewayPrefix`. */

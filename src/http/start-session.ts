@@ -5,7 +5,7 @@ import { sessionCookie } from '../session/session-cookie.ts'
 import type { Session } from '../session/session-store.ts'
 import type { GatewayContext } from './request-context.ts'
 
-type StartSessionDeps = Pick<AppDeps, 'access' | 'sessions' | 'cookie' | 'now'>
+type StartSessionDeps = Pick<AppDeps, 'access' | 'sessions' | 'cookie' | 'now' | 'minter'>
 
 /** What a proven identity signs in with: the stamp of the password it proved (file users). */
 export interface StartSessionOptions { stamp?: string }
@@ -13,19 +13,30 @@ export interface StartSessionOptions { stamp?: string }
 /**
  * Starts a session for an identity a sign-in has proven (Basic against the file users or the directory,
  * or an identity provider): the access rules must grant it a credential (else 403 `noAccess`, audited),
- * then the session is created, its cookie set and the sign-in audited. The one place every way of signing
- * in goes through, so what a new session needs is decided once.
+ * then the session is created, its cookie set and the sign-in audited. A `mint` credential has its token
+ * minted for the session first (503/403 when InfluxDB cannot or will not, and no session); one minted for a
+ * session that then could not be stored is deleted again. The one place every way of signing in goes
+ * through, so what a new session needs is decided once.
  */
 export async function startSession (
   ctx: GatewayContext, deps: StartSessionDeps, identity: Identity, { stamp }: StartSessionOptions = {}
 ): Promise<{ id: string, session: Session }> {
   const { name: user, source } = identity
-  if (deps.access.credentialFor(identity) === undefined) {
+  const credential = deps.access.credentialFor(identity)
+  if (credential === undefined) {
     const refused = { audit: 'signin', result: 'no access', user, source, groups: identity.groups }
     ctx.state.log.info(refused, 'sign-in refused: no access rule matches')
     throw errors.noAccess()
   }
-  const started = await deps.sessions.create(identity, stamp, identity.source === 'file' ? undefined : deps.now())
+  const minting = credential.mint === undefined ? undefined : deps.minter.forSession(identity, credential.mint)
+  let started: { id: string, session: Session }
+  try {
+    started = await deps.sessions.create(identity, stamp, identity.source === 'file' ? undefined : deps.now(), minting?.attach)
+  } catch (err) {
+    minting?.failed() // SECURITY: nothing half-made: no token outlives a session that never was
+    throw err
+  }
+  minting?.created(started.id)
   ctx.state.user = user
   ctx.set('Set-Cookie', sessionCookie(deps.cookie, started.id, started.session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')

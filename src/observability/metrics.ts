@@ -5,14 +5,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * (`failure`), a disabled user, and one label per kind of refusal: banned (`throttled`), no hash slot
  * (`busy`), CSRF (`cross_site`), a body too large or too slow (`too_large`, `body_timeout`), the
  * client gone (`aborted`), a right password without any access rule granting a credential (`no_access`),
- * the LDAP directory down or too slow (`directory_unavailable`); at the single sign-on callback, the
+ * the LDAP directory down or too slow (`directory_unavailable`), InfluxDB unable or unwilling to mint the
+ * session's token (`mint_unavailable`, `mint_refused`); at the single sign-on callback, the
  * provider's own refusal (`sso_denied`), a return that fails a check (`sso_refused`: state, replay,
  * expiry, token verification) and the provider unreachable (`sso_unavailable`); `error` is a failure of
  * the gateway itself (store down, a bug).
  */
 export const SIGNIN_OUTCOMES = [
   'success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access',
-  'directory_unavailable', 'sso_denied', 'sso_refused', 'sso_unavailable', 'error'
+  'directory_unavailable', 'mint_unavailable', 'mint_refused', 'sso_denied', 'sso_refused', 'sso_unavailable', 'error'
 ] as const
 /** One of {@link SIGNIN_OUTCOMES}. */
 export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
@@ -26,6 +27,8 @@ export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
 export const PROXY_IDENTITY_OUTCOMES = ['authenticated', 'no_access', 'cross_site', 'invalid', 'untrusted'] as const
 /** One of {@link PROXY_IDENTITY_OUTCOMES}. */
 export type ProxyIdentityOutcome = typeof PROXY_IDENTITY_OUTCOMES[number]
+/** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */
+export type TokenEvent = 'minted' | 'revoked' | 'revoke_failed' | 'orphan_swept'
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -43,6 +46,8 @@ export interface Metrics {
   reload (outcome: 'success' | 'failure'): void
   /** A client connection refused over `limits.maxConnections`. */
   connectionRefused (): void
+  /** A minted token was created, deleted, failed to be deleted (one attempt), or found orphaned. */
+  tokens (event: TokenEvent): void
   /** Where the active-session gauge reads from at scrape time. */
   countSessionsWith (count: () => Promise<number | undefined>): void
 }
@@ -77,6 +82,7 @@ export function createMetrics (): Metrics {
   })
   const countSessionsWith = sessionsGauge(registry)
   const proxyIdentity = proxyIdentityCounter(registry)
+  const tokens = tokenCounters(registry)
   // Known series start at zero so dashboards and alerts see them before the first event.
   for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
@@ -90,7 +96,23 @@ export function createMetrics (): Metrics {
     proxyIdentity,
     reload: (outcome) => reloads.inc({ outcome }),
     connectionRefused: () => refusedConnections.inc(),
+    tokens: (event) => tokens[event].inc(),
     countSessionsWith
+  }
+}
+
+/** The minted-token counters, by event; each starts at zero. */
+function tokenCounters (registry: Registry): Record<TokenEvent, Counter> {
+  const counter = (name: string, help: string): Counter => {
+    const c = new Counter({ name, help, registers: [registry] })
+    c.inc(0)
+    return c
+  }
+  return {
+    minted: counter('influx_gateway_tokens_minted_total', 'InfluxDB tokens minted for sessions.'),
+    revoked: counter('influx_gateway_tokens_revoked_total', 'Minted tokens deleted in InfluxDB (session ended, or orphaned).'),
+    revoke_failed: counter('influx_gateway_token_revoke_failures_total', 'Failed attempts to delete a minted token (each is retried).'),
+    orphan_swept: counter('influx_gateway_tokens_orphaned_total', 'Minted tokens found without a live session by the sweep, and deleted.')
   }
 }
 

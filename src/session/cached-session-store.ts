@@ -41,9 +41,9 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
   const { store, now } = opts
   const cache = new SessionCache(opts)
   return {
-    async create (identity, stamp, checkedAt) {
+    async create (identity, stamp, checkedAt, attach) {
       const readAt = cache.generation
-      const created = await store.create(identity, stamp, checkedAt)
+      const created = await store.create(identity, stamp, checkedAt, attach)
       cache.put(created.id, created.session, now(), readAt)
       return created
     },
@@ -65,6 +65,7 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
     },
     destroy: (id) => cache.ending(() => store.destroy(id), () => cache.drop(id)),
     revokeUser: (user) => cache.ending(() => store.revokeUser(user), () => cache.dropUser(user)),
+    heldAuthorizations: (authIds) => store.heldAuthorizations(authIds),
     ping: () => store.ping(),
     count: () => store.count(),
     close: () => store.close(),

@@ -8,15 +8,21 @@ export interface ExpirySweeperOptions {
   /** How often to sweep, ms (default 1000). */
   intervalMs?: number
   /** Called once for each tracked key with a user found expired (not for keys removed with `forget`). */
-  onExpired?: (key: string, user: string, source?: string) => void
+  onExpired?: ExpiredListener
   /** Reports a failed sweep (the store stays usable). */
   onError?: (err: unknown) => void
 }
 
+/** Told of an expired session: its key, user, source and the authorization minted for it, if any. */
+export type ExpiredListener = (key: string, user: string, source?: string, authId?: string) => void
+
 /** Active expiry for stores whose client expires keys only lazily. */
 export interface ExpirySweeper {
-  /** Watches a key that should be gone by `dueAt` unless renewed; `user` marks a session (audited with its `source`). */
-  track (key: string, dueAt: number, user?: string, source?: string): void
+  /**
+   * Watches a key that should be gone by `dueAt` unless renewed; `user` marks a session (audited with its
+   * `source`; `authId`: the token minted for it, to delete when it expires).
+   */
+  track (key: string, dueAt: number, user?: string, source?: string, authId?: string): void
   /** Stops watching a key that was deleted on purpose. */
   forget (key: string): void
   /** Checks the keys that are due now; resolves to how many had expired. */
@@ -26,7 +32,7 @@ export interface ExpirySweeper {
   /** How many of them are sessions (tracked with a user). */
   sessions (): number
   /** Also tells `listener` of each expired session (as the `onExpired` option does). */
-  onExpired (listener: (key: string, user: string, source?: string) => void): void
+  onExpired (listener: ExpiredListener): void
   close (): void
 }
 
@@ -38,7 +44,7 @@ export interface ExpirySweeper {
  * due time. No sweep walks the whole keyspace.
  */
 export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper {
-  const due = new Map<string, { dueAt: number, user?: string, source?: string }>()
+  const due = new Map<string, { dueAt: number, user?: string, source?: string, authId?: string }>()
   const listeners = opts.onExpired === undefined ? [] : [opts.onExpired]
   let sessions = 0
   let sweeping: Promise<number> | undefined
@@ -48,9 +54,9 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
     due.delete(key)
     if (entry.user !== undefined) sessions--
   }
-  const add = (key: string, dueAt: number, user?: string, source?: string): void => {
+  const add = (key: string, dueAt: number, user?: string, source?: string, authId?: string): void => {
     remove(key)
-    due.set(key, { dueAt, user, source })
+    due.set(key, { dueAt, user, source, authId })
     if (user !== undefined) sessions++
   }
 
@@ -65,10 +71,10 @@ export function createExpirySweeper (opts: ExpirySweeperOptions): ExpirySweeper 
       remove(key)
       const ttl = await opts.client.pttl(key) // reading frees an expired key
       if (ttl >= 0) {
-        add(key, now + ttl, entry.user, entry.source)
+        add(key, now + ttl, entry.user, entry.source, entry.authId)
       } else if (ttl === -2) {
         expired++
-        if (entry.user !== undefined) for (const listener of listeners) listener(key, entry.user, entry.source)
+        if (entry.user !== undefined) for (const listener of listeners) listener(key, entry.user, entry.source, entry.authId)
       }
     }
     return expired

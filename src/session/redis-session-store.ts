@@ -2,15 +2,16 @@ import type { Redis } from 'ioredis'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
 import type { Identity } from '../auth/identity.ts'
 import type { GetSessionOptions, Session, SessionStore } from './session-store.ts'
-import { hashSessionId, isSessionId, newSessionId } from './session-id.ts'
+import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-id.ts'
 import { decodeSessionRecord, encodeSessionRecord, newSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
 import { createLiveSessionCount, type LiveSessionCount } from './live-session-count.ts'
 import { createUserSessionIndex } from './user-session-index.ts'
+import { createMintedIndex, type MintedIndex } from './minted-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi' | 'zrem'>
+'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi' | 'zrem' | 'hset' | 'hdel' | 'hmget'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -22,6 +23,12 @@ export interface RedisSessionStoreOptions {
   now: () => number
   /** Active expiry, for clients that only expire lazily (the in-process store). */
   sweeper?: ExpirySweeper
+  /**
+   * Told when a session holding a minted token ends here (destroyed, found expired, its user revoked), with
+   * the authorization's id and the session's ref: the token must be deleted in InfluxDB. Sessions that Redis
+   * expires silently are found by {@link SessionStore.heldAuthorizations} instead.
+   */
+  onReleased?: (authId: string, ref: string) => void
 }
 
 /**
@@ -33,19 +40,22 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
   const userIndex = createUserSessionIndex({ client, keyPrefix: opts.keyPrefix, sweeper })
+  const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix, sweeper, onReleased: opts.onReleased })
   // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   return guarded({
-    async create (who, stamp, checkedAt) {
+    async create (who, stamp, checkedAt, attach) {
       const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
       const id = newSessionId()
       const key = keyOf(id)
+      const attached = await attach?.(id, sessionRef(key))
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
       const ttl = Math.min(idleMs, absoluteMs)
-      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, ttlMs: ttl })
+      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, ttlMs: ttl, minted: attached })
+      if (attached !== undefined) await minted.add(attached.authId, key)
       await client.set(key, encodeSessionRecord(record), 'PX', ttl, 'NX')
-      sweeper?.track(key, createdAt + ttl, identity.name, identity.source)
+      sweeper?.track(key, createdAt + ttl, identity.name, identity.source, attached?.authId)
       await userIndex.add(identity.name, key, absoluteMs)
       await live?.started(key, createdAt + ttl, createdAt)
       return { id, session: { ...sessionFromRecord(record, key), idleExpiresAt: createdAt + ttl } }
@@ -64,17 +74,13 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       sweeper?.forget(key)
       const record = decodeSessionRecord(await client.get(key))
       const existed = (await client.del(key)) > 0
+      if (existed) minted.release(record?.m?.i, key)
       if (record !== undefined) await userIndex.remove(record.u, key)
       await live?.ended(key)
       return existed
     },
-    async revokeUser (user) {
-      let marked = 0
-      for (const key of await userIndex.keys(user)) {
-        if (await rewrite(client, key, (record) => record.u !== user || record.r === 1 ? undefined : { ...record, r: 1 })) marked++
-      }
-      return marked
-    },
+    revokeUser: async (user) => await revokeSessions(client, await userIndex.keys(user), user, minted),
+    heldAuthorizations: async (authIds) => await minted.held(authIds),
     async ping () {
       await client.ping()
     },
@@ -104,8 +110,9 @@ async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean
   const t = opts.now()
   const lastUse = t - Math.max(0, (stored.i ?? idleMs) - ttl)
   if (t >= record.a || t >= lastUse + idleMs) {
-    await client.del(key)
+    const deleted = await client.del(key)
     opts.sweeper?.forget(key)
+    if (deleted > 0 && stored.m !== undefined) opts.onReleased?.(stored.m.i, sessionRef(key))
     return undefined
   }
   if (!renew) return { ...sessionFromRecord(record, key), idleExpiresAt: Math.min(lastUse + idleMs, record.a) }
@@ -118,6 +125,27 @@ async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean
   if (!renewed) return undefined
   await live?.renewed(key, t + length)
   return { ...sessionFromRecord(record, key), idleExpiresAt: t + length }
+}
+
+/**
+ * Marks the sessions under `keys` of `user` revoked; resolves to how many. Their minted tokens are
+ * released at once: a revoked session never needs one again.
+ */
+async function revokeSessions (client: SessionRedisClient, keys: string[], user: string, minted: MintedIndex): Promise<number> {
+  let marked = 0
+  for (const key of keys) {
+    let held: string | undefined
+    const revoked = await rewrite(client, key, (record) => {
+      if (record.u !== user || record.r === 1) return undefined
+      held = record.m?.i
+      return { ...record, r: 1, m: undefined }
+    })
+    if (revoked) {
+      marked++
+      minted.release(held, key)
+    }
+  }
+  return marked
 }
 
 /**
@@ -145,6 +173,7 @@ function guarded (store: SessionStore): SessionStore {
     update: wrap(store.update),
     destroy: wrap(store.destroy),
     revokeUser: wrap(store.revokeUser),
+    heldAuthorizations: wrap(store.heldAuthorizations),
     ping: wrap(store.ping)
   }
 }

@@ -1,11 +1,13 @@
 import type { Identity, IdentitySourceName } from '../auth/identity.ts'
 import { sessionRef } from './session-id.ts'
-import type { Session } from './session-store.ts'
+import type { MintedAuthorization, Session } from './session-store.ts'
 
 /**
  * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
  * times, and `r` once revoked; for a source other than the file users its name `o`, groups `g` and when
- * they were read `k`. No id, no credential. Records without `o` (older ones too) are file users.
+ * they were read `k`; the token minted for it `m` (its authorization id, the token sealed under a key only the
+ * session id gives, and the digest of what it was minted for). No id, no usable credential. Records without
+ * `o` (older ones too) are file users.
  */
 export interface SessionRecord {
   u: string
@@ -18,6 +20,7 @@ export interface SessionRecord {
   k?: number
   /** How long (ms) the TTL was when last set (sign-in, then a renewal): with the TTL left, when the session was last used. */
   i?: number
+  m?: { i: string, t: string, p: string }
 }
 
 /** What a new session is created with: the stamp, its creation time and how long it may live at most (ms). */
@@ -29,11 +32,15 @@ export interface NewSessionRecord {
   checkedAt: number | undefined
   /** The TTL the session starts with (ms). */
   ttlMs: number
+  /** The token minted for the session, sealed. */
+  minted?: MintedAuthorization
 }
 
 /** The record of a new session for `identity`. */
-export function newSessionRecord (identity: Identity, { stamp, createdAt, absoluteMs, checkedAt, ttlMs }: NewSessionRecord): SessionRecord {
-  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, i: ttlMs, ...identityFields(identity, checkedAt) }
+export function newSessionRecord (identity: Identity, opts: NewSessionRecord): SessionRecord {
+  const { stamp, createdAt, absoluteMs, checkedAt, ttlMs, minted } = opts
+  const m = minted === undefined ? {} : { m: { i: minted.authId, t: minted.sealed, p: minted.spec } }
+  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, i: ttlMs, ...identityFields(identity, checkedAt), ...m }
 }
 
 /** The record as stored: JSON, without the fields that are undefined. */
@@ -49,7 +56,8 @@ export function decodeSessionRecord (raw: string | null): SessionRecord | undefi
     const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' &&
       (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap' || r.o === 'oidc') &&
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
-      (r.k === undefined || typeof r.k === 'number') && (r.i === undefined || typeof r.i === 'number')
+      (r.k === undefined || typeof r.k === 'number') && (r.i === undefined || typeof r.i === 'number') &&
+      (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string'))
     return valid ? r as SessionRecord : undefined
   } catch {
     return undefined
@@ -67,7 +75,8 @@ export function sessionFromRecord (record: SessionRecord, key: string): Omit<Ses
     revoked: record.r === 1,
     createdAt: record.c,
     absoluteExpiresAt: record.a,
-    ref: sessionRef(key)
+    ref: sessionRef(key),
+    ...(record.m === undefined ? {} : { minted: { authId: record.m.i, sealed: record.m.t, spec: record.m.p } })
   }
 }
 

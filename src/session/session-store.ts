@@ -25,7 +25,25 @@ export interface Session {
   absoluteExpiresAt: number
   /** A short, non-secret reference for logs (a prefix of the id's hash), never the id. */
   ref: string
+  /** The InfluxDB token minted for this session, when its credential is `mint`. */
+  minted?: MintedAuthorization
 }
+
+/** The InfluxDB authorization minted for a session, as its record keeps it. */
+export interface MintedAuthorization {
+  /** The authorization's id (not a secret: it names the token, it is not the token). */
+  authId: string
+  /** The token, sealed under a key derived from the session id (src/session/sealed-token.ts). */
+  sealed: string
+  /** A digest of the `mint` credential it was minted for: a session whose rule now mints otherwise ends. */
+  spec: string
+}
+
+/**
+ * Called by `create` once the new session's id exists and before it is stored: what it resolves to is
+ * kept with the session (a token minted for it). When it throws, no session is created.
+ */
+export type SessionAttachment = (id: string, ref: string) => Promise<MintedAuthorization | undefined>
 
 /** What a refresh changes in a session. */
 export interface SessionUpdate { groups: string[], checkedAt: number }
@@ -44,9 +62,13 @@ export interface SessionStore {
   /**
    * Starts a session for an identity (a bare name is a file user without groups) signed in under `stamp`
    * (see {@link Session.stamp}; without one, a file session fails every stamp check) and, for a directory
-   * user, with groups read at `checkedAt`. The id goes into the cookie and nowhere else.
+   * user, with groups read at `checkedAt`. The id goes into the cookie and nowhere else. `attach` runs
+   * once the id exists, before anything is stored (see {@link SessionAttachment}); if storing then fails,
+   * undoing what it made is the caller's.
    */
-  create (identity: Identity | string, stamp?: string, checkedAt?: number): Promise<{ id: string, session: Session }>
+  create (
+    identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment
+  ): Promise<{ id: string, session: Session }>
   /** The session for an id, renewed unless `renew: false`; undefined if unknown, expired or malformed. */
   get (id: string, opts?: GetSessionOptions): Promise<Session | undefined>
   /**
@@ -61,6 +83,11 @@ export interface SessionStore {
    * next request, even if the user is enabled again before that. Resolves to how many were marked.
    */
   revokeUser (user: string): Promise<number>
+  /**
+   * Which of these minted authorizations a live session holds; an authorization no live session holds
+   * is an orphan (its session expired unseen, or the store lost it) and may be deleted.
+   */
+  heldAuthorizations (authIds: readonly string[]): Promise<Set<string>>
   /** Resolves when the store answers (readiness). */
   ping (): Promise<void>
   /** How many sessions are live, when the store can tell cheaply (metrics); else undefined. */

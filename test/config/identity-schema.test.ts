@@ -59,7 +59,7 @@ test('every problem of the section is reported, each with its YAML path', () => 
     .replace('  - group: influx-readers\n    token: ${READERS_TOKEN}', '  - group: influx-readers\n  - token: ${READERS_TOKEN}')
     .replace('groups: [influx-writers]', 'groups: [influx-typo]\n    token: ${WRITERS_TOKEN}')
   assert.deepEqual(problems(yaml).sort(), [
-    'access.1: a rule names exactly one credential: token, basic or jwt (found none)',
+    'access.1: a rule names exactly one credential: token, basic, jwt or mint (found none)',
     'access.2: a rule needs exactly one matcher: group',
     'ldap.bindPassword: write secrets as ${ENV_VAR} or { file: PATH }, never inline in the YAML',
     'ldap.groupFilter: not an LDAP filter: Unbalanced parens',
@@ -67,7 +67,7 @@ test('every problem of the section is reported, each with its YAML path', () => 
     'ldap.startTLS: required with ldap:// to a host other than loopback: true (StartTLS), or false to send passwords in clear on purpose',
     'ldap.userFilter: must contain {username}',
     'users.0.groups: no access rule matches any of these groups',
-    'users.0: exactly one of token, basic, jwt or groups is required (found token, groups)'
+    'users.0: exactly one of token, basic, jwt, mint or groups is required (found token, groups)'
   ])
 })
 

@@ -80,7 +80,7 @@ users:
     'users.1.passwordHash: required',
     'users.1.token: environment variable BOB_TOKEN is not set',
     'users.2.passwordHash: not a supported hash; generate one with `npm run --silent hash-password`',
-    'users.3: exactly one of token, basic, jwt or groups is required (found token, basic)',
+    'users.3: exactly one of token, basic, jwt, mint or groups is required (found token, basic)',
     'users.3.name: duplicate user name "alice"'
   ].sort())
 })

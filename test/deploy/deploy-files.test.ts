@@ -147,24 +147,32 @@ test('the mounted config loads with exactly the environment the gateway containe
   const shutdownMs = (config.server as { shutdownTimeout?: number }).shutdownTimeout ?? 25_000
   const grace = service('gateway').stop_grace_period ?? assert.fail('no stop_grace_period')
   assert.ok(seconds(grace) * 1000 > shutdownMs, `stop_grace_period ${grace} outlasts ${shutdownMs} ms`)
-  // The README's docker-compose walkthrough adds alice with her own token, as it writes it.
-  const token = /^#\s+token: (\$\{\w+\})$/m.exec(read('README.md'))?.[1] ?? assert.fail('no `token:` line in the README walkthrough')
-  assert.equal(token, '${ALICE_INFLUX_TOKEN}')
+  // The README's docker-compose walkthrough gives the gateway the operator token and adds alice with
+  // `mint:` permissions, as it writes them.
+  const readme = read('README.md')
+  const operatorToken = /^#\s+operatorToken: (\$\{\w+\})$/m.exec(readme)?.[1] ?? assert.fail('no `operatorToken:` line in the README walkthrough')
+  const mint = /^#\s+mint: (\{.*\})$/m.exec(readme)?.[1] ?? assert.fail('no `mint:` line in the README walkthrough')
   const doc = YAML.parseDocument(readFileSync(configFile, 'utf8'))
-  doc.set('users', [{ name: 'alice', passwordHash: HASH, token }])
+  doc.setIn(['upstream', 'operatorToken'], operatorToken)
+  doc.set('users', [{ name: 'alice', passwordHash: HASH, mint: YAML.parse(mint) as unknown }])
   const withUser = parseConfig(String(doc), { env, readFile: (p) => readFileSync(p, 'utf8') }, configFile)
-  assert.equal(withUser.users[0]?.token, envExample.ALICE_INFLUX_TOKEN)
+  assert.equal(withUser.upstream.operatorToken, envExample.INFLUXDB_ADMIN_TOKEN)
+  assert.deepEqual(withUser.users[0]?.mint, { org: envExample.INFLUXDB_ORG, permissions: ['read:buckets', `write:buckets/${envExample.INFLUXDB_BUCKET ?? ''}`] })
 })
 
-test('the operator token is never a user\'s credential: the gateway does not get it, and no doc suggests it', () => {
+test('the operator token reaches the gateway only as upstream.operatorToken, never as a user\'s credential', () => {
   const adminToken = envExample.INFLUXDB_ADMIN_TOKEN ?? assert.fail('.env.example has no INFLUXDB_ADMIN_TOKEN')
-  assert.ok(!Object.values(containerEnv()).includes(adminToken), 'the gateway container gets the operator token')
-  assert.notEqual(envExample.ALICE_INFLUX_TOKEN, adminToken)
+  const env = containerEnv()
+  assert.deepEqual(Object.keys(env).filter((k) => env[k] === adminToken), ['INFLUXDB_OPERATOR_TOKEN'])
   for (const file of ['.env.example', 'docker-compose.yml', 'config/gateway.yaml', 'README.md']) {
-    assert.doesNotMatch(read(file), /token:\s*\$\{INFLUXDB_ADMIN_TOKEN/, `${file} suggests the operator token as a user's token`)
+    assert.doesNotMatch(read(file), /\btoken:\s*\$\{INFLUXDB_(ADMIN|OPERATOR)_TOKEN/, `${file} suggests the operator token as a user's token`)
   }
-  // Each place a user's token comes from shows how to make a scoped one.
-  for (const file of ['.env.example', 'config/gateway.yaml', 'README.md']) {
+  for (const file of ['config/gateway.yaml', 'README.md']) {
+    const uses = [...read(file).matchAll(/^[#\s]*(\w+):\s*\$\{INFLUXDB_OPERATOR_TOKEN\}/gm)].map((m) => m[1])
+    assert.ok(uses.length > 0 && uses.every((key) => key === 'operatorToken'), `${file}: ${uses.join(', ')}`)
+  }
+  // Where a long-lived user token is offered instead, the docs show how to make a scoped one.
+  for (const file of ['config/gateway.yaml', 'README.md']) {
     assert.match(read(file), /influx auth create --org my-org (\\\n\s*)?--read-bucket \w+ --write-bucket \w+ --description alice/, file)
   }
 })

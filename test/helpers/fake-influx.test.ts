@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { patternBytes, sha256OfPattern, startFakeInflux } from './fake-influx.ts'
-import { spec } from './openapi.ts'
+import { responseValidator, spec } from './openapi.ts'
 
 type Schema = { properties: Record<string, { enum?: string[] }>, required?: string[] }
 const schemas = (spec().doc.components as { schemas: Record<string, Schema> }).schemas
@@ -101,4 +101,33 @@ test('fake influx: streaming routes, stalls, aborts and resets', async (t) => {
   const mid = await fetch(`${influx.url}/test/reset-mid`, { headers: TOKEN })
   await assert.rejects(mid.arrayBuffer())
   assert.equal(influx.requests.some(r => r.path.startsWith('/test/reset') && r.aborted), false)
+})
+
+test('fake influx: only the operator token lists, creates and deletes authorizations; a deleted token stops working', async (t) => {
+  const influx = await startFakeInflux({ tenancy: { users: ['alice'] } })
+  t.after(() => influx.close())
+  const operator = { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' }
+  const body = JSON.stringify({ orgID: influx.tenancy.orgID, description: 'd', permissions: [{ action: 'read', resource: { type: 'buckets' } }] })
+  const post = (headers: Record<string, string>, b = body): Promise<Response> =>
+    fetch(`${influx.url}/api/v2/authorizations`, { method: 'POST', headers, body: b })
+  await assertError(await post({ ...TOKEN, 'content-type': 'application/json' }), 401, 'unauthorized')
+  await assertError(await post(operator, JSON.stringify({ orgID: influx.tenancy.orgID, permissions: [] })), 400, 'invalid')
+  await assertError(await post(operator, JSON.stringify({ orgID: influx.tenancy.orgID, permissions: [{ action: 'read', resource: { type: 'gadgets' } }] })), 400, 'invalid')
+  const created = await post(operator)
+  assert.equal(created.status, 201)
+  const auth = await created.json() as { id: string, token: string }
+  assert.equal(responseValidator('/authorizations', 'post', 201)(auth).errors, '')
+  const minted = { authorization: `Token ${auth.token}` }
+  assert.equal((await fetch(`${influx.url}/api/v2/buckets`, { headers: minted })).status, 200)
+  await assertError(await post({ ...minted, 'content-type': 'application/json' }), 401, 'unauthorized') // a minted token mints nothing
+  await assertError(await fetch(`${influx.url}/api/v2/authorizations`, { headers: TOKEN }), 401, 'unauthorized')
+  const listed = await (await fetch(`${influx.url}/api/v2/authorizations?orgID=${influx.tenancy.orgID}&user=admin`, { headers: operator })).json()
+  assert.equal(responseValidator('/authorizations', 'get', 200)(listed).errors, '')
+  assert.deepEqual((listed as { authorizations: Array<{ id: string }> }).authorizations.map((a) => a.id), [auth.id])
+  const none = await (await fetch(`${influx.url}/api/v2/authorizations?user=alice`, { headers: operator })).json() as { authorizations: unknown[] }
+  assert.deepEqual(none.authorizations, [])
+  await assertError(await fetch(`${influx.url}/api/v2/authorizations/${auth.id}`, { method: 'DELETE', headers: minted }), 401, 'unauthorized')
+  assert.equal((await fetch(`${influx.url}/api/v2/authorizations/${auth.id}`, { method: 'DELETE', headers: operator })).status, 204)
+  await assertError(await fetch(`${influx.url}/api/v2/buckets`, { headers: minted }), 401, 'unauthorized')
+  await assertError(await fetch(`${influx.url}/api/v2/authorizations/${auth.id}`, { method: 'DELETE', headers: operator }), 404, 'not found')
 })

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { recordRequestCredentials } from './secret-ledger.ts'
+import { createTenancy, type Tenancy, type TenancyOptions } from './fake-influx-tenancy.ts'
 
 /** One request as the fake InfluxDB received it. */
 export interface RecordedRequest {
@@ -59,6 +60,10 @@ export interface FakeInflux {
   release (): void
   /** How many `/test/stall-*` responses are parked right now (neither released nor closed). */
   stalledCount (): number
+  /** Orgs, users and authorizations: the operator token, the org's ID, the live authorizations. */
+  tenancy: Pick<Tenancy, 'operatorToken' | 'orgID' | 'authorizations'>
+  /** The next `times` requests `METHOD path…` (path prefix) matching get `status` (an InfluxDB error) instead, whatever their token. */
+  failNext (method: string, pathPrefix: string, times: number, status?: number): void
   /** Closes the server and every socket. */
   close (): Promise<void>
 }
@@ -67,6 +72,8 @@ export interface FakeInflux {
 export interface FakeInfluxOptions {
   /** Tokens InfluxDB accepts; default `['test-token']`. */
   tokens?: string[]
+  /** The operator token, org, users and buckets behind `/api/v2/orgs`, `/users`, `/authorizations`. */
+  tenancy?: TenancyOptions
 }
 
 /** Answers one route; the result (e.g. a promise waiting for the body) is ignored. */
@@ -377,13 +384,24 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
   const raw = (res: http.ServerResponse, bytes: string): void => { killed.add(res); res.socket?.write(bytes) }
   const pub = publicRoutes(new Date())
   const tests = testRoutes(stall, kill, raw)
+  const tenancy = createTenancy(opts.tenancy ?? {}, (res, status, body) => sendJson(res, status, body), sendError)
+  const faults: Array<{ method: string, pathPrefix: string, left: number, status: number }> = []
+  const takeFault = (rec: RecordedRequest): number | undefined => {
+    const fault = faults.find((f) => f.left > 0 && f.method === rec.method && rec.path.startsWith(f.pathPrefix))
+    if (fault === undefined) return undefined
+    fault.left--
+    return fault.status
+  }
 
   const route: Handler = (res, rec, body) => {
     const open = pub[rec.path]?.[rec.method]
     if (open !== undefined) return open(res, rec, body)
     if (!isGuarded(rec.path)) return sendText(res, 200, 'text/html; charset=utf-8', UI_PAGE)
+    const failWith = takeFault(rec)
+    if (failWith !== undefined) return sendError(res, failWith, CODES.get(failWith) ?? 'internal error', 'injected failure')
     const token = presentedToken(rec)
-    if (token === undefined || !tokens.has(token)) return sendError(res, 401, 'unauthorized', 'unauthorized access')
+    if (token === undefined || (!tokens.has(token) && !tenancy.accepts(token))) return sendError(res, 401, 'unauthorized', 'unauthorized access')
+    if (tenancy.route(res, rec, body, token)) return
     const test = rec.path.startsWith('/test/') ? tests[rec.path.slice('/test/'.length)] : undefined
     if (test !== undefined) return test(res, rec, body)
     const methods = API_ROUTES[rec.path] ?? pub[rec.path]
@@ -430,6 +448,8 @@ export async function startFakeInflux (opts: FakeInfluxOptions = {}): Promise<Fa
     waitForAbort: (predicate) => waitFor(abortWaiters, 'aborted request', r => r.aborted && predicate(r)),
     release: () => { for (const fn of [...stalled]) fn() },
     stalledCount: () => stalled.size,
+    tenancy,
+    failNext: (method, pathPrefix, times, status = 503) => { faults.push({ method, pathPrefix, left: times, status }) },
     close: async () => {
       closing = true
       const closed = new Promise<void>(resolve => server.close(() => resolve()))

@@ -9,7 +9,7 @@ import { redisUrlHasPassword } from '../../src/config/substitute.ts'
 import type { Deps } from '../../src/deps.ts'
 import { startGateway as startRealGateway } from '../../src/gateway.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { startFakeInflux, type FakeInflux } from './fake-influx.ts'
+import { startFakeInflux, type FakeInflux, type FakeInfluxOptions } from './fake-influx.ts'
 import { recordLogLines, recordSecret, recordSetCookies, watchServer } from './secret-ledger.ts'
 
 /** A user for a test: a plain password (hashed cheaply here) and one upstream credential, or groups. */
@@ -21,6 +21,8 @@ export interface TestUser {
   token?: string
   basic?: { username: string, password: string }
   jwt?: { username: string }
+  /** A token minted per session (needs the operator token, which the helper passes when any user or rule mints). */
+  mint?: { org: string, permissions: string[] }
 }
 
 /** Options for {@link startGateway}. */
@@ -39,6 +41,13 @@ export interface StartGatewayOptions {
   /** The `access:` rules; a rule's `token` is passed through the environment. */
   access?: Array<Record<string, unknown> & { token?: string }>
   now?: () => number
+  /** Options of the InfluxDB 2 double (its operator token, org, users, buckets). */
+  influx?: FakeInfluxOptions
+  /**
+   * `upstream.operatorToken`, through the environment; default: the double's when a user or rule mints.
+   * `null`: none, even then.
+   */
+  operatorToken?: string | null
   /** `false`: do not keep log lines in memory (a storm's heap figures); `logs`/`logText` stay empty. */
   keepLogs?: boolean
 }
@@ -70,9 +79,11 @@ export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery
  * config loader, secrets through `${VAR}`, logging into memory; everything is closed in `t.after`.
  */
 export async function startGateway (t: TestContext, opts: StartGatewayOptions = {}): Promise<TestGateway> {
-  const influx = await startFakeInflux()
+  const influx = await startFakeInflux(opts.influx)
   t.after(() => influx.close())
-  const { yaml, env } = await buildConfig(opts, opts.upstreamUrl ?? influx.url)
+  const mints = (opts.users ?? [ALICE]).some((u) => u.mint !== undefined) || (opts.access ?? []).some((r) => r.mint !== undefined)
+  const operatorToken = opts.operatorToken === null ? undefined : opts.operatorToken ?? (mints ? influx.tenancy.operatorToken : undefined)
+  const { yaml, env } = await buildConfig({ ...opts, operatorToken }, opts.upstreamUrl ?? influx.url)
   const config = parseConfig(yaml, { env, readFile: (path) => readFileSync(path, 'utf8') })
   const lines: string[] = []
   const logWaiters = new Set<() => void>()
@@ -119,6 +130,7 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   const env: Record<string, string> = {}
   const secretRef = (name: string, value: string): string => { env[name] = value; return `\${${name}}` }
   recordSecret(opts.jwtSharedSecret, 'jwt-secret')
+  recordSecret(opts.operatorToken ?? undefined, 'operator-token')
   for (const u of opts.users ?? [ALICE]) {
     recordSecret(u.password, 'password')
     recordSecret(basic(u.name, u.password).slice('Basic '.length), 'basic-credentials')
@@ -133,13 +145,15 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     ...(u.groups !== undefined ? { groups: u.groups } : {}),
     ...(u.token !== undefined ? { token: secretRef(`U${i}_TOKEN`, u.token) } : {}),
     ...(u.basic !== undefined ? { basic: { username: u.basic.username, password: secretRef(`U${i}_PASSWORD`, u.basic.password) } } : {}),
-    ...(u.jwt !== undefined ? { jwt: u.jwt } : {})
+    ...(u.jwt !== undefined ? { jwt: u.jwt } : {}),
+    ...(u.mint !== undefined ? { mint: u.mint } : {})
   })))
   const upstream = {
     url: upstreamUrl,
     // The double is an InfluxDB 2: said, not probed, so no /ping shows up among the requests a test counts.
     ...(opts.upstreamUrl === undefined ? { version: 2 } : {}),
     ...(opts.jwtSharedSecret !== undefined ? { jwtSharedSecret: secretRef('JWT_SECRET', opts.jwtSharedSecret) } : {}),
+    ...(typeof opts.operatorToken === 'string' ? { operatorToken: secretRef('INFLUX_OPERATOR_TOKEN', opts.operatorToken) } : {}),
     ...opts.config?.upstream
   }
   const identity = {

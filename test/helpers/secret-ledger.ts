@@ -32,7 +32,7 @@ export const LOG_SUFFIX = '.log'
 
 /** What a secret is, named by the check when it leaks. */
 export type SecretKind =
-  | 'password' | 'token' | 'basic-password' | 'basic-credentials' | 'jwt-secret'
+  | 'password' | 'token' | 'operator-token' | 'minted-token' | 'basic-password' | 'basic-credentials' | 'jwt-secret'
   | 'session-cookie' | 'cookie' | 'authorization' | 'query-password' | `env:${string}`
   | 'client-secret' | 'oauth-code'
 

@@ -6,7 +6,7 @@ import { errors } from '../../src/errors.ts'
 import { ALICE, basic, startGateway, type TestGateway } from '../helpers/gateway.ts'
 
 const BOB = { name: 'bob', password: 'bob-password', token: 'bob-token', disabled: true }
-const OUTCOMES = ['success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access', 'directory_unavailable', 'sso_denied', 'sso_refused', 'sso_unavailable', 'error']
+const OUTCOMES = ['success', 'failure', 'disabled', 'throttled', 'busy', 'cross_site', 'too_large', 'body_timeout', 'aborted', 'no_access', 'directory_unavailable', 'sso_denied', 'sso_refused', 'sso_unavailable', 'mint_unavailable', 'mint_refused', 'error']
 
 /** Every `influx_gateway_signins_total` line of a scrape, by outcome. */
 async function signinCounters (gw: TestGateway): Promise<Record<string, string>> {

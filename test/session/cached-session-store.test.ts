@@ -32,6 +32,7 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
       if (current !== undefined) sessions.set(id, { ...current, idleExpiresAt: renewed.idleExpiresAt })
       return renewed
     },
+    heldAuthorizations: async () => new Set(),
     async update (id, patch) {
       calls.push('update')
       const s = sessions.get(id)

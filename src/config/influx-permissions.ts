@@ -1,0 +1,59 @@
+import { z } from 'zod'
+
+/**
+ * InfluxDB 2's resource types: the `Resource.type` enum of its OpenAPI contract (a test keeps this list
+ * equal to the contract's). Held here because the gateway never reads test fixtures at run time.
+ */
+export const INFLUX_RESOURCE_TYPES = [
+  'authorizations', 'buckets', 'dashboards', 'orgs', 'tasks', 'telegrafs', 'users', 'variables', 'secrets', 'labels',
+  'views', 'documents', 'notificationRules', 'notificationEndpoints', 'checks', 'dbrp', 'annotations', 'sources',
+  'scrapers', 'notebooks', 'remotes', 'replications', 'instance', 'flows', 'functions', 'subscriptions'
+] as const
+
+/** One of {@link INFLUX_RESOURCE_TYPES}. */
+export type InfluxResourceType = typeof INFLUX_RESOURCE_TYPES[number]
+
+/**
+ * One permission of a `mint` credential: `read:buckets` (every bucket of the org), `write:buckets/telemetry`
+ * (one bucket, by name), `read:dashboards/0a1b2c3d4e5f6a7b` (one resource of another type, by its ID).
+ */
+export interface MintPermission {
+  action: 'read' | 'write'
+  type: InfluxResourceType
+  /** A bucket's name, resolved to its ID when a token is minted. */
+  bucket?: string
+  /** A resource's InfluxDB ID (16 hex digits). */
+  id?: string
+}
+
+const TYPES: ReadonlySet<string> = new Set(INFLUX_RESOURCE_TYPES)
+const PERMISSION = /^(read|write):([A-Za-z]+)(?:\/(.+))?$/
+const INFLUX_ID = /^[0-9a-f]{16}$/
+
+/** Parses `action:type[/name-or-id]`; a string says what is wrong with it. */
+export function parsePermission (text: string): MintPermission | string {
+  const m = PERMISSION.exec(text)
+  if (m === null) return 'write action:type or action:type/name, e.g. read:buckets or write:buckets/telemetry (action: read or write)'
+  const [, action, type = '', target] = m
+  if (!TYPES.has(type)) return `unknown InfluxDB resource type "${type}"; one of ${INFLUX_RESOURCE_TYPES.join(', ')}`
+  const permission = { action: action as MintPermission['action'], type: type as InfluxResourceType }
+  if (target === undefined) return permission
+  if (type === 'buckets') return { ...permission, bucket: target }
+  // SECURITY: InfluxDB matches a permission on a resource's ID, never its name: a name alone would grant the
+  // whole type, so only buckets (whose names the gateway resolves) may be named.
+  if (!INFLUX_ID.test(target)) return `only buckets are named; a ${type} resource is written by its 16-hex-digit ID`
+  return { ...permission, id: target }
+}
+
+/** The `mint` credential: the org and the permissions of the token minted for each session. */
+export const mintCredential = z.object({
+  org: z.string().min(1).describe('The InfluxDB organisation (name) the minted token belongs to.'),
+  permissions: z.array(z.string().superRefine((text, ctx) => {
+    const parsed = parsePermission(text)
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
+  }).meta({ type: 'permission' })).min(1)
+    .describe('What the token may do: `action:type[/bucket name or resource ID]`, e.g. `read:buckets`, `write:buckets/telemetry`.')
+}).strict()
+
+/** A validated `mint` credential. */
+export type MintSpec = z.infer<typeof mintCredential>

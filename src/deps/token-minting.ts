@@ -1,0 +1,72 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.ts'
+import { createInfluxAdminClient } from '../mint/influx-admin-client.ts'
+import { createTokenMinter, type TokenMinter } from '../mint/token-minter.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import type { SessionStore } from '../session/session-store.ts'
+
+/** The minter and its periodic orphan sweep. */
+export interface TokenMinting {
+  minter: TokenMinter
+  /** Sweeps once now (start-up) and then every `upstream.mintSweepInterval`; a no-op without an operator token. */
+  start (sessions: () => SessionStore): void
+  /**
+   * Stops the sweep. With the in-process store the sessions die with the process, so every token this
+   * gateway minted is deleted first (within `graceMs`).
+   */
+  close (graceMs: number): Promise<void>
+}
+
+/** Longest one call to InfluxDB's API may take while minting or revoking. */
+const ADMIN_TIMEOUT_MS = 10_000
+
+/**
+ * The token minter over InfluxDB's API with the operator token, config read live. Part of `createDeps`
+ * (src/deps.ts), the only module that imports it.
+ */
+export function createTokenMinting (
+  initial: Config, config: () => Config, { logger, metrics, now }: { logger: Logger, metrics: Metrics, now: () => number }
+): TokenMinting {
+  const inProcess = initial.session.store !== 'redis'
+  const minter = createTokenMinter({
+    client: createInfluxAdminClient({
+      url: () => config().upstream.url,
+      operatorToken: () => config().upstream.operatorToken,
+      timeoutMs: () => Math.min(config().upstream.timeout, ADMIN_TIMEOUT_MS)
+    }),
+    logger,
+    metrics,
+    now,
+    namespace: inProcess ? 'memory' : initial.session.redis?.keyPrefix ?? 'influx-gateway:'
+  })
+  let timer: NodeJS.Timeout | undefined
+  let store: (() => SessionStore) | undefined
+  const sweep = (all = false): Promise<void> => {
+    if (config().upstream.operatorToken === undefined || store === undefined) return Promise.resolve()
+    const sessions = store
+    return minter.sweep((ids) => sessions().heldAuthorizations(ids), { all }).then(
+      (swept) => { if (swept > 0) logger.info({ swept }, 'orphaned minted tokens deleted') },
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'minted token sweep failed; retried at the next interval'))
+  }
+  return {
+    minter,
+    start (sessions) {
+      store = sessions
+      sweep().catch(() => {})
+      const tick = (): void => {
+        timer = setTimeout(() => { sweep().finally(tick).catch(() => {}) }, config().upstream.mintSweepInterval)
+        timer.unref()
+      }
+      tick()
+    },
+    async close (graceMs) {
+      clearTimeout(timer)
+      if (inProcess) {
+        let giveUp: NodeJS.Timeout | undefined
+        await Promise.race([sweep(true), new Promise((resolve) => { giveUp = setTimeout(resolve, graceMs) })])
+        clearTimeout(giveUp)
+      }
+      minter.close()
+    }
+  }
+}

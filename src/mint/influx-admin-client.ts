@@ -1,0 +1,126 @@
+/** Options for {@link createInfluxAdminClient}; read on every call, so a reload applies. */
+export interface InfluxAdminClientOptions {
+  /** InfluxDB's base URL. */
+  url: () => string
+  /** The operator token: the only credential this client sends. */
+  operatorToken: () => string | undefined
+  /** Longest one call may take, ms. */
+  timeoutMs: () => number
+}
+
+/** A permission as InfluxDB's API takes it. */
+export interface InfluxPermission {
+  action: 'read' | 'write'
+  resource: { type: string, orgID: string, id?: string }
+}
+
+/** An authorization as the gateway needs it from InfluxDB's answers. */
+export interface InfluxAuthorization { id: string, description: string, createdAt: string | undefined }
+
+/**
+ * Why a call failed: InfluxDB could not be reached (`status` undefined), or answered an error (`status`,
+ * InfluxDB's own `message`). Never carries a token.
+ */
+export class InfluxAdminError extends Error {
+  constructor (readonly status: number | undefined, readonly influxMessage: string, opts: { cause?: unknown } = {}) {
+    super(status === undefined ? `InfluxDB is unreachable: ${influxMessage}` : `InfluxDB answered ${status}: ${influxMessage}`, opts)
+    this.name = 'InfluxAdminError'
+  }
+}
+
+/** The InfluxDB 2 API calls minting needs, made with the operator token. */
+export interface InfluxAdminClient {
+  /** The ID of the organisation named `org`. @throws InfluxAdminError (404 when there is none) */
+  orgId (org: string): Promise<string>
+  /** The ID of the InfluxDB user named `name`, or undefined when there is none. */
+  userId (name: string): Promise<string | undefined>
+  /** The ID of the bucket `name` of the org, or undefined when there is none. */
+  bucketId (orgID: string, name: string): Promise<string | undefined>
+  createAuthorization (body: { orgID: string, userID?: string, description: string, permissions: InfluxPermission[] }):
+  Promise<{ id: string, token: string }>
+  /** Every authorization the operator token can see. */
+  listAuthorizations (): Promise<InfluxAuthorization[]>
+  /** Deletes an authorization; one already gone (404) counts as deleted. */
+  deleteAuthorization (id: string): Promise<void>
+}
+
+type Json = Record<string, unknown>
+
+const JSON_BODY = { 'content-type': 'application/json' }
+
+/**
+ * The client, over `fetch` (undici). SECURITY: the operator token goes only to these few InfluxDB
+ * endpoints, from here; it is never put on a forwarded request, and never in a log line or an error.
+ */
+export function createInfluxAdminClient (opts: InfluxAdminClientOptions): InfluxAdminClient {
+  async function call (method: string, path: string, query: Record<string, string> = {}, body?: unknown): Promise<Json | undefined> {
+    const base = opts.url()
+    const url = new URL(`api/v2/${path}`, base.endsWith('/') ? base : `${base}/`)
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
+    let res: Response
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { authorization: `Token ${opts.operatorToken() ?? ''}`, ...(body === undefined ? {} : JSON_BODY) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(opts.timeoutMs())
+      })
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
+      throw new InfluxAdminError(undefined, code, { cause: err })
+    }
+    const text = await res.text().catch(() => '')
+    const json = parse(text)
+    if (res.ok) return json
+    if (method === 'DELETE' && res.status === 404) return undefined
+    const message = typeof json?.message === 'string' ? json.message : `HTTP ${res.status}`
+    throw new InfluxAdminError(res.status, message)
+  }
+  const first = (list: unknown): Json | undefined => Array.isArray(list) ? list[0] as Json | undefined : undefined
+  return {
+    async orgId (org) {
+      const found = first((await call('GET', 'orgs', { org }).catch(notFoundAsEmpty))?.orgs)
+      if (typeof found?.id !== 'string') throw new InfluxAdminError(404, `organization "${org}" not found`)
+      return found.id
+    },
+    async userId (name) {
+      const found = first((await call('GET', 'users', { name }).catch(notFoundAsEmpty))?.users)
+      return typeof found?.id === 'string' ? found.id : undefined
+    },
+    async bucketId (orgID, name) {
+      const found = first((await call('GET', 'buckets', { orgID, name }).catch(notFoundAsEmpty))?.buckets)
+      return typeof found?.id === 'string' ? found.id : undefined
+    },
+    async createAuthorization (body) {
+      const created = await call('POST', 'authorizations', {}, body)
+      if (typeof created?.id !== 'string' || typeof created.token !== 'string') throw new InfluxAdminError(undefined, 'malformed answer')
+      return { id: created.id, token: created.token }
+    },
+    async listAuthorizations () {
+      const list = (await call('GET', 'authorizations'))?.authorizations
+      return (Array.isArray(list) ? list as Json[] : []).filter((a) => typeof a.id === 'string').map((a) => ({
+        id: a.id as string,
+        description: typeof a.description === 'string' ? a.description : '',
+        createdAt: typeof a.createdAt === 'string' ? a.createdAt : undefined
+      }))
+    },
+    async deleteAuthorization (id) {
+      await call('DELETE', `authorizations/${encodeURIComponent(id)}`)
+    }
+  }
+}
+
+/** InfluxDB answers a lookup by name that finds nothing with 404 (orgs, buckets) or an empty list (users). */
+function notFoundAsEmpty (err: unknown): undefined {
+  if (err instanceof InfluxAdminError && err.status === 404) return undefined
+  throw err
+}
+
+function parse (text: string): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return value !== null && typeof value === 'object' ? value as Json : undefined
+  } catch {
+    return undefined
+  }
+}

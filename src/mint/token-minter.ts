@@ -1,0 +1,170 @@
+import type { Logger } from 'pino'
+import type { UpstreamCredential } from '../auth/access-rules.ts'
+import type { Identity } from '../auth/identity.ts'
+import type { MintSpec } from '../config/influx-permissions.ts'
+import { errors } from '../errors.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import type { Session, SessionAttachment } from '../session/session-store.ts'
+import { InfluxAdminError, type InfluxAdminClient } from './influx-admin-client.ts'
+import { influxPermissions, specDigest } from './mint-spec.ts'
+import { createMintedCredentials } from './minted-credentials.ts'
+import { createRevoker, type Revoker } from './revoker.ts'
+import { sealToken } from './sealed-token.ts'
+import { createTtlCache } from './ttl-cache.ts'
+
+/** A token InfluxDB minted: its authorization's id and the token itself (a secret). */
+export interface MintedToken { authId: string, token: string }
+
+/** What a session being created needs: the attachment for the store, and what to do once it is or is not stored. */
+export interface MintForSession {
+  attach: SessionAttachment
+  /** The session was stored: its token is remembered in process, so no request has to unseal it. */
+  created (id: string): void
+  /** The session was not stored: the token minted for it is deleted. */
+  failed (): void
+}
+
+/**
+ * Mints, and deletes, the short-lived InfluxDB tokens of `mint` credentials, with the operator token.
+ * The one entry point for every kind of identity: sessions use {@link TokenMinter.forSession} and
+ * {@link TokenMinter.sessionCredential}; an identity without a session calls `mint` and `revoke` itself.
+ */
+export interface TokenMinter {
+  /**
+   * Creates an authorization for `identity` with the spec's permissions in its org (for the InfluxDB user
+   * of the same name, when there is one), its description marking it as this gateway's and naming `ref`.
+   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message)
+   */
+  mint (identity: Identity, spec: MintSpec, ref: string): Promise<MintedToken>
+  /** Deletes an authorization in the background (retried with back-off, logged); never blocks or throws. */
+  revoke (authId: string, ref: string, reason: string): void
+  /**
+   * Deletes this gateway's authorizations that `held` says no live session holds (minted over
+   * {@link SWEEP_GRACE_MS} ago: a replica may be storing a young one right now); `all` deletes every one
+   * of them. Resolves to how many it deleted. Never touches an authorization without the marker.
+   */
+  sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { all?: boolean }): Promise<number>
+  forSession (identity: Identity, spec: MintSpec): MintForSession
+  /**
+   * The credential a session's requests go upstream with, when its live rule mints `spec`: its own token,
+   * unsealed once and kept in process. Undefined when the session holds none for this spec (the rule changed).
+   */
+  sessionCredential (id: string, session: Session, spec: MintSpec): UpstreamCredential | undefined
+  close (): void
+}
+
+/** Options for {@link createTokenMinter}. */
+export interface TokenMinterOptions {
+  client: InfluxAdminClient
+  logger: Logger
+  metrics: Pick<Metrics, 'tokens'>
+  now: () => number
+  /** Tells this gateway's authorizations from others': the session store's key prefix, or `memory`. */
+  namespace: string
+  /** The first retry of a failed deletion, ms (tests shorten it). */
+  retryDelayMs?: number
+}
+
+/** An authorization younger than this is never swept as an orphan. */
+export const SWEEP_GRACE_MS = 2 * 60_000
+/** Names and IDs looked up in InfluxDB are believed this long. */
+const LOOKUP_TTL_MS = 10 * 60_000
+
+/** The description prefix of every authorization this gateway mints (for `namespace`). */
+export function mintMarker (namespace: string): string {
+  return `influx-gateway (${namespace}) session `
+}
+
+/** Creates the minter; see {@link TokenMinter}. */
+export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
+  const { logger, metrics } = opts
+  const credentials = createMintedCredentials()
+  const revoker = createRevoker({
+    remove: (authId) => opts.client.deleteAuthorization(authId),
+    firstDelayMs: opts.retryDelayMs,
+    onRevoked: (authorization, session, reason) => {
+      metrics.tokens('revoked')
+      logger.info({ audit: 'token', result: 'revoked', session, authorization, reason }, 'minted token revoked')
+    },
+    onFailed: (authorization, session, err, final) => {
+      metrics.tokens('revoke_failed')
+      const then = final ? 'left to the orphan sweep' : 'retrying'
+      logger.warn({ audit: 'token', result: 'revoke failed', session, authorization, err: (err as Error).message, then },
+        'could not revoke a minted token')
+    }
+  })
+  const mint = createMint(opts)
+  let sweeping: Promise<number> | undefined
+  return {
+    mint,
+    revoke (authId, ref, reason) {
+      credentials.forget(authId)
+      revoker.revoke(authId, ref, reason).catch(() => {})
+    },
+    sweep (held, { all = false } = {}) {
+      sweeping ??= sweepOrphans(opts, revoker, held, all).finally(() => { sweeping = undefined })
+      return sweeping
+    },
+    forSession (identity, spec) {
+      let minted: MintedToken | undefined
+      let ref = ''
+      return {
+        attach: async (id, sessionRef) => {
+          ref = sessionRef
+          minted = await mint(identity, spec, sessionRef)
+          return { authId: minted.authId, sealed: sealToken(id, minted.authId, minted.token), spec: specDigest(spec) }
+        },
+        created: (id) => { if (minted !== undefined) credentials.remember(id, minted.authId, minted.token) },
+        failed: () => { if (minted !== undefined) revoker.revoke(minted.authId, ref, 'session not created').catch(() => {}) }
+      }
+    },
+    sessionCredential: (id, session, spec) => credentials.get(id, session, spec),
+    close: () => revoker.close()
+  }
+}
+
+/** {@link TokenMinter.mint}: org, user and bucket IDs looked up once and cached. */
+function createMint (opts: TokenMinterOptions): TokenMinter['mint'] {
+  const { client, logger, metrics } = opts
+  const marker = mintMarker(opts.namespace)
+  const lookups = createTtlCache<string | undefined>(opts.now, LOOKUP_TTL_MS, 10_000)
+  return async (identity, spec, ref) => {
+    try {
+      const orgID = await lookups.get(`org ${spec.org}`, () => client.orgId(spec.org)) as string
+      const [userID, permissions] = await Promise.all([
+        lookups.get(`user ${identity.name}`, () => client.userId(identity.name)),
+        influxPermissions(spec, orgID, { bucketId: (o, name) => lookups.get(`bucket ${o} ${name}`, () => client.bucketId(o, name)) })
+      ])
+      const description = `${marker}${ref} of ${identity.name}`
+      const created = await client.createAuthorization({ orgID, ...(userID === undefined ? {} : { userID }), description, permissions })
+      metrics.tokens('minted')
+      logger.info({ audit: 'token', result: 'minted', user: identity.name, session: ref, authorization: created.id }, 'token minted')
+      return { authId: created.id, token: created.token }
+    } catch (err) {
+      const status = err instanceof InfluxAdminError ? err.status : undefined
+      const reason = err instanceof InfluxAdminError ? err.influxMessage : 'error'
+      logger.warn({ audit: 'token', result: 'mint failed', user: identity.name, session: ref, status, reason }, 'could not mint a token')
+      if (status === 401 || status === 403) throw errors.mintRefused(reason, err)
+      throw errors.mintUnavailable(err)
+    }
+  }
+}
+
+/** {@link TokenMinter.sweep}, one run. */
+async function sweepOrphans (
+  opts: TokenMinterOptions, revoker: Revoker, held: (authIds: readonly string[]) => Promise<Set<string>>, all: boolean
+): Promise<number> {
+  const marker = mintMarker(opts.namespace)
+  const t = opts.now()
+  const young = (createdAt: string | undefined): boolean => !all && createdAt !== undefined && t - Date.parse(createdAt) < SWEEP_GRACE_MS
+  const ours = (await opts.client.listAuthorizations()).filter((a) => a.description.startsWith(marker) && !young(a.createdAt))
+  const keep = all ? new Set<string>() : await held(ours.map((a) => a.id))
+  const orphans = ours.filter((a) => !keep.has(a.id))
+  for (const a of orphans) {
+    const ref = a.description.slice(marker.length).split(' ')[0] ?? ''
+    opts.metrics.tokens('orphan_swept')
+    opts.logger.info({ audit: 'token', result: 'orphan', session: ref, authorization: a.id }, 'minted token no live session holds')
+    await revoker.revoke(a.id, ref, all ? 'gateway stopped' : 'orphan')
+  }
+  return orphans.length
+}

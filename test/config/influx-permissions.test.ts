@@ -1,0 +1,85 @@
+/** `mint` credentials in the config (src/config/influx-permissions.ts): permission strings, the operator token, YAML paths. */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ConfigError, parseConfig } from '../../src/config/load.ts'
+import { INFLUX_RESOURCE_TYPES, parsePermission } from '../../src/config/influx-permissions.ts'
+import { spec } from '../helpers/openapi.ts'
+
+const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
+const ENV = { OPERATOR: 'operator-secret-token' }
+const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
+
+function problems (yaml: string, env: Record<string, string> = ENV): string[] {
+  try {
+    parseConfig(yaml, { env, readFile: noFiles })
+  } catch (err) {
+    assert.ok(err instanceof ConfigError)
+    return err.problems
+  }
+  assert.fail('expected a ConfigError')
+}
+
+test('the resource types held in src are exactly InfluxDB\'s, as its OpenAPI contract lists them', () => {
+  const schemas = (spec().doc.components as { schemas: Record<string, { properties: { type: { enum: string[] } } }> }).schemas
+  assert.deepEqual([...INFLUX_RESOURCE_TYPES], schemas.Resource?.properties.type.enum)
+})
+
+test('permission strings: action:type, a bucket by name, another resource by its ID', () => {
+  assert.deepEqual(parsePermission('read:buckets'), { action: 'read', type: 'buckets' })
+  assert.deepEqual(parsePermission('write:buckets/telemetry'), { action: 'write', type: 'buckets', bucket: 'telemetry' })
+  assert.deepEqual(parsePermission('read:dashboards/0a1b2c3d4e5f6a7b'), { action: 'read', type: 'dashboards', id: '0a1b2c3d4e5f6a7b' })
+  assert.deepEqual(parsePermission('write:notificationRules'), { action: 'write', type: 'notificationRules' })
+  for (const bad of ['readbuckets', 'delete:buckets', 'read:bucket', 'read:', 'read:buckets/', ':buckets', 'READ:buckets']) {
+    assert.equal(typeof parsePermission(bad), 'string', bad)
+  }
+  // SECURITY: InfluxDB matches permissions on IDs; a dashboard "by name" would grant every dashboard.
+  assert.match(parsePermission('read:dashboards/sales') as string, /only buckets are named/)
+})
+
+test('a mint credential parses, on a user and in a rule, with the operator token from the environment', () => {
+  const config = parseConfig(`upstream:
+  operatorToken: \${OPERATOR}
+access:
+  - group: analysts
+    mint: { org: my-org, permissions: [read:buckets, read:dashboards] }
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    mint: { org: my-org, permissions: [read:buckets, write:buckets/telemetry] }
+`, { env: ENV, readFile: noFiles })
+  assert.equal(config.upstream.operatorToken, 'operator-secret-token')
+  assert.equal(config.upstream.mintSweepInterval, 300_000)
+  assert.deepEqual(config.users[0]?.mint, { org: 'my-org', permissions: ['read:buckets', 'write:buckets/telemetry'] })
+  assert.deepEqual(config.access[0]?.mint?.permissions, ['read:buckets', 'read:dashboards'])
+})
+
+test('config errors name the YAML path: bad permissions, a missing operator token, two credentials', () => {
+  const found = problems(`access:
+  - group: analysts
+    mint: { org: my-org, permissions: [read:buckets, delete:everything] }
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    mint: { org: my-org, permissions: [read:gadgets] }
+  - name: bob
+    passwordHash: "${HASH}"
+    mint: { org: "", permissions: [] }
+    token: x-inline-is-refused-anyway
+`, {})
+  const has = (prefix: string, pattern: RegExp): void => {
+    assert.ok(found.some((p) => p.startsWith(prefix) && pattern.test(p)), `${prefix} ${String(pattern)} in:\n${found.join('\n')}`)
+  }
+  has('access.0.mint.permissions.1:', /action:type/)
+  has('users.0.mint.permissions.0:', /unknown InfluxDB resource type "gadgets"/)
+  has('users.1.mint.org:', /./)
+  has('users.1.mint.permissions:', /./)
+  has('users.1:', /exactly one of token, basic, jwt, mint or groups/)
+  has('upstream.operatorToken:', /required by mint credentials \(alice, bob, access rules\)/)
+})
+
+test('the operator token is a secret: never inline in the YAML', () => {
+  const found = problems(`upstream:
+  operatorToken: an-inline-operator-token
+`)
+  assert.ok(found.some((p) => p.startsWith('upstream.operatorToken:')), found.join('\n'))
+})
