@@ -66,7 +66,7 @@ function query (ctx: GatewayContext, name: string): string | undefined {
 async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
   refuseCrossSite(ctx, deps, true)
   const asked = query(ctx, 'returnTo')
-  const returnTo = localReturnTo(asked, `${deps.config.server.gatewayPrefix}/oidc`)
+  const returnTo = localReturnTo(asked, deps.config.server.gatewayPrefix)
   if (asked !== undefined && returnTo === undefined) {
     ctx.state.log.info({ audit: 'signin', source: 'oidc' }, 'returnTo refused: not a local path; / instead')
   }
@@ -181,8 +181,8 @@ export function uiSigninRedirect (ctx: GatewayContext, deps: Pick<AppDeps, 'conf
   const prefix = deps.config.server.gatewayPrefix
   const path = ctx.state.canonicalPath
   const back = path === '/signin' || path.startsWith('/signin/')
-    ? localReturnTo(query(ctx, 'returnTo'), `${prefix}/oidc`)
-    : localReturnTo(ctx.originalUrl, `${prefix}/oidc`)
+    ? localReturnTo(query(ctx, 'returnTo'), prefix)
+    : localReturnTo(ctx.originalUrl, prefix)
   ctx.set('Cache-Control', 'no-store')
   ctx.redirect(`${prefix}/oidc/login?returnTo=${encodeURIComponent(back ?? '/')}`)
   return true

@@ -123,15 +123,30 @@ test('a user in no group that an access rule names gets a 403 page, no session',
   assert.match(await (await fetch(`${gw.url}/gateway/metrics`)).text(), /influx_gateway_signins_total\{outcome="no_access"\} 1/)
 })
 
-test('a hostile returnTo never sends the browser off the gateway: it lands on /', async (t) => {
+test('a hostile returnTo never sends the browser off the gateway, nor to an API route or the gateway\'s own: it lands on /', async (t) => {
   const gw = await startSsoGateway(t)
   const browser = new SsoBrowser()
-  for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/.//evil.example', '/..//evil.example', 'javascript:alert(1)', '/gateway/oidc/login']) {
+  for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/.//evil.example', '/..//evil.example', 'javascript:alert(1)', '/gateway/oidc/login',
+    '/query?q=DROP+DATABASE+telegraf', '/%71uery?q=DROP+DATABASE+telegraf', '/Gateway/OIDC/logout']) {
     const callback = await browser.signInAtProvider(gw.loginUrl(hostile), 'alice', gw.callbackUrl)
     const back = await browser.request(callback)
     assert.equal(back.location, `${gw.url}/`, hostile)
   }
   assert.ok(gw.logs.some((l) => l.msg === 'returnTo refused: not a local path; / instead'))
+})
+
+test('a link to the sign-in cannot make the browser run an API request after it (CSRF through returnTo): it lands on /', async (t) => {
+  const gw = await startSsoGateway(t)
+  const browser = new SsoBrowser()
+  const drop = '/query?q=DROP+DATABASE+telegraf'
+  const callback = await browser.signInAtProvider(gw.loginUrl(drop), 'alice', gw.callbackUrl)
+  // Back from the provider, a cross-site navigation: the gateway's page continues from here, same-origin.
+  const back = await browser.request(callback, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+  assert.equal(back.status, 200, back.body)
+  const target = /url=([^"]*)"/.exec(back.body)?.[1] ?? ''
+  assert.equal(target, '/')
+  await browser.request(new URL(target, gw.url).href, { headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+  assert.ok(!gw.influx.requests.some((r) => r.url.startsWith('/query')), 'nothing ran the query')
 })
 
 test('an access rule removed by a reload ends the single sign-on session at its next request', async (t) => {
