@@ -20,6 +20,12 @@ import { createSignInFlowStore } from './session/sign-in-flow-store.ts'
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
 
+/**
+ * Sign-in flows at an identity provider pending at once in process (about 5 KB each with a long
+ * `returnTo`): far more than people start within `oidc.flowTimeout`, far less than fills the memory.
+ */
+const PENDING_FLOWS = 10_000
+
 /** What `createDeps` needs besides the config. */
 export interface DepsOptions {
   logger: Logger
@@ -65,7 +71,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     lifecycle: { shuttingDown: false },
     sessions: createSessions(store, live, now),
     throttle: createThrottle(store, live, now),
-    signInFlows: createSignInFlowStore({ client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper }),
+    signInFlows: createSignInFlowStore({
+      client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS
+    }),
     oidc: createOidc(initial, logger),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({

@@ -77,7 +77,7 @@ async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): 
     ctx.set('Set-Cookie', flowCookie(start.state, id, config.flowTimeout, scopeOf(ctx, deps)))
     ctx.redirect(start.url.href)
   } catch (err) {
-    if (err instanceof GatewayError && err.kind === 'ssoUnavailable') refused(ctx, err)
+    if (err instanceof GatewayError && (err.kind === 'ssoUnavailable' || err.kind === 'signinBusy')) refused(ctx, err)
     throw err
   }
 }
@@ -160,7 +160,8 @@ function flowRefused (reason: string): GatewayError {
  * openid-client's description and code, never the authorization code, the tokens or the provider's text.
  */
 function refused (ctx: GatewayContext, err: GatewayError): void {
-  const result = err.kind === 'ssoDenied' ? 'denied' : err.kind === 'ssoUnavailable' ? 'unavailable' : 'failure'
+  const results: Partial<Record<string, string>> = { ssoDenied: 'denied', ssoUnavailable: 'unavailable', signinBusy: 'busy' }
+  const result = results[err.kind] ?? 'failure'
   const cause = err.cause
   const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined
   const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : ''

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
+import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
+import { createSignInFlowStore } from '../../src/session/sign-in-flow-store.ts'
 import { SsoBrowser } from '../helpers/sso-browser.ts'
 import { READERS_TOKEN, startSsoGateway, type SsoGateway } from '../helpers/sso-gateway.ts'
 
@@ -109,6 +112,22 @@ test('a provider error on a callback with a forged state never reaches the page:
   const browser = new SsoBrowser()
   const hop = await browser.request(`${gw.callbackUrl}?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=forged`)
   assertPage(hop, 400, /sign in again/, ['<script>', 'alert(1)'])
+})
+
+test('while the bound of pending flows is reached, the login route answers a 503 page and keeps nothing; a finished flow frees a place', async (t) => {
+  const gw = await startSsoGateway(t)
+  const client = createMemoryRedisClient()
+  const sweeper = createExpirySweeper({ client, now: Date.now })
+  t.after(async () => { sweeper.close(); await client.quit() })
+  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, sweeper, maxFlows: 1 })
+  const browser = new SsoBrowser()
+  const callback = await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl)
+  const busy = await browser.request(gw.loginUrl())
+  assertPage(busy, 503, /Too many sign-ins in progress; retry shortly/)
+  assert.deepEqual(busy.setCookies, [], 'no flow cookie for a flow not kept')
+  assert.equal(refusals(gw).at(-1)?.result, 'busy')
+  assert.equal((await browser.request(callback)).status, 302)
+  assert.equal((await browser.request(gw.loginUrl())).status, 302)
 })
 
 test('a user in no group that an access rule names gets a 403 page, no session', async (t) => {
