@@ -71,7 +71,10 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     async revokeUser (user) {
       let marked = 0
       for (const key of await userIndex.keys(user)) {
-        if (await rewrite(client, key, (record) => record.u !== user || record.r === 1 ? undefined : { ...record, r: 1 })) marked++
+        // Only the file user's own: a directory or single sign-on user of the same name is someone else.
+        const mark = (record: SessionRecord): SessionRecord | undefined =>
+          record.u !== user || record.o !== undefined || record.r === 1 ? undefined : { ...record, r: 1 }
+        if (await rewrite(client, key, mark)) marked++
       }
       return marked
     },

@@ -178,6 +178,18 @@ test('an access rule removed by a reload ends the single sign-on session at its 
   assert.deepEqual({ status: me.status, body: me.body }, { status: 403, body: '{"code":"forbidden","message":"User is inactive"}' })
 })
 
+test('an SSO user named like a file user gets the access rules\' credential, never the file user\'s; disabling the file user leaves it alone', async (t) => {
+  const gw = await startSsoGateway(t, { gateway: { users: [{ name: 'alice', password: 'file-alice-password', token: 'file-alice-token-0001' }] } })
+  const browser = new SsoBrowser()
+  await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
+  assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
+  assert.equal(gw.influx.requests.at(-1)?.headers.authorization, `Token ${READERS_TOKEN}`)
+  await gw.deps.applyConfig({ ...gw.deps.config, users: gw.deps.config.users.map((u) => ({ ...u, disabled: true })) })
+  const me = await browser.request(`${gw.url}/api/v2/me`)
+  assert.equal(me.status, 200, `the provider's alice is not the file's alice: ${me.body}`)
+  assert.equal(gw.influx.requests.at(-1)?.headers.authorization, `Token ${READERS_TOKEN}`)
+})
+
 test('RP-initiated logout ends the gateway session, then sends the browser to the provider\'s end_session_endpoint', async (t) => {
   const gw = await startSsoGateway(t, { oidc: { postLogoutRedirectUrl: 'http://127.0.0.1:1/signed-out' }, provider: { postLogoutRedirectUrl: 'http://127.0.0.1:1/signed-out' } })
   const browser = new SsoBrowser()
