@@ -120,11 +120,13 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
 /**
  * Sends the signed-in browser on to `returnTo`. Coming back from a provider on another site, a redirect
  * would still count as that site's navigation, and a `SameSite=Strict` session cookie would stay behind
- * on the first page load (with `uiSignin`, a loop back to the provider): so a cross-site return gets a
- * page that continues from here (same origin, the cookie rides along); any other a 302.
+ * on the first page load (with `uiSignin`, a loop back to the provider): so a return that is not known
+ * to come from this site gets a page that continues from here (same origin, the cookie rides along). That
+ * includes one without fetch metadata: browsers send none to a plain-HTTP gateway on a host name, nor do
+ * older ones. A return known to be from this site gets a 302.
  */
 function continueTo (ctx: GatewayContext, returnTo: string): void {
-  if (ctx.get('sec-fetch-site').toLowerCase() !== 'cross-site') {
+  if (SAME_SITE.has(ctx.get('sec-fetch-site').toLowerCase())) {
     ctx.redirect(returnTo)
     return
   }
@@ -135,6 +137,9 @@ function continueTo (ctx: GatewayContext, returnTo: string): void {
   ctx.body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}">` +
     `<title>Signed in</title></head>\n<body><p>Signed in. <a href="${target}">Continue</a></p></body></html>\n`
 }
+
+/** `Sec-Fetch-Site` values of a navigation that a `SameSite=Strict` cookie comes along with. */
+const SAME_SITE = new Set(['same-origin', 'same-site', 'none'])
 
 /** Ends the gateway session, then sends the browser to the provider's logout (RP-initiated logout). */
 async function logout (ctx: GatewayContext, { deps, oidc }: Configured): Promise<void> {

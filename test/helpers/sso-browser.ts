@@ -5,6 +5,12 @@ import { recordSecret, recordSetCookies } from './secret-ledger.ts'
 /** What a browser sends when the user opens a page from the address bar. */
 const PAGE_LOAD = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
 
+/**
+ * What a browser sends on the provider's redirect back to the gateway in these tests: the provider is
+ * on another port of 127.0.0.1, the same site.
+ */
+export const FROM_PROVIDER = { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+
 /** One HTTP answer as the test browser saw it. */
 export interface Hop { url: string, status: number, location?: string, body: string, setCookies: string[] }
 

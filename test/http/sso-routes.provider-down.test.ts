@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startOidcProvider } from '../helpers/oidc-provider.ts'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { startSsoGateway } from '../helpers/sso-gateway.ts'
 
 test('provider down: a 503 page and an audit line; discovery is tried again at the next sign-in', async (t) => {
@@ -22,7 +22,7 @@ test('provider down: a 503 page and an audit line; discovery is tried again at t
     'a flow never started is not a sign-in attempt')
 
   await startOidcProvider(t, { redirectUrl: gw.callbackUrl, port: gw.provider.port })
-  const back = await browser.request(await browser.signInAtProvider(gw.loginUrl('/orgs/1'), 'alice', gw.callbackUrl))
+  const back = await browser.request(await browser.signInAtProvider(gw.loginUrl('/orgs/1'), 'alice', gw.callbackUrl), { headers: FROM_PROVIDER })
   assert.equal(back.location, `${gw.url}/orgs/1`)
 })
 

@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
 import { createSignInFlowStore } from '../../src/session/sign-in-flow-store.ts'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { READERS_TOKEN, startSsoGateway, type SsoGateway } from '../helpers/sso-gateway.ts'
 
 /** Asserts an HTML refusal page: status, a readable sentence, no JSON, nothing from `forbidden` echoed. */
@@ -28,7 +28,7 @@ test('sign-in at the provider: a session with the credential of the user\'s grou
   const gw = await startSsoGateway(t)
   const browser = new SsoBrowser()
   const callback = await browser.signInAtProvider(gw.loginUrl('/orgs/123/data-explorer?x=1'), 'alice', gw.callbackUrl)
-  const back = await browser.request(callback)
+  const back = await browser.request(callback, { headers: FROM_PROVIDER })
   assert.equal(back.status, 302, back.body)
   assert.equal(back.location, `${gw.url}/orgs/123/data-explorer?x=1`)
   assert.ok(browser.cookies.has('influxdb-oss-session'), 'the session cookie is set')
@@ -80,7 +80,7 @@ test('a tampered state, a callback in another browser (login CSRF) and a replay 
   assert.equal(victim.cookies.has('influxdb-oss-session'), false)
 
   const flowCookie = attacker.cookieHeader()
-  assert.equal((await attacker.request(callback)).status, 302, 'the flow itself still works once')
+  assert.equal((await attacker.request(callback, { headers: FROM_PROVIDER })).status, 302, 'the flow itself still works once')
   // Replayed with the very cookie it came with: the flow was used up.
   const replay = await fetch(callback, { headers: { cookie: flowCookie }, redirect: 'manual' })
   assertPage({ status: replay.status, body: await replay.text() }, 400, /already used/)
@@ -126,7 +126,7 @@ test('while the bound of pending flows is reached, the login route answers a 503
   assertPage(busy, 503, /Too many sign-ins in progress; retry shortly/)
   assert.deepEqual(busy.setCookies, [], 'no flow cookie for a flow not kept')
   assert.equal(refusals(gw).at(-1)?.result, 'busy')
-  assert.equal((await browser.request(callback)).status, 302)
+  assert.equal((await browser.request(callback, { headers: FROM_PROVIDER })).status, 302)
   assert.equal((await browser.request(gw.loginUrl())).status, 302)
 })
 
@@ -148,7 +148,7 @@ test('a hostile returnTo never sends the browser off the gateway, nor to an API 
   for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/.//evil.example', '/..//evil.example', 'javascript:alert(1)', '/gateway/oidc/login',
     '/query?q=DROP+DATABASE+telegraf', '/%71uery?q=DROP+DATABASE+telegraf', '/Gateway/OIDC/logout']) {
     const callback = await browser.signInAtProvider(gw.loginUrl(hostile), 'alice', gw.callbackUrl)
-    const back = await browser.request(callback)
+    const back = await browser.request(callback, { headers: FROM_PROVIDER })
     assert.equal(back.location, `${gw.url}/`, hostile)
   }
   assert.ok(gw.logs.some((l) => l.msg === 'returnTo refused: not a local path; / instead'))
@@ -241,7 +241,7 @@ test('oidc: removed by a reload ends the single sign-on sessions and the routes;
   await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
   const pending = await browser.signInAtProvider(gw.loginUrl('/later'), 'alice', gw.callbackUrl)
   await gw.deps.applyConfig({ ...gw.deps.config, oidc: gw.deps.config.oidc === undefined ? undefined : { ...gw.deps.config.oidc, timeout: 3000 } })
-  assert.equal((await browser.request(pending)).location, `${gw.url}/later`, 'a changed section rebuilds the client; the flow is in the store')
+  assert.equal((await browser.request(pending, { headers: FROM_PROVIDER })).location, `${gw.url}/later`, 'a changed section rebuilds the client; the flow is in the store')
   assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
 
   await gw.deps.applyConfig({ ...gw.deps.config, oidc: undefined })
