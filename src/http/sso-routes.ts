@@ -134,6 +134,8 @@ function continueTo (ctx: GatewayContext, returnTo: string): void {
   ctx.status = 200
   ctx.type = 'text/html; charset=utf-8'
   ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
+  // This page's address holds the code and state: the next page (and InfluxDB's access log) must not get them.
+  ctx.set('Referrer-Policy', 'no-referrer')
   ctx.body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}">` +
     `<title>Signed in</title></head>\n<body><p>Signed in. <a href="${target}">Continue</a></p></body></html>\n`
 }

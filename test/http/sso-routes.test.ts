@@ -76,7 +76,9 @@ test('a tampered state, a callback in another browser (login CSRF) and a replay 
   tampered.searchParams.set('state', `${tampered.searchParams.get('state') ?? ''}x`)
   assertPage(await attacker.request(tampered.href), 400, /expired, was already used or was started in another browser/, [code])
   // The attacker's own code and state, in the victim's browser: no flow of the victim's names that state.
-  assertPage(await victim.request(callback), 400, /sign in again/, [code])
+  const foreign = await victim.request(callback)
+  assertPage(foreign, 400, /sign in again/, [code])
+  assert.equal(foreign.headers['referrer-policy'], 'no-referrer', 'the page\'s "Back" link does not carry the code off as Referer')
   assert.equal(victim.cookies.has('influxdb-oss-session'), false)
 
   const flowCookie = attacker.cookieHeader()

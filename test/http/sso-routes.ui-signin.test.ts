@@ -61,6 +61,8 @@ test('coming back from a provider on another site: a page continues to returnTo 
   assert.equal(hop.status, 200)
   assert.match(hop.body, /<meta http-equiv="refresh" content="0;url=\/orgs\/1\?a=%22b%22&amp;c=%3Cd%3E">/)
   assert.ok(browser.cookies.has('influxdb-oss-session'))
+  // The page's address holds the code and state: the next page (and InfluxDB's access log) must not get it as Referer.
+  assert.equal(hop.headers['referrer-policy'], 'no-referrer')
 })
 
 test('a return without fetch metadata (a plain-HTTP gateway on a host name, an older browser) also gets the page: no loop with uiSignin', async (t) => {
