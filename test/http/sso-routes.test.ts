@@ -95,6 +95,21 @@ test('a tampered state, a callback in another browser (login CSRF) and a replay 
   assert.match(metrics, /influx_gateway_signins_total\{outcome="sso_refused"\} 3/)
 })
 
+test('two returns at once with one flow: exactly one signs in; a session sent along (fixation) is ended, the new one is another', async (t) => {
+  const gw = await startSsoGateway(t)
+  const planted = new SsoBrowser()
+  await planted.request(await planted.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl), { headers: FROM_PROVIDER })
+  const plantedId = planted.cookies.get('influxdb-oss-session') ?? ''
+  const browser = new SsoBrowser()
+  const callback = await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl)
+  browser.cookies.set('influxdb-oss-session', plantedId)
+  const hops = await Promise.all([browser.request(callback, { headers: FROM_PROVIDER }), browser.request(callback, { headers: FROM_PROVIDER })])
+  assert.deepEqual(hops.map((h) => h.status).sort(), [302, 400])
+  const fresh = hops.find((h) => h.status === 302)?.setCookies.find((c) => c.startsWith('influxdb-oss-session=')) ?? ''
+  assert.ok(!fresh.includes(plantedId) && fresh.length > 40, 'a new session id')
+  assert.equal((await fetch(`${gw.url}/gateway/session`, { headers: { cookie: `influxdb-oss-session=${plantedId}` } })).status, 401, 'the planted session is ended')
+})
+
 test('the provider\'s own refusal (the user cancels: access_denied) is a 403 page, audited as denied', async (t) => {
   const gw = await startSsoGateway(t)
   const browser = new SsoBrowser()
