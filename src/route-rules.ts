@@ -108,8 +108,9 @@ const PUBLIC_API_READS = new Set(['/api/v2', '/api/v2/', '/api/v2/setup'])
  * route slips through as public, as a UI page or around the session-only rule.
  */
 export function classifyRoute (method: string, path: string): RouteClass {
-  // SECURITY: grouped as InfluxDB (Go) routes it, escapes decoded: `/%71uery` is `/query` there, and a
-  // UI page may be opened by a navigation from anywhere while `/query` may not.
+  // SECURITY: grouped by the path with escapes decoded, as routers on Go's decoded path see it: influxd 1.x
+  // serves `/debu%67/vars` as its unauthenticated `/debug/vars`, and a UI page may be opened by a navigation
+  // from anywhere while no spelling of `/query` or `/api/…` may.
   const lower = canonicalPath(path)
   const canonical = isCanonical(path)
   const isRead = method === 'GET' || method === 'HEAD'
