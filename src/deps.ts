@@ -24,6 +24,12 @@ const MINT_CLOSE_GRACE_MS = 5000
 /** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
 const SESSION_CACHE_ENTRIES = 50_000
 
+/**
+ * Sign-in flows at an identity provider pending at once in process (about 5 KB each with a long
+ * `returnTo`): far more than people start within `oidc.flowTimeout`, far less than fills the memory.
+ */
+const PENDING_FLOWS = 10_000
+
 /** What `createDeps` needs besides the config. */
 export interface DepsOptions {
   logger: Logger
@@ -72,7 +78,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     sessions: createSessions(store, live, now, onReleased),
     minter: minting.minter,
     throttle: createThrottle(store, live, now),
-    signInFlows: createSignInFlowStore({ client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper }),
+    signInFlows: createSignInFlowStore({
+      client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS
+    }),
     oidc: createOidc(initial, logger),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({

@@ -58,6 +58,8 @@ function htmlErrorResponse (err: GatewayError): ErrorResponse {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     'X-Content-Type-Options': 'nosniff',
+    // The page may be the callback's, whose address holds the authorization code: its link must not send it on.
+    'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
     'X-Platform-Error-Code': err.code
   }

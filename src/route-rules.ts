@@ -104,10 +104,14 @@ const PUBLIC_API_READS = new Set(['/api/v2', '/api/v2/', '/api/v2/setup'])
  * Classifies a request path the way InfluxDB's authentication middleware does: `/health`, `/ready`,
  * `/ping`, `GET /api/v2`, `GET /api/v2/setup` and the UI's assets (anything outside the protected
  * prefixes) are public. A path that is not in canonical form (percent-escapes, dot segments, empty
- * segments, backslashes) is never public, so no spelling of a protected route slips through as public.
+ * segments, backslashes) is never public, and is grouped by its canonical path, so no spelling of a protected
+ * route slips through as public, as a UI page or around the session-only rule.
  */
 export function classifyRoute (method: string, path: string): RouteClass {
-  const lower = path.toLowerCase()
+  // SECURITY: grouped by the path with escapes decoded, as routers on Go's decoded path see it: influxd 1.x
+  // serves `/debu%67/vars` as its unauthenticated `/debug/vars`, and a UI page may be opened by a navigation
+  // from anywhere while no spelling of `/query` or `/api/…` may.
+  const lower = canonicalPath(path)
   const canonical = isCanonical(path)
   const isRead = method === 'GET' || method === 'HEAD'
   if (canonical && HEALTH.has(lower)) return { group: 'health', public: true, sessionOnly: false }

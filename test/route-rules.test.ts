@@ -49,6 +49,15 @@ test('public routes are exactly InfluxDB\'s', () => {
   }
 })
 
+test('every spelling of a protected route is in its group: resource isolation and the session-only rule go by it', () => {
+  const cases: Array<[string, string]> = [
+    ['/%71uery', 'v1'], ['/%51UERY', 'v1'], ['/wri%74e', 'v1'], ['/%61pi/v2/buckets', 'api'], ['/debu%67/vars', 'debug'],
+    ['/%6detrics', 'metrics'], ['/Legacy/authorizations', 'legacy'], ['/health/', 'health']
+  ]
+  for (const [path, group] of cases) assert.equal(classifyRoute('GET', path).group, group, path)
+  assert.equal(classifyRoute('GET', '/debu%67/vars').sessionOnly, true)
+})
+
 test('no spelling of a path is public unless it is canonical', () => {
   const sneaky = ['/health/../api/v2/buckets', '/%61pi/v2/buckets', '//api/v2/buckets', '/assets/..', '/./query', '/assets\\..\\api', '/assets/%2e%2e/api/v2/me']
   for (const path of sneaky) assert.equal(classifyRoute('GET', path).public, false, path)

@@ -1,3 +1,5 @@
+import { canonicalPath, classifyRoute } from '../route-rules.ts'
+
 /** Longest `returnTo` kept; a longer one is replaced by `/`. */
 const MAX_RETURN_TO = 2048
 
@@ -5,9 +7,9 @@ const MAX_RETURN_TO = 2048
 const HERE = 'http://gateway.invalid'
 
 /**
- * `value` when it is a path on this gateway to send the browser back to, normalised (percent-encoded, no
- * fragment), else undefined. `avoid` is a path prefix never returned to (the sign-in routes themselves,
- * which would loop).
+ * `value` when it is a UI page on this gateway to send the browser back to, normalised (percent-encoded,
+ * no fragment), else undefined. `avoid` is a path prefix never returned to (the gateway's own routes:
+ * the sign-in routes would loop, logout would end the new session).
  */
 export function localReturnTo (value: string | undefined, avoid: string): string | undefined {
   if (value === undefined || value === '' || value.length > MAX_RETURN_TO) return undefined
@@ -22,7 +24,14 @@ export function localReturnTo (value: string | undefined, avoid: string): string
     return undefined
   }
   if (url.origin !== HERE || url.pathname.startsWith('//')) return undefined
-  if (url.pathname === avoid || url.pathname.startsWith(`${avoid}/`)) return undefined
+  // Compared as the gateway routes it (case folded, escapes decoded): `/Gateway/%6fidc/logout` is logout.
+  const path = canonicalPath(url.pathname)
+  if (path === avoid || path.startsWith(`${avoid}/`)) return undefined
+  // SECURITY: CSRF through the sign-in. The browser continues to `returnTo` from the gateway's own page or
+  // redirect, as a same-origin request that resource isolation lets through: only a UI page, which a
+  // navigation from anywhere may open anyway, never an API route (InfluxDB 1.x drops a database on a
+  // `GET /query`).
+  if (classifyRoute('GET', path).group !== 'ui') return undefined
   return `${url.pathname}${url.search}`
 }
 

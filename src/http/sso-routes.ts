@@ -66,7 +66,7 @@ function query (ctx: GatewayContext, name: string): string | undefined {
 async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
   refuseCrossSite(ctx, deps, true)
   const asked = query(ctx, 'returnTo')
-  const returnTo = localReturnTo(asked, `${deps.config.server.gatewayPrefix}/oidc`)
+  const returnTo = localReturnTo(asked, deps.config.server.gatewayPrefix)
   if (asked !== undefined && returnTo === undefined) {
     ctx.state.log.info({ audit: 'signin', source: 'oidc' }, 'returnTo refused: not a local path; / instead')
   }
@@ -77,7 +77,7 @@ async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): 
     ctx.set('Set-Cookie', flowCookie(start.state, id, config.flowTimeout, scopeOf(ctx, deps)))
     ctx.redirect(start.url.href)
   } catch (err) {
-    if (err instanceof GatewayError && err.kind === 'ssoUnavailable') refused(ctx, err)
+    if (err instanceof GatewayError && (err.kind === 'ssoUnavailable' || err.kind === 'signinBusy')) refused(ctx, err)
     throw err
   }
 }
@@ -120,11 +120,13 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
 /**
  * Sends the signed-in browser on to `returnTo`. Coming back from a provider on another site, a redirect
  * would still count as that site's navigation, and a `SameSite=Strict` session cookie would stay behind
- * on the first page load (with `uiSignin`, a loop back to the provider): so a cross-site return gets a
- * page that continues from here (same origin, the cookie rides along); any other a 302.
+ * on the first page load (with `uiSignin`, a loop back to the provider): so a return that is not known
+ * to come from this site gets a page that continues from here (same origin, the cookie rides along). That
+ * includes one without fetch metadata: browsers send none to a plain-HTTP gateway on a host name, nor do
+ * older ones. A return known to be from this site gets a 302.
  */
 function continueTo (ctx: GatewayContext, returnTo: string): void {
-  if (ctx.get('sec-fetch-site').toLowerCase() !== 'cross-site') {
+  if (SAME_SITE.has(ctx.get('sec-fetch-site').toLowerCase())) {
     ctx.redirect(returnTo)
     return
   }
@@ -132,9 +134,14 @@ function continueTo (ctx: GatewayContext, returnTo: string): void {
   ctx.status = 200
   ctx.type = 'text/html; charset=utf-8'
   ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
+  // This page's address holds the code and state: the next page (and InfluxDB's access log) must not get them.
+  ctx.set('Referrer-Policy', 'no-referrer')
   ctx.body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}">` +
     `<title>Signed in</title></head>\n<body><p>Signed in. <a href="${target}">Continue</a></p></body></html>\n`
 }
+
+/** `Sec-Fetch-Site` values of a navigation that a `SameSite=Strict` cookie comes along with. */
+const SAME_SITE = new Set(['same-origin', 'same-site', 'none'])
 
 /** Ends the gateway session, then sends the browser to the provider's logout (RP-initiated logout). */
 async function logout (ctx: GatewayContext, { deps, oidc }: Configured): Promise<void> {
@@ -160,7 +167,8 @@ function flowRefused (reason: string): GatewayError {
  * openid-client's description and code, never the authorization code, the tokens or the provider's text.
  */
 function refused (ctx: GatewayContext, err: GatewayError): void {
-  const result = err.kind === 'ssoDenied' ? 'denied' : err.kind === 'ssoUnavailable' ? 'unavailable' : 'failure'
+  const results: Partial<Record<string, string>> = { ssoDenied: 'denied', ssoUnavailable: 'unavailable', signinBusy: 'busy' }
+  const result = results[err.kind] ?? 'failure'
   const cause = err.cause
   const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined
   const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : ''
@@ -181,8 +189,8 @@ export function uiSigninRedirect (ctx: GatewayContext, deps: Pick<AppDeps, 'conf
   const prefix = deps.config.server.gatewayPrefix
   const path = ctx.state.canonicalPath
   const back = path === '/signin' || path.startsWith('/signin/')
-    ? localReturnTo(query(ctx, 'returnTo'), `${prefix}/oidc`)
-    : localReturnTo(ctx.originalUrl, `${prefix}/oidc`)
+    ? localReturnTo(query(ctx, 'returnTo'), prefix)
+    : localReturnTo(ctx.originalUrl, prefix)
   ctx.set('Cache-Control', 'no-store')
   ctx.redirect(`${prefix}/oidc/login?returnTo=${encodeURIComponent(back ?? '/')}`)
   return true

@@ -136,7 +136,8 @@ async function revokeSessions (client: SessionRedisClient, keys: string[], user:
   for (const key of keys) {
     let held: string | undefined
     const revoked = await rewrite(client, key, (record) => {
-      if (record.u !== user || record.r === 1) return undefined
+      // Only the file user's own: a directory or single sign-on user of the same name is someone else.
+      if (record.u !== user || record.o !== undefined || record.r === 1) return undefined
       held = record.m?.i
       return { ...record, r: 1, m: undefined }
     })

@@ -79,8 +79,9 @@ export interface SessionStore {
   /** Ends a session; resolves true if it existed. Safe to call twice. */
   destroy (id: string): Promise<boolean>
   /**
-   * Marks every live session of a user as revoked (the user was disabled or removed): each ends at its
-   * next request, even if the user is enabled again before that. Resolves to how many were marked.
+   * Marks every live session of a file user (`users:`) as revoked (the user was disabled or removed): each
+   * ends at its next request, even if the user is enabled again before that. Sessions of directory or
+   * single sign-on users of the same name are not theirs and stay. Resolves to how many were marked.
    */
   revokeUser (user: string): Promise<number>
   /**

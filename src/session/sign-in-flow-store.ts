@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { errors } from '../errors.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
 import { hashSessionId, isSessionId, newSessionId } from './session-id.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
@@ -17,7 +18,10 @@ export interface SignInFlow {
 
 /** Keeps sign-in flows server-side, each for one use. */
 export interface SignInFlowStore {
-  /** Stores a flow for `ttlMs`; resolves to its id (256 random bits, for the browser's cookie; never stored). */
+  /**
+   * Stores a flow for `ttlMs`; resolves to its id (256 random bits, for the browser's cookie; never stored).
+   * @throws GatewayError `signinBusy` when `maxFlows` are pending in process
+   */
   put (flow: SignInFlow, ttlMs: number): Promise<string>
   /**
    * Takes the flow stored under `id` and deletes it in the same step: a second take of the same id, or one
@@ -36,6 +40,8 @@ export interface SignInFlowStoreOptions {
   now: () => number
   /** Active expiry for the in-process client (flows that never come back must not pile up). */
   sweeper?: ExpirySweeper
+  /** Most flows pending at once with the in-process client (counted by `sweeper`); Redis is bounded by its own `maxmemory`. */
+  maxFlows?: number
 }
 
 interface FlowRecord extends SignInFlow { e: number }
@@ -49,15 +55,21 @@ interface FlowRecord extends SignInFlow { e: number }
 export function createSignInFlowStore (opts: SignInFlowStoreOptions): SignInFlowStore {
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}signin-flow:${hashSessionId(id)}`
+  const write = unavailableOnFailure(async (flow: SignInFlow, ttlMs: number) => {
+    const id = newSessionId()
+    const key = keyOf(id)
+    const record: FlowRecord = { ...flow, e: now() + ttlMs }
+    await client.set(key, JSON.stringify(record), 'PX', ttlMs)
+    sweeper?.track(key, record.e)
+    return id
+  })
   return {
-    put: unavailableOnFailure(async (flow: SignInFlow, ttlMs: number) => {
-      const id = newSessionId()
-      const key = keyOf(id)
-      const record: FlowRecord = { ...flow, e: now() + ttlMs }
-      await client.set(key, JSON.stringify(record), 'PX', ttlMs)
-      sweeper?.track(key, record.e)
-      return id
-    }),
+    async put (flow, ttlMs) {
+      // SECURITY: anyone may start a flow, and each is kept for its lifetime: in process, unbounded,
+      // a stream of anonymous logins would fill the gateway's memory (and take the sessions with it).
+      if (sweeper !== undefined && opts.maxFlows !== undefined && sweeper.size() >= opts.maxFlows) throw errors.signinBusy()
+      return await write(flow, ttlMs)
+    },
     take: unavailableOnFailure(async (id: string) => {
       if (!isSessionId(id)) return undefined
       const key = keyOf(id)

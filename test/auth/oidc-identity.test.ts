@@ -26,3 +26,16 @@ test('no usable name: no identity', () => {
   }
   assert.equal(oidcIdentity({ __proto__: { preferred_username: 'inherited' } } as Record<string, unknown>, MAPPING), undefined)
 })
+
+test('groups of another shape give no group; exact names only, no folding; bounded in length and number', () => {
+  for (const groups of [{ 'influx-readers': true }, [['influx-readers']], 42, null, true, { length: 1, 0: 'influx-readers' }]) {
+    assert.deepEqual(oidcIdentity({ preferred_username: 'alice', groups }, MAPPING)?.groups, [], JSON.stringify(groups))
+  }
+  assert.deepEqual(oidcIdentity({ preferred_username: 'alice', groups: ['Influx-Readers', 'influx\u2010readers'] }, MAPPING)?.groups,
+    ['Influx-Readers', 'influx\u2010readers'], 'kept as stated: a rule for influx-readers matches neither')
+  const many = Array.from({ length: 1500 }, (_, i) => `g${i}`)
+  assert.equal(oidcIdentity({ preferred_username: 'alice', groups: [...many, 'x'.repeat(257)] }, MAPPING)?.groups.length, 1000)
+  assert.equal(oidcIdentity({ preferred_username: 'alice', groups: 'x'.repeat(257) }, MAPPING)?.groups.length, 0)
+  const proto = { usernameClaim: 'preferred_username', groupsClaim: 'constructor.name' }
+  assert.deepEqual(oidcIdentity({ preferred_username: 'alice' }, proto)?.groups, [], 'no inherited property is a claim')
+})

@@ -67,12 +67,13 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     for (const [key, value] of others) assert.equal(value, recordKey, `${key}: holds nothing but the record's key`)
   })
 
-  test(`${name}: a session keeps the stamp it was created with; revokeUser marks only that user's live sessions`, async (t) => {
+  test(`${name}: a session keeps the stamp it was created with; revokeUser marks only that file user's live sessions`, async (t) => {
     const { store, dump } = await open(t)
     const a1 = await store.create('alice', 'stamp-a')
     const a2 = await store.create('alice', 'stamp-a')
     const ended = await store.create('alice', 'stamp-a')
     const b = await store.create('bob', 'stamp-b')
+    const namesakes = [await store.create({ name: 'alice', source: 'oidc', groups: [] }), await store.create({ name: 'alice', source: 'ldap', groups: [] })]
     assert.equal(await store.destroy(ended.id), true)
     assert.equal((await store.get(a1.id))?.stamp, 'stamp-a')
     assert.equal((await store.get(a1.id))?.revoked, false)
@@ -80,10 +81,11 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     assert.equal((await store.get(a1.id))?.revoked, true)
     assert.equal((await store.get(a2.id, { renew: false }))?.revoked, true)
     assert.equal((await store.get(b.id))?.revoked, false, 'other users are untouched')
+    for (const n of namesakes) assert.equal((await store.get(n.id))?.revoked, false, 'a namesake from another source is someone else')
     assert.equal(await store.get(ended.id), undefined, 'an ended session is not brought back')
     assert.equal(await store.revokeUser('alice'), 0, 'marked once')
     assert.equal(await store.revokeUser('nobody'), 0)
-    for (const id of [a1.id, a2.id, b.id]) await store.destroy(id)
+    for (const id of [a1.id, a2.id, b.id, ...namesakes.map((n) => n.id)]) await store.destroy(id)
     assert.deepEqual(await dump(), [], 'the indexes go with the last session')
   })
 

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { recordSecret, recordSetCookies } from './secret-ledger.ts'
 
 /** What a browser sends when the user opens a page from the address bar. */
 const PAGE_LOAD = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
 
+/**
+ * What a browser sends on the provider's redirect back to the gateway in these tests: the provider is
+ * on another port of 127.0.0.1, the same site.
+ */
+export const FROM_PROVIDER = { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+
 /** One HTTP answer as the test browser saw it. */
-export interface Hop { url: string, status: number, location?: string, body: string, setCookies: string[] }
+export interface Hop { url: string, status: number, location?: string, body: string, setCookies: string[], headers: IncomingHttpHeaders }
 
 /**
  * A minimal browser for the single sign-on flow over plain `fetch`: a cookie jar (cookies by name, as a
@@ -52,7 +58,8 @@ export class SsoBrowser {
       status: res.statusCode ?? 0,
       location: location === undefined ? undefined : new URL(location, url).href,
       body: Buffer.concat(chunks).toString('utf8'),
-      setCookies
+      setCookies,
+      headers: res.headers
     }
   }
 

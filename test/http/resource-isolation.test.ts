@@ -61,6 +61,19 @@ test('every request carrying the session cookie is checked, whatever its method:
   }
 })
 
+test('a protected route spelled with escapes is no UI page: a cross-site navigation to it is refused, a junk token does not open it', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  // A router on Go's decoded path takes `/%71uery` for `/query` (influxd 1.x does so for `/debu%67/vars`).
+  for (const path of ['/%71uery?q=DROP+DATABASE+victim', '/%61pi/v2/buckets', '/%51UERY?q=DROP+DATABASE+victim']) {
+    const res = await send(`${gw.url}${path}`, { cookie, ...NAVIGATE })
+    assert.equal(res.status, 403, path)
+  }
+  const junk = await send(`${gw.url}/debu%67/vars`, { authorization: 'Token junk' })
+  assert.equal(junk.status, 401, 'a session-only route needs a session, whatever its spelling')
+  assert.deepEqual(gw.influx.requests, [], 'nothing reached InfluxDB')
+})
+
 test('a refused cross-site request, read or write, neither renews nor ends the session', async (t) => {
   mock.timers.enable({ apis: ['Date'], now: Date.now() })
   t.after(() => mock.timers.reset())

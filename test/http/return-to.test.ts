@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { localReturnTo } from '../../src/http/return-to.ts'
 
-const AVOID = '/gateway/oidc'
+const AVOID = '/gateway'
 
 test('local paths are kept, normalised (percent-encoded, no fragment)', () => {
   const cases: Array<[string, string]> = [
@@ -25,4 +25,14 @@ test('anything that could leave the gateway (open redirect) or loop into the sig
     '/a/..//evil.example', '/x\\y', '/\u00a0/evil.example', '/gateway/oidc/login', '/gateway/oidc/callback?state=x', '/' + 'a'.repeat(2048)
   ]
   for (const value of hostile) assert.equal(localReturnTo(value, AVOID), undefined, JSON.stringify(value))
+})
+
+test('only a UI page is returned to: an API route or the gateway\'s own, in any spelling, is not (CSRF through the sign-in)', () => {
+  const api = [
+    '/query?q=DROP+DATABASE+telegraf', '/QUERY?q=DROP+DATABASE+telegraf', '/%71uery?q=DROP+DATABASE+telegraf', '/write?db=x',
+    '/api/v2/buckets', '/Api/v2/me', '/%61pi/v2/buckets', '/debug/vars', '/metrics', '/legacy/authorizations',
+    '/gateway/oidc/logout', '/Gateway/OIDC/logout', '/gateway/%6fidc/logout', '/gateway/session', '/gateway'
+  ]
+  for (const value of api) assert.equal(localReturnTo(value, AVOID), undefined, value)
+  for (const page of ['/orgs/1/data-explorer', '/signin', '/queryx', '/gatewayx/y']) assert.equal(localReturnTo(page, AVOID), page)
 })

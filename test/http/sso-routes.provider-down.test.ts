@@ -3,9 +3,10 @@
  * 503 page (audited), and once the provider is up the next sign-in discovers it and works.
  */
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { test } from 'node:test'
 import { startOidcProvider } from '../helpers/oidc-provider.ts'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { startSsoGateway } from '../helpers/sso-gateway.ts'
 
 test('provider down: a 503 page and an audit line; discovery is tried again at the next sign-in', async (t) => {
@@ -22,7 +23,7 @@ test('provider down: a 503 page and an audit line; discovery is tried again at t
     'a flow never started is not a sign-in attempt')
 
   await startOidcProvider(t, { redirectUrl: gw.callbackUrl, port: gw.provider.port })
-  const back = await browser.request(await browser.signInAtProvider(gw.loginUrl('/orgs/1'), 'alice', gw.callbackUrl))
+  const back = await browser.request(await browser.signInAtProvider(gw.loginUrl('/orgs/1'), 'alice', gw.callbackUrl), { headers: FROM_PROVIDER })
   assert.equal(back.location, `${gw.url}/orgs/1`)
 })
 
@@ -35,4 +36,21 @@ test('provider gone between the redirect and the return: the code exchange gets 
   assert.equal(hop.status, 503, hop.body)
   assert.match(hop.body, /identity provider is unavailable/)
   assert.match(await (await fetch(`${gw.url}/gateway/metrics`)).text(), /influx_gateway_signins_total\{outcome="sso_unavailable"\} 1/)
+})
+
+test('metadata naming another issuer (mix-up) is not used: no redirect to its endpoints, a 503 page', async (t) => {
+  const gw = await startSsoGateway(t, { providerDown: true })
+  const evil = 'http://127.0.0.1:9'
+  const server = http.createServer((req, res) => {
+    const metadata = { issuer: evil, authorization_endpoint: `${evil}/auth`, token_endpoint: `${evil}/token`, jwks_uri: `${evil}/jwks` }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata))
+  })
+  await new Promise<void>((resolve) => server.listen(gw.provider.port, '127.0.0.1', resolve))
+  t.after(() => { server.closeAllConnections(); server.close() })
+  const hop = await new SsoBrowser().request(gw.loginUrl())
+  assert.equal(hop.status, 503, hop.body)
+  assert.equal(hop.location, undefined)
+  assert.ok(!hop.body.includes(evil))
+  const failed = gw.logs.filter((l) => l.msg === 'identity provider discovery failed; retried at the next sign-in').at(-1)
+  assert.match(JSON.stringify(failed?.err), /issuer/, 'refused for the issuer, not for being down')
 })

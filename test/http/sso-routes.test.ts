@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
+import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
+import { createSignInFlowStore } from '../../src/session/sign-in-flow-store.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { READERS_TOKEN, startSsoGateway, type SsoGateway } from '../helpers/sso-gateway.ts'
 
 /** Asserts an HTML refusal page: status, a readable sentence, no JSON, nothing from `forbidden` echoed. */
@@ -25,7 +28,7 @@ test('sign-in at the provider: a session with the credential of the user\'s grou
   const gw = await startSsoGateway(t)
   const browser = new SsoBrowser()
   const callback = await browser.signInAtProvider(gw.loginUrl('/orgs/123/data-explorer?x=1'), 'alice', gw.callbackUrl)
-  const back = await browser.request(callback)
+  const back = await browser.request(callback, { headers: FROM_PROVIDER })
   assert.equal(back.status, 302, back.body)
   assert.equal(back.location, `${gw.url}/orgs/123/data-explorer?x=1`)
   assert.ok(browser.cookies.has('influxdb-oss-session'), 'the session cookie is set')
@@ -73,11 +76,13 @@ test('a tampered state, a callback in another browser (login CSRF) and a replay 
   tampered.searchParams.set('state', `${tampered.searchParams.get('state') ?? ''}x`)
   assertPage(await attacker.request(tampered.href), 400, /expired, was already used or was started in another browser/, [code])
   // The attacker's own code and state, in the victim's browser: no flow of the victim's names that state.
-  assertPage(await victim.request(callback), 400, /sign in again/, [code])
+  const foreign = await victim.request(callback)
+  assertPage(foreign, 400, /sign in again/, [code])
+  assert.equal(foreign.headers['referrer-policy'], 'no-referrer', 'the page\'s "Back" link does not carry the code off as Referer')
   assert.equal(victim.cookies.has('influxdb-oss-session'), false)
 
   const flowCookie = attacker.cookieHeader()
-  assert.equal((await attacker.request(callback)).status, 302, 'the flow itself still works once')
+  assert.equal((await attacker.request(callback, { headers: FROM_PROVIDER })).status, 302, 'the flow itself still works once')
   // Replayed with the very cookie it came with: the flow was used up.
   const replay = await fetch(callback, { headers: { cookie: flowCookie }, redirect: 'manual' })
   assertPage({ status: replay.status, body: await replay.text() }, 400, /already used/)
@@ -88,6 +93,21 @@ test('a tampered state, a callback in another browser (login CSRF) and a replay 
   assert.ok(!gw.logText().includes(code))
   const metrics = await (await fetch(`${gw.url}/gateway/metrics`)).text()
   assert.match(metrics, /influx_gateway_signins_total\{outcome="sso_refused"\} 3/)
+})
+
+test('two returns at once with one flow: exactly one signs in; a session sent along (fixation) is ended, the new one is another', async (t) => {
+  const gw = await startSsoGateway(t)
+  const planted = new SsoBrowser()
+  await planted.request(await planted.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl), { headers: FROM_PROVIDER })
+  const plantedId = planted.cookies.get('influxdb-oss-session') ?? ''
+  const browser = new SsoBrowser()
+  const callback = await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl)
+  browser.cookies.set('influxdb-oss-session', plantedId)
+  const hops = await Promise.all([browser.request(callback, { headers: FROM_PROVIDER }), browser.request(callback, { headers: FROM_PROVIDER })])
+  assert.deepEqual(hops.map((h) => h.status).sort(), [302, 400])
+  const fresh = hops.find((h) => h.status === 302)?.setCookies.find((c) => c.startsWith('influxdb-oss-session=')) ?? ''
+  assert.ok(!fresh.includes(plantedId) && fresh.length > 40, 'a new session id')
+  assert.equal((await fetch(`${gw.url}/gateway/session`, { headers: { cookie: `influxdb-oss-session=${plantedId}` } })).status, 401, 'the planted session is ended')
 })
 
 test('the provider\'s own refusal (the user cancels: access_denied) is a 403 page, audited as denied', async (t) => {
@@ -111,6 +131,22 @@ test('a provider error on a callback with a forged state never reaches the page:
   assertPage(hop, 400, /sign in again/, ['<script>', 'alert(1)'])
 })
 
+test('while the bound of pending flows is reached, the login route answers a 503 page and keeps nothing; a finished flow frees a place', async (t) => {
+  const gw = await startSsoGateway(t)
+  const client = createMemoryRedisClient()
+  const sweeper = createExpirySweeper({ client, now: Date.now })
+  t.after(async () => { sweeper.close(); await client.quit() })
+  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, sweeper, maxFlows: 1 })
+  const browser = new SsoBrowser()
+  const callback = await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl)
+  const busy = await browser.request(gw.loginUrl())
+  assertPage(busy, 503, /Too many sign-ins in progress; retry shortly/)
+  assert.deepEqual(busy.setCookies, [], 'no flow cookie for a flow not kept')
+  assert.equal(refusals(gw).at(-1)?.result, 'busy')
+  assert.equal((await browser.request(callback, { headers: FROM_PROVIDER })).status, 302)
+  assert.equal((await browser.request(gw.loginUrl())).status, 302)
+})
+
 test('a user in no group that an access rule names gets a 403 page, no session', async (t) => {
   const gw = await startSsoGateway(t)
   const browser = new SsoBrowser()
@@ -123,15 +159,30 @@ test('a user in no group that an access rule names gets a 403 page, no session',
   assert.match(await (await fetch(`${gw.url}/gateway/metrics`)).text(), /influx_gateway_signins_total\{outcome="no_access"\} 1/)
 })
 
-test('a hostile returnTo never sends the browser off the gateway: it lands on /', async (t) => {
+test('a hostile returnTo never sends the browser off the gateway, nor to an API route or the gateway\'s own: it lands on /', async (t) => {
   const gw = await startSsoGateway(t)
   const browser = new SsoBrowser()
-  for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/.//evil.example', '/..//evil.example', 'javascript:alert(1)', '/gateway/oidc/login']) {
+  for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/.//evil.example', '/..//evil.example', 'javascript:alert(1)', '/gateway/oidc/login',
+    '/query?q=DROP+DATABASE+telegraf', '/%71uery?q=DROP+DATABASE+telegraf', '/Gateway/OIDC/logout']) {
     const callback = await browser.signInAtProvider(gw.loginUrl(hostile), 'alice', gw.callbackUrl)
-    const back = await browser.request(callback)
+    const back = await browser.request(callback, { headers: FROM_PROVIDER })
     assert.equal(back.location, `${gw.url}/`, hostile)
   }
   assert.ok(gw.logs.some((l) => l.msg === 'returnTo refused: not a local path; / instead'))
+})
+
+test('a link to the sign-in cannot make the browser run an API request after it (CSRF through returnTo): it lands on /', async (t) => {
+  const gw = await startSsoGateway(t)
+  const browser = new SsoBrowser()
+  const drop = '/query?q=DROP+DATABASE+telegraf'
+  const callback = await browser.signInAtProvider(gw.loginUrl(drop), 'alice', gw.callbackUrl)
+  // Back from the provider, a cross-site navigation: the gateway's page continues from here, same-origin.
+  const back = await browser.request(callback, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+  assert.equal(back.status, 200, back.body)
+  const target = /url=([^"]*)"/.exec(back.body)?.[1] ?? ''
+  assert.equal(target, '/')
+  await browser.request(new URL(target, gw.url).href, { headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+  assert.ok(!gw.influx.requests.some((r) => r.url.startsWith('/query')), 'nothing ran the query')
 })
 
 test('an access rule removed by a reload ends the single sign-on session at its next request', async (t) => {
@@ -142,6 +193,18 @@ test('an access rule removed by a reload ends the single sign-on session at its 
   await gw.deps.applyConfig({ ...gw.deps.config, access: [{ group: 'someone-else', token: 'other-token-0001' }] })
   const me = await browser.request(`${gw.url}/api/v2/me`)
   assert.deepEqual({ status: me.status, body: me.body }, { status: 403, body: '{"code":"forbidden","message":"User is inactive"}' })
+})
+
+test('an SSO user named like a file user gets the access rules\' credential, never the file user\'s; disabling the file user leaves it alone', async (t) => {
+  const gw = await startSsoGateway(t, { gateway: { users: [{ name: 'alice', password: 'file-alice-password', token: 'file-alice-token-0001' }] } })
+  const browser = new SsoBrowser()
+  await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
+  assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
+  assert.equal(gw.influx.requests.at(-1)?.headers.authorization, `Token ${READERS_TOKEN}`)
+  await gw.deps.applyConfig({ ...gw.deps.config, users: gw.deps.config.users.map((u) => ({ ...u, disabled: true })) })
+  const me = await browser.request(`${gw.url}/api/v2/me`)
+  assert.equal(me.status, 200, `the provider's alice is not the file's alice: ${me.body}`)
+  assert.equal(gw.influx.requests.at(-1)?.headers.authorization, `Token ${READERS_TOKEN}`)
 })
 
 test('RP-initiated logout ends the gateway session, then sends the browser to the provider\'s end_session_endpoint', async (t) => {
@@ -195,7 +258,7 @@ test('oidc: removed by a reload ends the single sign-on sessions and the routes;
   await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
   const pending = await browser.signInAtProvider(gw.loginUrl('/later'), 'alice', gw.callbackUrl)
   await gw.deps.applyConfig({ ...gw.deps.config, oidc: gw.deps.config.oidc === undefined ? undefined : { ...gw.deps.config.oidc, timeout: 3000 } })
-  assert.equal((await browser.request(pending)).location, `${gw.url}/later`, 'a changed section rebuilds the client; the flow is in the store')
+  assert.equal((await browser.request(pending, { headers: FROM_PROVIDER })).location, `${gw.url}/later`, 'a changed section rebuilds the client; the flow is in the store')
   assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
 
   await gw.deps.applyConfig({ ...gw.deps.config, oidc: undefined })

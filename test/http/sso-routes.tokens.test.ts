@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { mock, test } from 'node:test'
 import { publicJwk, signingKey } from '../helpers/oidc-provider.ts'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { READERS_TOKEN, startSsoGateway, type SsoGateway } from '../helpers/sso-gateway.ts'
 
 /** The last refusal's audit line. */
@@ -70,7 +70,7 @@ test('an expired authorization code, and an expired flow, are refused', async (t
 test('groups and name that only userinfo carries are read from there', async (t) => {
   const gw = await startSsoGateway(t, { provider: { claimsInUserinfoOnly: true } })
   const browser = new SsoBrowser()
-  const back = await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
+  const back = await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl), { headers: FROM_PROVIDER })
   assert.equal(back.status, 302, back.body)
   assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
   assert.equal(gw.influx.requests.at(-1)?.headers.authorization, `Token ${READERS_TOKEN}`)

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ALICE, signIn } from '../helpers/gateway.ts'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { startSsoGateway } from '../helpers/sso-gateway.ts'
 
 const PAGE_LOAD = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
@@ -33,7 +33,7 @@ test('a UI page load without a session goes to the login route, returning to tha
 
   // Followed through: the provider, then the page.
   const callback = await browser.signInAtProvider(`${gw.url}/signin?returnTo=%2Forgs%2F1`, 'alice', gw.callbackUrl)
-  assert.equal((await browser.request(callback)).location, `${gw.url}/orgs/1`)
+  assert.equal((await browser.request(callback, { headers: FROM_PROVIDER })).location, `${gw.url}/orgs/1`)
   const page = await browser.request(`${gw.url}/orgs/1`, { headers: PAGE_LOAD })
   assert.equal(page.status, 200, 'with a session the page is InfluxDB\'s')
 })
@@ -60,5 +60,19 @@ test('coming back from a provider on another site: a page continues to returnTo 
   const hop = await browser.request(callback, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
   assert.equal(hop.status, 200)
   assert.match(hop.body, /<meta http-equiv="refresh" content="0;url=\/orgs\/1\?a=%22b%22&amp;c=%3Cd%3E">/)
+  assert.ok(browser.cookies.has('influxdb-oss-session'))
+  // The page's address holds the code and state: the next page (and InfluxDB's access log) must not get it as Referer.
+  assert.equal(hop.headers['referrer-policy'], 'no-referrer')
+})
+
+test('a return without fetch metadata (a plain-HTTP gateway on a host name, an older browser) also gets the page: no loop with uiSignin', async (t) => {
+  const gw = await startSsoGateway(t, { oidc: { uiSignin: true } })
+  const browser = new SsoBrowser()
+  const callback = await browser.signInAtProvider(gw.loginUrl('/orgs/1'), 'alice', gw.callbackUrl)
+  // A 302 here would be followed as the provider's navigation: the Strict cookie stays behind, the page
+  // has no session, and uiSignin sends the browser to the provider again, and back, without end.
+  const hop = await browser.request(callback)
+  assert.equal(hop.status, 200, hop.body)
+  assert.match(hop.body, /<meta http-equiv="refresh" content="0;url=\/orgs\/1">/)
   assert.ok(browser.cookies.has('influxdb-oss-session'))
 })

@@ -8,7 +8,7 @@ import { requireBinary } from '../helpers/binaries.ts'
 import { startGateway } from '../helpers/gateway.ts'
 import { startOidcProvider } from '../helpers/oidc-provider.ts'
 import { freePort, startRedis } from '../helpers/redis-server.ts'
-import { SsoBrowser } from '../helpers/sso-browser.ts'
+import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { READERS_TOKEN } from '../helpers/sso-gateway.ts'
 
 const REDIS = requireBinary('redis-server', 'redis-server', 'Redis session store')
@@ -31,7 +31,7 @@ test('a flow started on replica A finishes on replica B, once', { skip }, async 
   const browser = new SsoBrowser()
   const callback = await browser.signInAtProvider(`${a.url}/gateway/oidc/login?returnTo=%2Forgs%2F9`, 'alice', callbackUrl)
   const flowCookie = browser.cookieHeader()
-  const back = await browser.request(callback)
+  const back = await browser.request(callback, { headers: FROM_PROVIDER })
   assert.equal(back.location, `${b.url}/orgs/9`)
   assert.equal((await browser.request(`${a.url}/api/v2/me`)).status, 200, 'the session is shared too')
   const replay = await fetch(callback.replace(b.url, a.url), { headers: { cookie: flowCookie }, redirect: 'manual' })

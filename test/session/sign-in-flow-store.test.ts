@@ -8,12 +8,12 @@ const FLOW = { state: 's'.repeat(43), nonce: 'n'.repeat(43), verifier: 'v'.repea
 
 interface Setup { store: SignInFlowStore, tick: (ms: number) => void, keys: () => Promise<string[]>, size: () => number }
 
-function setup (t: { after: (fn: () => unknown) => void }): Setup {
+function setup (t: { after: (fn: () => unknown) => void }, maxFlows?: number): Setup {
   let now = 1_000_000
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: () => now, intervalMs: 3_600_000 })
   t.after(async () => { sweeper.close(); await client.quit() })
-  const store = createSignInFlowStore({ client, keyPrefix: 'gw:', now: () => now, sweeper })
+  const store = createSignInFlowStore({ client, keyPrefix: 'gw:', now: () => now, sweeper, maxFlows })
   return { store, tick: (ms) => { now += ms }, keys: async () => await client.keys('*'), size: () => sweeper.size() }
 }
 
@@ -45,4 +45,17 @@ test('the in-process sweeper watches each flow until it is taken', async (t) => 
   assert.equal(size(), 1)
   await store.take(id)
   assert.equal(size(), 0)
+})
+
+test('flows pending in process are bounded: anonymous logins cannot fill the memory; a finished flow frees its place', async (t) => {
+  const { store, tick } = setup(t, 3)
+  const ids = [await store.put(FLOW, 60_000), await store.put(FLOW, 60_000), await store.put(FLOW, 120_000)]
+  await assert.rejects(store.put(FLOW, 60_000), (err: Error & { kind?: string }) => err.kind === 'signinBusy')
+  assert.deepEqual(await store.take(ids[0] ?? ''), FLOW)
+  const fourth = await store.put(FLOW, 60_000)
+  await assert.rejects(store.put(FLOW, 60_000), (err: Error & { kind?: string }) => err.kind === 'signinBusy')
+  tick(60_000)
+  assert.equal(await store.take(fourth), undefined)
+  await store.put(FLOW, 60_000)
+  assert.deepEqual(await store.take(ids[2] ?? ''), FLOW, 'the flows within the bound are kept')
 })
