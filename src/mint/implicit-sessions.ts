@@ -81,7 +81,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
         }
         if (ids.get(key) !== id) continue // replaced meanwhile by a concurrent request: look again
         ids.forget(key, identity.name)
-        if (session !== undefined) await end(id, log, session.revoked ? 'user was disabled' : 'access rule changed', session)
+        if (session !== undefined) await end(id, log, session.revoked ? 'revoked' : 'access rule changed', session)
         break
       }
       return await start(key, identity, spec, log)
