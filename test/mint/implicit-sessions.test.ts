@@ -155,6 +155,10 @@ test('a rule that mints other permissions, or no longer mints, ends the implicit
 
 test('sign-out from a proxy identity ends its implicit sessions here and deletes their tokens; the next request mints anew', async (t) => {
   const { gw, proxy } = await start(t)
+  const signin = await proxy(`${gw.url}/api/v2/signin`, { method: 'POST', headers: CAROL })
+  assert.equal(signin.status, 204, 'the UI\'s sign-in through the proxy starts the implicit session')
+  assert.equal(signin.headers.get('set-cookie'), null)
+  assert.equal(live(gw).length, 1)
   await get(gw, proxy, CAROL)
   await get(gw, proxy, { ...CAROL, 'remote-groups': 'analysts' }) // other groups: another identity, another session
   await get(gw, proxy, DAVE)
