@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { mock, test, type TestContext } from 'node:test'
+import type { UpstreamCredential } from '../../src/auth/access-rules.ts'
+import { createImplicitSessions } from '../../src/mint/implicit-sessions.ts'
 import type { StoredAuthorization } from '../helpers/fake-influx-tenancy.ts'
 import { startGateway, type TestGateway } from '../helpers/gateway.ts'
 import { fetchFrom, PROXY_ADDRESS, type PeerFetch } from '../helpers/peer.ts'
@@ -217,4 +219,38 @@ test('the orphan sweep leaves a live implicit session\'s token alone, and delete
   assert.deepEqual(await get(gw, proxy, CAROL), [200, `Token ${auth.token}`])
   await gw.deps.close()
   assert.deepEqual(live(gw), [], 'the in-process store\'s sessions die with the gateway, and their tokens')
+})
+
+test('past its bound the least recently used implicit session ends, and its token is deleted', async (t) => {
+  const { gw } = await start(t)
+  const spec = gw.deps.config.access[0]?.mint
+  assert.ok(spec !== undefined)
+  const sessions = createImplicitSessions({ sessions: () => gw.deps.sessions, minter: gw.deps.minter, maxEntries: 2 })
+  const credential = (name: string): Promise<UpstreamCredential> =>
+    sessions.credential({ name, source: 'proxy', groups: ['analysts'] }, spec, { renew: true, log: gw.deps.logger })
+  const carol = await credential('carol')
+  await credential('dave')
+  assert.equal(await credential('carol'), carol, 'carol is now the most recently used')
+  await credential('erin')
+  const daves = live(gw).find((a) => a.description.endsWith(' of dave'))
+  assert.ok(daves !== undefined)
+  await revoked(gw, daves)
+  await gw.waitForLog((l) => l.audit === 'session' && l.user === 'dave' && l.reason === 'implicit sessions over their bound')
+  assert.equal(await credential('carol'), carol)
+  assert.equal(live(gw).length, 2)
+})
+
+test('a reload that disables a file user of the same name revokes the implicit session too; the proxy identity mints anew', async (t) => {
+  const users = [{ name: 'carol', password: 'correct horse battery staple', token: 'test-token' }]
+  const gw = await startGateway(t, { users, config: { authProxy: AUTH_PROXY }, access: ACCESS, influx: INFLUX })
+  const proxy = fetchFrom(t, PROXY_ADDRESS)
+  await get(gw, proxy, CAROL)
+  const first = onlyAuthorization(gw)
+  const [carol] = gw.deps.config.users
+  assert.ok(carol !== undefined)
+  await gw.deps.applyConfig({ ...gw.deps.config, users: [{ ...carol, disabled: true }] })
+  await revoked(gw, first)
+  const [status, seen] = await get(gw, proxy, CAROL)
+  assert.deepEqual([status, seen], [200, `Token ${onlyAuthorization(gw).token}`], 'a proxy identity is not the file user: it goes on')
+  await gw.waitForLog((l) => l.audit === 'session' && l.source === 'proxy' && l.reason === 'revoked')
 })
