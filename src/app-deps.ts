@@ -8,6 +8,7 @@ import type { ProxyIdentityReader } from './auth/proxy-identity.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { ImplicitSessions } from './mint/implicit-sessions.ts'
 import type { TokenMinter } from './mint/token-minter.ts'
 import type { InfluxProxy } from './proxy/influx-proxy.ts'
 import type { CredentialBuilder } from './proxy/upstream-credential.ts'
@@ -39,6 +40,8 @@ export interface AppDeps {
   signInFlows: SignInFlowStore
   /** Mints the per-session InfluxDB tokens of `mint` credentials, and deletes them. */
   minter: TokenMinter
+  /** The cookie-less sessions that hold the minted tokens of auth-proxy identities, this replica's. */
+  implicitSessions: ImplicitSessions
   /** Failed sign-in counters, in the same store as the sessions. */
   throttle: SigninThrottle
   proxy: InfluxProxy

@@ -8,6 +8,7 @@ import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
 import { createStoreClient, type StoreClient } from './deps/store-client.ts'
 import { createTokenMinting } from './deps/token-minting.ts'
+import { createImplicitSessions } from './mint/implicit-sessions.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
@@ -77,6 +78,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     lifecycle: { shuttingDown: false },
     sessions: createSessions(store, live, now, onReleased),
     minter: minting.minter,
+    implicitSessions: createImplicitSessions({ sessions: () => deps.sessions, minter: minting.minter }),
     throttle: createThrottle(store, live, now),
     signInFlows: createSignInFlowStore({
       client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS

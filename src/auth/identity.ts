@@ -1,7 +1,8 @@
 /**
  * Where an identity was proven: the `users:` list of the config, the LDAP directory, an OpenID Connect
- * provider (`oidc:`), or a trusted auth proxy's headers (`authProxy:`; such an identity lives for one
- * request and never has a session).
+ * provider (`oidc:`), or a trusted auth proxy's headers (`authProxy:`; such an identity is asserted anew
+ * on every request and never has a cookie; only one whose access rule mints has a session, an implicit one
+ * that holds the token).
  */
 export type IdentitySourceName = 'file' | 'ldap' | 'oidc' | 'proxy'
 

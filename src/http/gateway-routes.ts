@@ -6,7 +6,7 @@ import type { GatewayContext } from './request-context.ts'
 import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
 type GatewayRouteDeps = Pick<AppDeps,
-'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter'>
+'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */
@@ -54,13 +54,13 @@ async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void
 
 /**
  * Who the signed-in browser app is and when its session ends, without renewing it or the upstream. An
- * identity a trusted auth proxy asserted has no session here: its name and source only (it wins over a
- * cookie, as on every route).
+ * identity a trusted auth proxy asserted has no session of its own here (an implicit one, when its rule
+ * mints, is not renewed either): its name and source only (it wins over a cookie, as on every route).
  */
 async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
   const proxied = ctx.state.proxyIdentity
   if (proxied !== undefined) {
-    await proxyCredential(ctx, deps, proxied, { uiPage: false })
+    await proxyCredential(ctx, deps, proxied, { uiPage: false, renew: false })
     ctx.body = { user: proxied.name, source: proxied.source }
     return
   }

@@ -11,18 +11,23 @@ import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
   | { kind: 'session', identity: Identity, credential: UpstreamCredential }
-  /** An identity a trusted auth proxy asserted (`authProxy:`): no cookie, no session. */
+  /**
+   * An identity a trusted auth proxy asserted (`authProxy:`): no cookie; no session either, unless its
+   * rule mints (then an implicit one holds the token).
+   */
   | { kind: 'proxy', identity: Identity, credential: UpstreamCredential }
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
 
-type RequireSessionDeps = Pick<AppDeps, 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter'>
+type RequireSessionDeps = Pick<AppDeps,
+'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter' | 'implicitSessions'>
 
 /**
  * Decides whether a request may go upstream and with which credential: an identity a trusted auth proxy
  * asserted wins over everything (the client's own `Authorization` is replaced, cookies are not read),
- * under resource isolation as for the cookie, on every route `/metrics` and `/debug/*` included; else a client `Token`/`Bearer`
+ * under resource isolation as for the cookie, on every route `/metrics` and `/debug/*` included (its
+ * implicit session, when its rule mints, is renewed as a cookie session is); else a client `Token`/`Bearer`
  * header wins (InfluxDB's rule) and passes through, except on routes InfluxDB leaves unauthenticated
  * (`/metrics`, `/debug/*`), which need a session; else a live session cookie for an active user (a
  * request carrying our cookie that fails resource isolation is refused before the session is touched;
@@ -34,7 +39,8 @@ export async function requireSession (ctx: GatewayContext, deps: RequireSessionD
   ctx.state.route = route.group
   const proxied = ctx.state.proxyIdentity
   if (proxied !== undefined) {
-    return { kind: 'proxy', identity: proxied, credential: await proxyCredential(ctx, deps, proxied, { uiPage: route.group === 'ui' }) }
+    const credential = await proxyCredential(ctx, deps, proxied, { uiPage: route.group === 'ui', renew: !isPassive(ctx, deps) })
+    return { kind: 'proxy', identity: proxied, credential }
   }
   const authorization = ctx.req.headers.authorization
   if (deps.config.upstream.tokenPassthrough && !route.sessionOnly && authorization !== undefined && isTokenAuthorization(authorization)) {

@@ -14,7 +14,7 @@ import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
 
 type SignInDeps = Pick<AppDeps,
-'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter'>
+'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter' | 'implicitSessions'>
 
 /** The paths of {@link signInRoutes}, canonical. */
 export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])
@@ -24,8 +24,9 @@ export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/a
  * cleared), as InfluxDB answers them, for a request whose canonical path is in {@link SIGN_IN_PATHS};
  * any other method on these paths gets 405. For an identity a trusted auth proxy asserted, sign-in
  * answers 204 without a session (the proxy signs people in; Basic is not read) once the access rules
- * grant it a credential, and sign-out 204 even without a session to end (the proxy's own session is the
- * proxy's to end).
+ * grant it a credential (minting its token, when its rule mints), and sign-out 204 even without a session
+ * to end (the proxy's own session is the proxy's to end), ending the identity's implicit sessions on this
+ * replica (their tokens deleted: the next request mints anew).
  */
 export async function signInRoutes (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   const signingIn = ctx.state.canonicalPath === '/api/v2/signin'
@@ -173,7 +174,8 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (ended[0] === undefined && proxied === undefined) throw errors.unauthorized()
   if (proxied !== undefined) {
     const { name: user, source } = proxied
-    ctx.state.log.info({ audit: 'signout', result: 'proxy identity', user, source }, 'sign-out of an auth proxy identity')
+    const sessions = await deps.implicitSessions.end(user, ctx.state.log, 'signed out')
+    ctx.state.log.info({ audit: 'signout', result: 'proxy identity', user, source, sessions }, 'sign-out of an auth proxy identity')
   }
   ctx.state.user = proxied?.name ?? ended[0]?.user
   ctx.status = 204

@@ -21,10 +21,13 @@ export type SigninOutcome = typeof SIGNIN_OUTCOMES[number]
  * What became of requests carrying auth-proxy identity headers, counted by
  * `influx_gateway_auth_proxy_requests_total`: from a trusted proxy, `authenticated` (a credential from
  * the access rules), `no_access` (no rule grants one), `cross_site` (resource isolation), `invalid` (a
- * malformed name or groups); from any other peer, `untrusted` (the headers removed: spoofing or a
+ * malformed name or groups), `mint_unavailable` and `mint_refused` (InfluxDB could not or would not mint the
+ * token of the identity's implicit session); from any other peer, `untrusted` (the headers removed: spoofing or a
  * proxy missing from `authProxy.trustedProxies`).
  */
-export const PROXY_IDENTITY_OUTCOMES = ['authenticated', 'no_access', 'cross_site', 'invalid', 'untrusted'] as const
+export const PROXY_IDENTITY_OUTCOMES = [
+  'authenticated', 'no_access', 'cross_site', 'invalid', 'mint_unavailable', 'mint_refused', 'untrusted'
+] as const
 /** One of {@link PROXY_IDENTITY_OUTCOMES}. */
 export type ProxyIdentityOutcome = typeof PROXY_IDENTITY_OUTCOMES[number]
 /** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */

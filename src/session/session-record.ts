@@ -54,7 +54,7 @@ export function decodeSessionRecord (raw: string | null): SessionRecord | undefi
   try {
     const r = JSON.parse(raw) as Partial<SessionRecord>
     const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' &&
-      (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap' || r.o === 'oidc') &&
+      (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap' || r.o === 'oidc' || r.o === 'proxy') &&
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
       (r.k === undefined || typeof r.k === 'number') && (r.i === undefined || typeof r.i === 'number') &&
       (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string'))

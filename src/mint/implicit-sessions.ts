@@ -1,0 +1,195 @@
+import type { Logger } from 'pino'
+import type { UpstreamCredential } from '../auth/access-rules.ts'
+import type { Identity } from '../auth/identity.ts'
+import type { MintSpec } from '../config/influx-permissions.ts'
+import type { Session, SessionStore } from '../session/session-store.ts'
+import type { TokenMinter } from './token-minter.ts'
+
+/** Implicit sessions this replica keeps ids of; past it the least recently used one ends (and its token with it). */
+export const IMPLICIT_SESSION_ENTRIES = 10_000
+
+/**
+ * Server-side sessions without a cookie, for identities that prove themselves on every request (an auth
+ * proxy's) when their access rule mints: the session holds the minted token, and everything that ends
+ * sessions (idle and absolute timeouts, revocation, the orphan sweep's check across replicas) ends it.
+ */
+export interface ImplicitSessions {
+  /**
+   * The minted credential of `identity`'s implicit session for `spec`, renewed unless `renew` is false.
+   * Its first request (or the first after the session ended, was revoked, or its rule came to mint
+   * something else) starts a session and mints its token; concurrent first requests mint once.
+   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403) when InfluxDB cannot or will not mint
+   */
+  credential (identity: Identity, spec: MintSpec, opts: { renew: boolean, log: Logger }): Promise<UpstreamCredential>
+  /**
+   * The access rules no longer mint for `identity` (another credential, or none): its implicit session, if
+   * any, ends in the background. One Map lookup when the name has none, so the non-minting path stays free.
+   */
+  release (identity: Identity, log: Logger): void
+  /** Ends every implicit session of the name on this replica (sign-out); resolves to how many ended. */
+  end (name: string, log: Logger, reason: string): Promise<number>
+}
+
+/** Options for {@link createImplicitSessions}. */
+export interface ImplicitSessionsOptions {
+  /** The session store, read per call (the one the cookie sessions use). */
+  sessions: () => SessionStore
+  minter: Pick<TokenMinter, 'forSession' | 'sessionCredential'>
+  /** Default {@link IMPLICIT_SESSION_ENTRIES}. */
+  maxEntries?: number
+}
+
+/**
+ * The implicit sessions of this replica: identity (name and sorted groups) → session id, in process only
+ * (the id is never sent anywhere, so no other party can present it), least recently used first. Each
+ * replica keeps its own: a sessions's token per identity per replica. The session is an ordinary one of
+ * the store, with source `proxy`; ending it deletes its token through the store's usual path.
+ */
+export function createImplicitSessions (opts: ImplicitSessionsOptions): ImplicitSessions {
+  const ids = new SessionIds()
+  const maxEntries = opts.maxEntries ?? IMPLICIT_SESSION_ENTRIES
+  const starting = new Map<string, Promise<UpstreamCredential>>()
+  const end = (id: string, log: Logger, reason: string, session?: Session): Promise<boolean> =>
+    endImplicitSession(opts.sessions(), id, log, reason, session)
+  const start = (key: string, identity: Identity, spec: MintSpec, log: Logger): Promise<UpstreamCredential> => {
+    let pending = starting.get(key)
+    if (pending === undefined) {
+      pending = startImplicitSession(opts, identity, spec, log).then(({ id, credential }) => {
+        ids.remember(key, identity.name, id)
+        for (let oldest = ids.overflow(maxEntries); oldest !== undefined; oldest = ids.overflow(maxEntries)) {
+          end(oldest, log, 'implicit sessions over their bound').catch(() => {}) // else left to its idle timeout
+        }
+        return credential
+      }).finally(() => starting.delete(key))
+      starting.set(key, pending)
+    }
+    return pending
+  }
+  return {
+    async credential (identity, spec, { renew, log }) {
+      const key = identityKey(identity)
+      for (;;) {
+        const pending = starting.get(key)
+        if (pending !== undefined) return await pending
+        const id = ids.get(key)
+        if (id === undefined) break
+        const session = await opts.sessions().get(id, { renew })
+        const credential = session === undefined || session.revoked ? undefined : opts.minter.sessionCredential(id, session, spec)
+        if (credential !== undefined) {
+          ids.remember(key, identity.name, id) // the most recently used last
+          return credential
+        }
+        if (ids.get(key) !== id) continue // replaced meanwhile by a concurrent request: look again
+        ids.forget(key, identity.name)
+        if (session !== undefined) await end(id, log, session.revoked ? 'revoked' : 'access rule changed', session)
+        break
+      }
+      return await start(key, identity, spec, log)
+    },
+    release (identity, log) {
+      if (!ids.hasName(identity.name)) return
+      const key = identityKey(identity)
+      const id = ids.get(key)
+      if (id === undefined) return
+      ids.forget(key, identity.name)
+      end(id, log, 'access rule changed').catch((err: unknown) => notEnded(log, identity.name, err))
+    },
+    async end (name, log, reason) {
+      let ended = 0
+      for (const [key, id] of ids.ofName(name)) {
+        ids.forget(key, name)
+        if (await end(id, log, reason)) ended++
+      }
+      return ended
+    }
+  }
+}
+
+/** Starts an implicit session for `identity`, minting its token; nothing is left behind when either fails. */
+async function startImplicitSession (
+  opts: ImplicitSessionsOptions, identity: Identity, spec: MintSpec, log: Logger
+): Promise<{ id: string, credential: UpstreamCredential }> {
+  const minting = opts.minter.forSession(identity, spec)
+  let started: { id: string, session: Session }
+  try {
+    started = await opts.sessions().create(identity, undefined, undefined, minting.attach)
+  } catch (err) {
+    minting.failed() // SECURITY: nothing half-made: no token outlives a session that never was
+    throw err
+  }
+  minting.created(started.id)
+  const { name: user, source, groups } = identity
+  log.info({ audit: 'session', result: 'started', user, source, groups, session: started.session.ref }, 'implicit session started')
+  const credential = opts.minter.sessionCredential(started.id, started.session, spec)
+  // Cannot happen (the token was minted for this very spec), but no request goes upstream without one.
+  if (credential === undefined) throw new Error('a session minted for holds no token')
+  return { id: started.id, credential }
+}
+
+/** Ends a session (its token deleted by the store's end path) and audits it; resolves true if it was live. */
+async function endImplicitSession (sessions: SessionStore, id: string, log: Logger, reason: string, session?: Session): Promise<boolean> {
+  const known = session ?? await sessions.get(id, { renew: false })
+  const ended = await sessions.destroy(id)
+  if (ended && known !== undefined) {
+    const { name: user, source } = known.identity
+    log.info({ audit: 'session', user, source, session: known.ref, reason }, 'session ended')
+  }
+  return ended
+}
+
+/** Logs a session that could not be ended now (the store failing): its idle timeout ends it. */
+function notEnded (log: Logger, user: string, err: unknown): void {
+  log.warn({ err: (err as Error).message, user }, 'could not end an implicit session; it ends at its idle timeout')
+}
+
+/** Identity key → session id, least recently used first, with the keys of each name (for sign-out). */
+class SessionIds {
+  private readonly ids = new Map<string, string>()
+  private readonly keysOf = new Map<string, Set<string>>()
+
+  get (key: string): string | undefined {
+    return this.ids.get(key)
+  }
+
+  hasName (name: string): boolean {
+    return this.keysOf.has(name)
+  }
+
+  /** The keys of `name` and their ids. */
+  ofName (name: string): Array<[string, string]> {
+    return [...this.keysOf.get(name) ?? []].flatMap((key) => { const id = this.ids.get(key); return id === undefined ? [] : [[key, id]] })
+  }
+
+  /** Sets (or touches) an entry: it becomes the most recently used. */
+  remember (key: string, name: string, id: string): void {
+    this.ids.delete(key)
+    this.ids.set(key, id)
+    let keys = this.keysOf.get(name)
+    if (keys === undefined) this.keysOf.set(name, keys = new Set())
+    keys.add(key)
+  }
+
+  forget (key: string, name: string): void {
+    this.ids.delete(key)
+    const keys = this.keysOf.get(name)
+    keys?.delete(key)
+    if (keys?.size === 0) this.keysOf.delete(name)
+  }
+
+  /** Over `max` entries: forgets the least recently used one and returns its id; else undefined. */
+  overflow (max: number): string | undefined {
+    if (this.ids.size <= max) return undefined
+    const [key, id] = this.ids.entries().next().value as [string, string]
+    this.forget(key, key.slice(0, key.indexOf('\0')))
+    return id
+  }
+}
+
+/**
+ * What tells implicit sessions apart: the name and the groups, sorted (a proxy may send them in any
+ * order). Neither may contain NUL or a comma (the auth proxy's reader refuses control characters, and
+ * commas separate its groups).
+ */
+function identityKey (identity: Identity): string {
+  return `${identity.name}\0${[...identity.groups].sort().join(',')}`
+}
