@@ -26,7 +26,7 @@ export async function proxyCredential (
     throw errors.crossSite()
   }
   const credential = deps.access.credentialFor(identity)
-  if (credential?.mint === undefined) deps.implicitSessions.release(identity, ctx.state.log)
+  if (credential?.mint === undefined) deps.implicitSessions.release(identity, () => ctx.state.log)
   if (credential === undefined) {
     deps.metrics.proxyIdentity('no_access')
     const { name: user, source, groups } = identity

@@ -23,9 +23,10 @@ export interface ImplicitSessions {
   credential (identity: Identity, spec: MintSpec, opts: { renew: boolean, log: Logger }): Promise<UpstreamCredential>
   /**
    * The access rules no longer mint for `identity` (another credential, or none): its implicit session, if
-   * any, ends in the background. One Map lookup when the name has none, so the non-minting path stays free.
+   * any, ends in the background. One Map lookup when the name has none, so the non-minting path stays free
+   * (`log` is called only when there is something to log: a request's logger is made on first use).
    */
-  release (identity: Identity, log: Logger): void
+  release (identity: Identity, log: () => Logger): void
   /** Ends every implicit session of the name on this replica (sign-out); resolves to how many ended. */
   end (name: string, log: Logger, reason: string): Promise<number>
 }
@@ -92,7 +93,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
       const id = ids.get(key)
       if (id === undefined) return
       ids.forget(key, identity.name)
-      end(id, log, 'access rule changed').catch((err: unknown) => notEnded(log, identity.name, err))
+      end(id, log(), 'access rule changed').catch((err: unknown) => notEnded(log(), identity.name, err))
     },
     async end (name, log, reason) {
       let ended = 0
