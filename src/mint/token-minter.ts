@@ -79,12 +79,25 @@ export function mintMarker (namespace: string): string {
 export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const { logger, metrics } = opts
   const credentials = createMintedCredentials()
+  const marker = mintMarker(opts.namespace)
   const revoker = createRevoker({
-    remove: (authId) => opts.client.deleteAuthorization(authId),
+    // SECURITY: the id comes from a session record, which whoever can write to Redis can forge: only an
+    // authorization that carries this gateway's marker is deleted with the operator token, never a
+    // foreign one (another application's token, the operator token itself).
+    async remove (authId) {
+      const found = await opts.client.authorization(authId)
+      if (found !== undefined && !found.description.startsWith(marker)) return false
+      if (found !== undefined) await opts.client.deleteAuthorization(authId)
+      return true
+    },
     firstDelayMs: opts.retryDelayMs,
     onRevoked: (authorization, session, reason) => {
       metrics.tokens('revoked')
       logger.info({ audit: 'token', result: 'revoked', session, authorization, reason }, 'minted token revoked')
+    },
+    onLeft: (authorization, session, reason) => {
+      logger.warn({ audit: 'token', result: 'not revoked', session, authorization, reason },
+        'a session named an authorization this gateway did not mint: left alone (was the session store tampered with?)')
     },
     onFailed: (authorization, session, err, final) => {
       metrics.tokens('revoke_failed')
