@@ -117,7 +117,9 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
       revoker.revoke(authId, ref, reason).catch(() => {})
     },
     sweep (held, { stopping = false } = {}) {
-      sweeping ??= sweepOrphans(opts, revoker, held, stopping).finally(() => { sweeping = undefined })
+      // Stopping never waits for a periodic sweep under way: the sessions' tokens must go before the process does.
+      if (stopping) return sweepOrphans(opts, revoker, held, true)
+      sweeping ??= sweepOrphans(opts, revoker, held, false).finally(() => { sweeping = undefined })
       return sweeping
     },
     forSession (identity, spec) {

@@ -80,3 +80,20 @@ test('a stopping gateway deletes only its own sessions\' tokens, not those of th
   assert.deepEqual(influx.tenancy.authorizations().map((a) => a.id), [newToken.id])
   assert.equal((await fetch(`${successor.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
 })
+
+test('a gateway stopping while a sweep is under way still deletes its sessions\' tokens', async (t) => {
+  const gw = await startGateway(t, { users: [ALICE] })
+  await signIn(gw)
+  const [auth] = gw.influx.tenancy.authorizations()
+  assert.ok(auth !== undefined)
+  await gw.deps.minter.sweep(async () => new Set([auth.id])) // the start's sweep is over
+  // A periodic sweep, stuck in the store (as with Redis slow to answer).
+  let answer: ((held: Set<string>) => void) | undefined
+  await new Promise<void>((resolve) => {
+    const stuck = (): Promise<Set<string>> => new Promise((_resolve) => { answer = _resolve; resolve() })
+    gw.deps.minter.sweep(stuck).catch(() => {})
+  })
+  await gw.deps.close()
+  assert.deepEqual(gw.influx.tenancy.authorizations(), [])
+  answer?.(new Set([auth.id]))
+})
