@@ -29,6 +29,19 @@ export interface MintPermission {
 const TYPES: ReadonlySet<string> = new Set(INFLUX_RESOURCE_TYPES)
 const PERMISSION = /^(read|write):([A-Za-z]+)(?:\/(.+))?$/
 const INFLUX_ID = /^[0-9a-f]{16}$/
+/**
+ * SECURITY: write permissions a minted token must not carry, because they let the session act beyond the
+ * token. InfluxDB runs a task (checks and notification rules are tasks) with every permission of its owner,
+ * the user of the token that wrote it (the operator, when no InfluxDB user has the signed-in name), not
+ * with the token's own; and a token that may create authorizations makes ones that outlive the session.
+ */
+const BEYOND_THE_TOKEN: Readonly<Record<string, string>> = {
+  tasks: 'InfluxDB runs a task',
+  checks: 'InfluxDB runs a check (a task)',
+  notificationRules: 'InfluxDB runs a notification rule (a task)'
+}
+const OWNER = 'with every permission of the token\'s user (the operator\'s when no InfluxDB user has the signed-in name), ' +
+  'not with the minted ones'
 
 /** Parses `action:type[/name-or-id]`; a string says what is wrong with it. */
 export function parsePermission (text: string): MintPermission | string {
@@ -36,6 +49,10 @@ export function parsePermission (text: string): MintPermission | string {
   if (m === null) return 'write action:type or action:type/name, e.g. read:buckets or write:buckets/telemetry (action: read or write)'
   const [, action, type = '', target] = m
   if (!TYPES.has(type)) return `unknown InfluxDB resource type "${type}"; one of ${INFLUX_RESOURCE_TYPES.join(', ')}`
+  if (action === 'write' && (Object.hasOwn(BEYOND_THE_TOKEN, type) || type === 'authorizations')) {
+    const why = type === 'authorizations' ? 'the tokens it could create would outlive the session' : `${BEYOND_THE_TOKEN[type]} ${OWNER}`
+    return `write:${type} cannot be minted: ${why}; give whoever needs it a token credential of their own InfluxDB user`
+  }
   const permission = { action: action as MintPermission['action'], type: type as InfluxResourceType }
   if (target === undefined) return permission
   if (type === 'buckets') return { ...permission, bucket: target }

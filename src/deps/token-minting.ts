@@ -11,8 +11,8 @@ export interface TokenMinting {
   /** Sweeps once now (start-up) and then every `upstream.mintSweepInterval`; a no-op without an operator token. */
   start (sessions: () => SessionStore): void
   /**
-   * Stops the sweep. With the in-process store the sessions die with the process, so every token this
-   * gateway minted is deleted first (within `graceMs`).
+   * Stops the sweep. With the in-process store the sessions die with the process, so the tokens they hold
+   * are deleted first (within `graceMs`); not those of another gateway on the same InfluxDB (one taking over).
    */
   close (graceMs: number): Promise<void>
 }
@@ -41,11 +41,13 @@ export function createTokenMinting (
   })
   let timer: NodeJS.Timeout | undefined
   let store: (() => SessionStore) | undefined
-  const sweep = (all = false): Promise<void> => {
+  const sweep = (stopping = false): Promise<void> => {
     if (config().upstream.operatorToken === undefined || store === undefined) return Promise.resolve()
     const sessions = store
-    return minter.sweep((ids) => sessions().heldAuthorizations(ids), { all }).then(
-      (swept) => { if (swept > 0) logger.info({ swept }, 'orphaned minted tokens deleted') },
+    return minter.sweep((ids) => sessions().heldAuthorizations(ids), { stopping }).then(
+      (swept) => {
+        if (swept > 0) logger.info({ swept }, stopping ? 'minted tokens of the ending sessions deleted' : 'orphaned minted tokens deleted')
+      },
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'minted token sweep failed; retried at the next interval'))
   }
   return {

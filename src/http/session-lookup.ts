@@ -53,10 +53,11 @@ export async function findSession (
  * The live session, its identity as it stands now and the credential the live access rules give it: the
  * config is read on every request (so a change applies to existing sessions), a directory user's groups
  * again once `ldap.refreshInterval` has passed. A session whose user was disabled or removed since
- * sign-in (in the config or the directory), or that no access rule grants anything any more, is ended
- * and answered `403 User is inactive` (the InfluxDB UI signs out on exactly that message). A file session
- * signed in under another password (changed since), or any session revoked by a reload that disabled the
- * user (even if enabled again since), is ended and treated as absent. A directory that cannot be asked
+ * sign-in (in the config or the directory), or that no access rule grants anything any more (or another
+ * credential than the minted token it holds), is ended and answered `403 User is inactive` (the InfluxDB
+ * UI signs out on exactly that message). A file session signed in under another password (changed since),
+ * or any session revoked by a reload that disabled the user (even if enabled again since), is ended and
+ * treated as absent. A directory that cannot be asked
  * for longer than twice the interval gets 503, the session kept.
  */
 export async function findActiveSession (
@@ -67,8 +68,11 @@ export async function findActiveSession (
   const identity = found.session.identity.source === 'file' ? await fileSession(ctx, deps, found) : await refreshedSession(ctx, deps, found)
   if (identity === undefined) return undefined
   const granted = deps.access.credentialFor(identity)
-  // A minted credential is the session's own token; a session minted for another rule than the live one ends.
-  const credential = granted?.mint === undefined ? granted : deps.minter.sessionCredential(found.id, found.session, granted.mint)
+  // A minted credential is the session's own token; a session minted for another rule than the live one
+  // ends, as does one holding a minted token when the live rule gives another credential (its token dies).
+  const credential = granted?.mint !== undefined
+    ? deps.minter.sessionCredential(found.id, found.session, granted.mint)
+    : found.session.minted === undefined ? granted : undefined
   if (credential === undefined) {
     await endSession(ctx, deps, found, granted === undefined ? 'no access rule grants this user' : 'access rule changed')
     throw errors.userInactive()

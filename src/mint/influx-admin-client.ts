@@ -40,6 +40,8 @@ export interface InfluxAdminClient {
   Promise<{ id: string, token: string }>
   /** Every authorization the operator token can see. */
   listAuthorizations (): Promise<InfluxAuthorization[]>
+  /** The authorization `id`, or undefined when there is none. */
+  authorization (id: string): Promise<InfluxAuthorization | undefined>
   /** Deletes an authorization; one already gone (404) counts as deleted. */
   deleteAuthorization (id: string): Promise<void>
 }
@@ -98,11 +100,11 @@ export function createInfluxAdminClient (opts: InfluxAdminClientOptions): Influx
     },
     async listAuthorizations () {
       const list = (await call('GET', 'authorizations'))?.authorizations
-      return (Array.isArray(list) ? list as Json[] : []).filter((a) => typeof a.id === 'string').map((a) => ({
-        id: a.id as string,
-        description: typeof a.description === 'string' ? a.description : '',
-        createdAt: typeof a.createdAt === 'string' ? a.createdAt : undefined
-      }))
+      return (Array.isArray(list) ? list as Json[] : []).flatMap((a) => authorizationOf(a) ?? [])
+    },
+    async authorization (id) {
+      const found = await call('GET', `authorizations/${encodeURIComponent(id)}`).catch(notFoundAsEmpty)
+      return found === undefined ? undefined : authorizationOf(found)
     },
     async deleteAuthorization (id) {
       await call('DELETE', `authorizations/${encodeURIComponent(id)}`)
@@ -114,6 +116,16 @@ export function createInfluxAdminClient (opts: InfluxAdminClientOptions): Influx
 function notFoundAsEmpty (err: unknown): undefined {
   if (err instanceof InfluxAdminError && err.status === 404) return undefined
   throw err
+}
+
+/** The fields the gateway reads of an authorization InfluxDB returned; undefined without an id. */
+function authorizationOf (a: Json): InfluxAuthorization | undefined {
+  if (typeof a.id !== 'string') return undefined
+  return {
+    id: a.id,
+    description: typeof a.description === 'string' ? a.description : '',
+    createdAt: typeof a.createdAt === 'string' ? a.createdAt : undefined
+  }
 }
 
 function parse (text: string): Json | undefined {

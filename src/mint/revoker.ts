@@ -1,9 +1,13 @@
 /** Options for {@link createRevoker}. */
 export interface RevokerOptions {
-  /** Deletes one authorization; rejects when InfluxDB could not do it. */
-  remove: (authId: string) => Promise<void>
-  /** Told of each outcome: deleted, or a failed attempt (`final` when no retry follows). */
+  /**
+   * Deletes one authorization; rejects when InfluxDB could not do it, resolves false when it is not one to
+   * delete (left alone, never retried).
+   */
+  remove: (authId: string) => Promise<boolean>
+  /** Told of each outcome: deleted, left alone, or a failed attempt (`final` when no retry follows). */
   onRevoked: (authId: string, ref: string, reason: string) => void
+  onLeft?: (authId: string, ref: string, reason: string) => void
   onFailed: (authId: string, ref: string, err: unknown, final: boolean) => void
   /** The first retry's delay, ms; each next one doubles, up to {@link MAX_DELAY_MS}. */
   firstDelayMs?: number
@@ -35,8 +39,8 @@ export function createRevoker (opts: RevokerOptions): Revoker {
     waiting.delete(authId)
     inFlight.add(authId)
     try {
-      await opts.remove(authId)
-      opts.onRevoked(authId, ref, reason)
+      if (await opts.remove(authId)) opts.onRevoked(authId, ref, reason)
+      else opts.onLeft?.(authId, ref, reason)
     } catch (err) {
       const final = n + 1 >= MAX_ATTEMPTS
       opts.onFailed(authId, ref, err, final)

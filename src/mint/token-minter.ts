@@ -40,10 +40,12 @@ export interface TokenMinter {
   revoke (authId: string, ref: string, reason: string): void
   /**
    * Deletes this gateway's authorizations that `held` says no live session holds (minted over
-   * {@link SWEEP_GRACE_MS} ago: a replica may be storing a young one right now); `all` deletes every one
-   * of them. Resolves to how many it deleted. Never touches an authorization without the marker.
+   * {@link SWEEP_GRACE_MS} ago: a replica may be storing a young one right now); `stopping` (the sessions
+   * die with the process) deletes instead every one that `held` says a live session holds, and no other:
+   * those of another gateway taking over are not this one's. Resolves to how many it deleted. Never
+   * touches an authorization without the marker.
    */
-  sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { all?: boolean }): Promise<number>
+  sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { stopping?: boolean }): Promise<number>
   forSession (identity: Identity, spec: MintSpec): MintForSession
   /**
    * The credential a session's requests go upstream with, when its live rule mints `spec`: its own token,
@@ -79,12 +81,25 @@ export function mintMarker (namespace: string): string {
 export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const { logger, metrics } = opts
   const credentials = createMintedCredentials()
+  const marker = mintMarker(opts.namespace)
   const revoker = createRevoker({
-    remove: (authId) => opts.client.deleteAuthorization(authId),
+    // SECURITY: the id comes from a session record, which whoever can write to Redis can forge: only an
+    // authorization that carries this gateway's marker is deleted with the operator token, never a
+    // foreign one (another application's token, the operator token itself).
+    async remove (authId) {
+      const found = await opts.client.authorization(authId)
+      if (found !== undefined && !found.description.startsWith(marker)) return false
+      if (found !== undefined) await opts.client.deleteAuthorization(authId)
+      return true
+    },
     firstDelayMs: opts.retryDelayMs,
     onRevoked: (authorization, session, reason) => {
       metrics.tokens('revoked')
       logger.info({ audit: 'token', result: 'revoked', session, authorization, reason }, 'minted token revoked')
+    },
+    onLeft: (authorization, session, reason) => {
+      logger.warn({ audit: 'token', result: 'not revoked', session, authorization, reason },
+        'a session named an authorization this gateway did not mint: left alone (was the session store tampered with?)')
     },
     onFailed: (authorization, session, err, final) => {
       metrics.tokens('revoke_failed')
@@ -101,8 +116,10 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
       credentials.forget(authId)
       revoker.revoke(authId, ref, reason).catch(() => {})
     },
-    sweep (held, { all = false } = {}) {
-      sweeping ??= sweepOrphans(opts, revoker, held, all).finally(() => { sweeping = undefined })
+    sweep (held, { stopping = false } = {}) {
+      // Stopping never waits for a periodic sweep under way: the sessions' tokens must go before the process does.
+      if (stopping) return sweepOrphans(opts, revoker, held, true)
+      sweeping ??= sweepOrphans(opts, revoker, held, false).finally(() => { sweeping = undefined })
       return sweeping
     },
     forSession (identity, spec) {
@@ -152,19 +169,22 @@ function createMint (opts: TokenMinterOptions): TokenMinter['mint'] {
 
 /** {@link TokenMinter.sweep}, one run. */
 async function sweepOrphans (
-  opts: TokenMinterOptions, revoker: Revoker, held: (authIds: readonly string[]) => Promise<Set<string>>, all: boolean
+  opts: TokenMinterOptions, revoker: Revoker, held: (authIds: readonly string[]) => Promise<Set<string>>, stopping: boolean
 ): Promise<number> {
   const marker = mintMarker(opts.namespace)
   const t = opts.now()
-  const young = (createdAt: string | undefined): boolean => !all && createdAt !== undefined && t - Date.parse(createdAt) < SWEEP_GRACE_MS
+  const young = (createdAt: string | undefined): boolean =>
+    !stopping && createdAt !== undefined && t - Date.parse(createdAt) < SWEEP_GRACE_MS
   const ours = (await opts.client.listAuthorizations()).filter((a) => a.description.startsWith(marker) && !young(a.createdAt))
-  const keep = all ? new Set<string>() : await held(ours.map((a) => a.id))
-  const orphans = ours.filter((a) => !keep.has(a.id))
-  for (const a of orphans) {
+  const live = await held(ours.map((a) => a.id))
+  const doomed = ours.filter((a) => live.has(a.id) === stopping)
+  for (const a of doomed) {
     const ref = a.description.slice(marker.length).split(' ')[0] ?? ''
-    opts.metrics.tokens('orphan_swept')
-    opts.logger.info({ audit: 'token', result: 'orphan', session: ref, authorization: a.id }, 'minted token no live session holds')
-    await revoker.revoke(a.id, ref, all ? 'gateway stopped' : 'orphan')
+    if (!stopping) {
+      opts.metrics.tokens('orphan_swept')
+      opts.logger.info({ audit: 'token', result: 'orphan', session: ref, authorization: a.id }, 'minted token no live session holds')
+    }
+    await revoker.revoke(a.id, ref, stopping ? 'gateway stopped' : 'orphan')
   }
-  return orphans.length
+  return doomed.length
 }

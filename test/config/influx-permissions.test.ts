@@ -28,12 +28,33 @@ test('permission strings: action:type, a bucket by name, another resource by its
   assert.deepEqual(parsePermission('read:buckets'), { action: 'read', type: 'buckets' })
   assert.deepEqual(parsePermission('write:buckets/telemetry'), { action: 'write', type: 'buckets', bucket: 'telemetry' })
   assert.deepEqual(parsePermission('read:dashboards/0a1b2c3d4e5f6a7b'), { action: 'read', type: 'dashboards', id: '0a1b2c3d4e5f6a7b' })
-  assert.deepEqual(parsePermission('write:notificationRules'), { action: 'write', type: 'notificationRules' })
+  assert.deepEqual(parsePermission('write:notificationEndpoints'), { action: 'write', type: 'notificationEndpoints' })
+  assert.deepEqual(parsePermission('read:tasks'), { action: 'read', type: 'tasks' })
   for (const bad of ['readbuckets', 'delete:buckets', 'read:bucket', 'read:', 'read:buckets/', ':buckets', 'READ:buckets']) {
     assert.equal(typeof parsePermission(bad), 'string', bad)
   }
   // SECURITY: InfluxDB matches permissions on IDs; a dashboard "by name" would grant every dashboard.
   assert.match(parsePermission('read:dashboards/sales') as string, /only buckets are named/)
+})
+
+test('no permission that lets a session act beyond its token: writing tasks, checks, notification rules or authorizations', () => {
+  // InfluxDB runs a task with every permission of its owner, the token's user (the operator's when no
+  // InfluxDB user has the signed-in name), not with the token's; checks and notification rules are tasks.
+  // A token that may create authorizations makes ones that outlive the session.
+  for (const type of ['tasks', 'checks', 'notificationRules']) {
+    for (const text of [`write:${type}`, `write:${type}/0a1b2c3d4e5f6a7b`]) {
+      assert.match(parsePermission(text) as string, /runs .* with every permission of the token's user/, text)
+    }
+  }
+  assert.match(parsePermission('write:authorizations') as string, /outlive the session/)
+  const found = problems(`upstream:
+  operatorToken: \${OPERATOR}
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    mint: { org: my-org, permissions: [read:buckets, write:tasks] }
+`)
+  assert.ok(found.some((p) => p.startsWith('users.0.mint.permissions.1:')), found.join('\n'))
 })
 
 test('a mint credential parses, on a user and in a rule, with the operator token from the environment', () => {

@@ -38,7 +38,7 @@ test('a retry that works reports the deletion once; close drops the retries not 
   let fail = 1
   const revoked: string[] = []
   const revoker = createRevoker({
-    remove: async () => { if (fail-- > 0) throw new Error('503') },
+    remove: async () => { if (fail-- > 0) throw new Error('503'); return true },
     onRevoked: (id, _ref, reason) => revoked.push(`${id} ${reason}`),
     onFailed: () => {}
   })

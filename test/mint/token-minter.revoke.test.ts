@@ -2,7 +2,8 @@
  * Every way a session ends deletes its minted token in InfluxDB (src/mint/token-minter.ts, called from the
  * session store's end paths): sign-out, a new sign-in over it, the idle timeout (found by a request or by the
  * in-process sweeper), the user disabled or removed by a reload, their password changed, the rule no longer
- * matching or minting otherwise. A token InfluxDB deleted stops working; a failed delete is retried.
+ * matching, minting otherwise or giving a configured token instead. A token InfluxDB deleted stops working; a
+ * failed delete is retried.
  */
 import assert from 'node:assert/strict'
 import { mock, test } from 'node:test'
@@ -118,6 +119,16 @@ test('a rule that no longer matches, or now mints other permissions, ends the se
   await gw.deps.applyConfig({ ...config, access: [{ group: 'others', mint: MINT }] })
   assert.equal(await get(gw, again), 403)
   await revoked(gw, second)
+})
+
+test('a rule that now gives a configured token instead of minting ends the session: its minted token is not left alive', async (t) => {
+  const gw = await startGateway(t, { users: [{ name: 'alice', password: ALICE.password, groups: ['analysts'] }], access: [{ group: 'analysts', mint: MINT }], influx: INFLUX })
+  const cookie = await signIn(gw)
+  const auth = onlyAuthorization(gw)
+  await gw.deps.applyConfig({ ...gw.deps.config, access: [{ group: 'analysts', token: 'test-token' }] })
+  assert.equal(await get(gw, cookie), 403)
+  await revoked(gw, auth)
+  await gw.waitForLog((l) => l.audit === 'session' && l.reason === 'access rule changed')
 })
 
 test('InfluxDB failing at revocation: sign-out still answers at once, the delete is retried with back-off and logged', async (t) => {

@@ -65,3 +65,35 @@ test('a gateway with the in-process store deletes its tokens when it stops', asy
   await gw.deps.close()
   assert.deepEqual(gw.influx.tenancy.authorizations().map((a) => a.id), [foreign])
 })
+
+test('a stopping gateway deletes only its own sessions\' tokens, not those of the gateway taking over (a rolling restart)', async (t) => {
+  const old = await startGateway(t, { users: [ALICE] })
+  const influx = old.influx
+  await signIn(old)
+  const [oldToken] = influx.tenancy.authorizations()
+  assert.ok(oldToken !== undefined)
+  const successor = await startGateway(t, { users: [ALICE], upstreamUrl: influx.url, operatorToken: influx.tenancy.operatorToken })
+  const cookie = await signIn(successor)
+  const newToken = influx.tenancy.authorizations().find((a) => a.id !== oldToken.id)
+  assert.ok(newToken !== undefined)
+  await old.deps.close()
+  assert.deepEqual(influx.tenancy.authorizations().map((a) => a.id), [newToken.id])
+  assert.equal((await fetch(`${successor.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
+})
+
+test('a gateway stopping while a sweep is under way still deletes its sessions\' tokens', async (t) => {
+  const gw = await startGateway(t, { users: [ALICE] })
+  await signIn(gw)
+  const [auth] = gw.influx.tenancy.authorizations()
+  assert.ok(auth !== undefined)
+  await gw.deps.minter.sweep(async () => new Set([auth.id])) // the start's sweep is over
+  // A periodic sweep, stuck in the store (as with Redis slow to answer).
+  let answer: ((held: Set<string>) => void) | undefined
+  await new Promise<void>((resolve) => {
+    const stuck = (): Promise<Set<string>> => new Promise((_resolve) => { answer = _resolve; resolve() })
+    gw.deps.minter.sweep(stuck).catch(() => {})
+  })
+  await gw.deps.close()
+  assert.deepEqual(gw.influx.tenancy.authorizations(), [])
+  answer?.(new Set([auth.id]))
+})

@@ -2,11 +2,13 @@
  * Minted tokens with the Redis store, against a real redis-server: the token is sealed in the session record
  * under a key only the session id gives (src/mint/sealed-token.ts), so a dump of every key yields no usable
  * InfluxDB token in any form; another replica, which never saw the token, unseals it from the cookie; sessions
- * Redis loses silently have their tokens deleted by the periodic sweep.
+ * Redis loses silently have their tokens deleted by the periodic sweep. Someone who can write to Redis cannot
+ * make the gateway delete an authorization it did not mint.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Redis } from 'ioredis'
+import { hashSessionId, newSessionId } from '../../src/session/session-id.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { signIn, startGateway, type TestGateway, type TestUser } from '../helpers/gateway.ts'
 import { startFakeInflux } from '../helpers/fake-influx.ts'
@@ -80,4 +82,31 @@ test('sessions Redis loses silently (expiry, a flush) have their tokens deleted 
   await redis.command('FLUSHALL')
   await gw.influx.waitForRequest((r) => r.method === 'DELETE' && r.path === `/api/v2/authorizations/${auth.id}`)
   assert.deepEqual(gw.influx.tenancy.authorizations(), [])
+})
+
+test('a session record forged in Redis cannot make the gateway delete an authorization it did not mint', { skip }, async (t) => {
+  const redis = await startRedis(REDIS as string)
+  t.after(() => redis.stop())
+  const gw = await startGateway(t, { users: [ALICE], config: { session: { store: 'redis', redis: { url: redis.url } } } })
+  const influx = gw.influx
+  const created = await fetch(`${influx.url}/api/v2/authorizations`, {
+    method: 'POST',
+    headers: { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ orgID: influx.tenancy.orgID, description: 'telegraf on host-1', permissions: [{ action: 'write', resource: { type: 'buckets' } }] })
+  })
+  const foreign = (await created.json() as { id: string }).id
+  // The attacker writes a session of an id they chose, "holding" that authorization (as well the operator
+  // token's own), then ends it with a sign-out: the gateway would delete it with the operator token.
+  const id = newSessionId()
+  const client = new Redis(redis.url)
+  t.after(() => client.quit())
+  const at = Date.now()
+  const record = { u: 'alice', c: at, a: at + 3_600_000, i: 3_600_000, m: { i: foreign, t: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', p: 'x' } }
+  await client.set(`influx-gateway:session:${hashSessionId(id)}`, JSON.stringify(record), 'PX', 3_600_000)
+  const out = await fetch(`${gw.url}/api/v2/signout`, { method: 'POST', headers: { cookie: `influxdb-oss-session=${id}` } })
+  assert.equal(out.status, 204)
+  const line = await gw.waitForLog((l) => l.audit === 'token' && l.authorization === foreign)
+  assert.equal(line.result, 'not revoked')
+  assert.deepEqual(influx.tenancy.authorizations().map((a) => a.id), [foreign])
+  assert.ok(!influx.requests.some((r) => r.method === 'DELETE' && r.path === `/api/v2/authorizations/${foreign}`))
 })
