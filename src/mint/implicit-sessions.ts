@@ -6,7 +6,7 @@ import type { Session, SessionStore } from '../session/session-store.ts'
 import type { TokenMinter } from './token-minter.ts'
 
 /** Implicit sessions this replica keeps ids of; past it the least recently used one ends (and its token with it). */
-export const IMPLICIT_SESSION_ENTRIES = 10_000
+const IMPLICIT_SESSION_ENTRIES = 10_000
 
 /**
  * Server-side sessions without a cookie, for identities that prove themselves on every request (an auth

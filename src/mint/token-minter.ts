@@ -13,7 +13,7 @@ import { sealToken } from './sealed-token.ts'
 import { createTtlCache } from './ttl-cache.ts'
 
 /** A token InfluxDB minted: its authorization's id and the token itself (a secret). */
-export interface MintedToken { authId: string, token: string }
+interface MintedToken { authId: string, token: string }
 
 /** What a session being created needs: the attachment for the store, and what to do once it is or is not stored. */
 export interface MintForSession {
@@ -26,16 +26,11 @@ export interface MintForSession {
 
 /**
  * Mints, and deletes, the short-lived InfluxDB tokens of `mint` credentials, with the operator token.
- * The one entry point for every kind of identity: sessions use {@link TokenMinter.forSession} and
- * {@link TokenMinter.sessionCredential}; an identity without a session calls `mint` and `revoke` itself.
+ * Every minted token belongs to a session (auth-proxy identities get an implicit one): a session being
+ * created mints through {@link TokenMinter.forSession}, its requests read it with
+ * {@link TokenMinter.sessionCredential}, and the store's end paths call `revoke`.
  */
 export interface TokenMinter {
-  /**
-   * Creates an authorization for `identity` with the spec's permissions in its org (for the InfluxDB user
-   * of the same name, when there is one), its description marking it as this gateway's and naming `ref`.
-   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message)
-   */
-  mint (identity: Identity, spec: MintSpec, ref: string): Promise<MintedToken>
   /** Deletes an authorization in the background (retried with back-off, logged); never blocks or throws. */
   revoke (authId: string, ref: string, reason: string): void
   /**
@@ -46,6 +41,12 @@ export interface TokenMinter {
    * touches an authorization without the marker.
    */
   sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { stopping?: boolean }): Promise<number>
+  /**
+   * Minting for a session being created: `attach` creates an authorization for `identity` with the spec's
+   * permissions in its org (for the InfluxDB user of the same name, when there is one), its description
+   * marking it as this gateway's and naming the session's ref.
+   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message), from `attach`
+   */
   forSession (identity: Identity, spec: MintSpec): MintForSession
   /**
    * The credential a session's requests go upstream with, when its live rule mints `spec`: its own token,
@@ -68,7 +69,7 @@ export interface TokenMinterOptions {
 }
 
 /** An authorization younger than this is never swept as an orphan. */
-export const SWEEP_GRACE_MS = 2 * 60_000
+const SWEEP_GRACE_MS = 2 * 60_000
 /** Names and IDs looked up in InfluxDB are believed this long. */
 const LOOKUP_TTL_MS = 10 * 60_000
 
@@ -111,7 +112,6 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const mint = createMint(opts)
   let sweeping: Promise<number> | undefined
   return {
-    mint,
     revoke (authId, ref, reason) {
       credentials.forget(authId)
       revoker.revoke(authId, ref, reason).catch(() => {})
@@ -140,8 +140,8 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   }
 }
 
-/** {@link TokenMinter.mint}: org, user and bucket IDs looked up once and cached. */
-function createMint (opts: TokenMinterOptions): TokenMinter['mint'] {
+/** Mints one session's token: org, user and bucket IDs looked up once and cached. */
+function createMint (opts: TokenMinterOptions): (identity: Identity, spec: MintSpec, ref: string) => Promise<MintedToken> {
   const { client, logger, metrics } = opts
   const marker = mintMarker(opts.namespace)
   const lookups = createTtlCache<string | undefined>(opts.now, LOOKUP_TTL_MS, 10_000)
