@@ -137,10 +137,12 @@ export const errors = {
    */
   proxyIdentityInvalid: (message: string) => new GatewayError('proxyIdentityInvalid', 'invalid', `auth proxy identity refused: ${message}`),
   internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause }),
-  /** The identity provider answered the sign-in with an error of its own (`access_denied`: the user declined or may not). */
+  /**
+   * The identity provider answered the sign-in with an error of its own (`access_denied`: the user declined
+   * or may not); `providerError` is its OAuth error code as src/auth/oidc-failure.ts lets it be shown.
+   */
   ssoDenied: (providerError: string, cause?: unknown) =>
-    new GatewayError('ssoDenied', 'forbidden',
-      `the identity provider did not sign you in (${/^[a-z_]{1,64}$/.test(providerError) ? providerError : 'error'})`, { cause }),
+    new GatewayError('ssoDenied', 'forbidden', `the identity provider did not sign you in (${providerError})`, { cause }),
   /**
    * A single sign-on return that fails a check: no or another browser's flow, a replay, an expired flow or
    * code, a token that fails verification. The message names the problem, never a code or token.

@@ -15,14 +15,17 @@ const NOT_AN_ANSWER = new Set(['OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_
  */
 export function providerFailure (err: unknown): GatewayError {
   if (err instanceof GatewayError) return err
-  if (err instanceof AuthorizationResponseError) return errors.ssoDenied(err.error, err)
+  if (err instanceof AuthorizationResponseError) return errors.ssoDenied(safeCode(err.error), err)
   if (isUnreachable(err)) return errors.ssoUnavailable(err)
   if (err instanceof ResponseBodyError) return errors.ssoRefused(`the identity provider refused the sign-in (${safeCode(err.error)})`, err)
   return errors.ssoRefused('the identity provider\'s answer failed verification', err)
 }
 
-/** An OAuth error code fit to show: the registered codes are lowercase words with underscores. */
-export function safeCode (code: unknown): string {
+/**
+ * An OAuth error code fit to show (the one place that decides which of the provider's text may be shown):
+ * the registered codes are lowercase words with underscores; anything else is `error`.
+ */
+function safeCode (code: unknown): string {
   return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'error'
 }
 

@@ -40,7 +40,8 @@ export const oidcSchema = z.object({
       'or a private network.'),
   postLogoutRedirectUrl: httpUrl('https://influx.example.org/').optional()
     .describe('Where the provider sends the browser after `<gatewayPrefix>/oidc/logout` (registered at the provider as a ' +
-      'post-logout redirect URI); without it the provider shows its own page.'),
+      'post-logout redirect URI); without it the provider shows its own page. A provider without a logout endpoint: the gateway ' +
+      'sends the browser there itself (else to `/`).'),
   flowTimeout: duration('10m', { min: '30s' })
     .describe('How long a sign-in at the provider may take, from the redirect there to the return; later returns are refused.'),
   timeout: duration('5s', { min: '100ms' })

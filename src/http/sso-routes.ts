@@ -29,7 +29,7 @@ export function isSsoPath (path: string, prefix: string): boolean {
 
 /**
  * `GET <prefix>/oidc/login?returnTo=/path` (to the provider), `GET <prefix>/oidc/callback` (back from it:
- * a session, then to `returnTo`) and `GET <prefix>/oidc/logout` (ends the session, then the provider's).
+ * a session, then to `returnTo`) and `GET <prefix>/oidc/logout` (ends the session, then the provider's, if it has a logout).
  * A browser navigates to each: every refusal is an HTML page (route `sso`), never JSON, and is audited.
  * Without `oidc:` they are 404.
  */
@@ -143,17 +143,21 @@ function continueTo (ctx: GatewayContext, returnTo: string): void {
 /** `Sec-Fetch-Site` values of a navigation that a `SameSite=Strict` cookie comes along with. */
 const SAME_SITE = new Set(['same-origin', 'same-site', 'none'])
 
-/** Ends the gateway session, then sends the browser to the provider's logout (RP-initiated logout). */
-async function logout (ctx: GatewayContext, { deps, oidc }: Configured): Promise<void> {
+/**
+ * Ends the gateway session, then sends the browser to the provider's logout (RP-initiated logout), or,
+ * when the provider advertises none, to `postLogoutRedirectUrl` (else `/`). The gateway session ends
+ * first, whatever the provider: a person who asked to sign out is signed out here even when the
+ * provider cannot be asked.
+ */
+async function logout (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
   refuseCrossSite(ctx, deps, false)
-  const target = await oidc.logoutUrl()
-  if (target === undefined) throw errors.notFound()
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({
     audit: 'signout', user: s.identity.name, source: s.identity.source, session: s.ref, provider: true
   }, 'signed out'))
   if (ended[0] !== undefined) ctx.state.user = ended[0].user
-  ctx.redirect(target.href)
+  const target = await oidc.logoutUrl()
+  ctx.redirect(target?.href ?? config.postLogoutRedirectUrl ?? '/')
 }
 
 /** A refusal of the flow itself (no state, another browser's, expired, replayed); the reason is for the log. */

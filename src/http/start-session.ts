@@ -28,15 +28,8 @@ export async function startSession (
     ctx.state.log.info(refused, 'sign-in refused: no access rule matches')
     throw errors.noAccess()
   }
-  const minting = credential.mint === undefined ? undefined : deps.minter.forSession(identity, credential.mint)
-  let started: { id: string, session: Session }
-  try {
-    started = await deps.sessions.create(identity, stamp, identity.source === 'file' ? undefined : deps.now(), minting?.attach)
-  } catch (err) {
-    minting?.failed() // SECURITY: nothing half-made: no token outlives a session that never was
-    throw err
-  }
-  minting?.created(started.id)
+  const checkedAt = identity.source === 'file' ? undefined : deps.now()
+  const started = await deps.minter.createSession(deps.sessions, identity, credential.mint, { stamp, checkedAt })
   ctx.state.user = user
   ctx.set('Set-Cookie', sessionCookie(deps.cookie, started.id, started.session.absoluteExpiresAt, ctx.state.client.https))
   ctx.set('Cache-Control', 'no-store')

@@ -6,7 +6,7 @@ import type { Session, SessionStore } from '../session/session-store.ts'
 import type { TokenMinter } from './token-minter.ts'
 
 /** Implicit sessions this replica keeps ids of; past it the least recently used one ends (and its token with it). */
-export const IMPLICIT_SESSION_ENTRIES = 10_000
+const IMPLICIT_SESSION_ENTRIES = 10_000
 
 /**
  * Server-side sessions without a cookie, for identities that prove themselves on every request (an auth
@@ -35,7 +35,7 @@ export interface ImplicitSessions {
 export interface ImplicitSessionsOptions {
   /** The session store, read per call (the one the cookie sessions use). */
   sessions: () => SessionStore
-  minter: Pick<TokenMinter, 'forSession' | 'sessionCredential'>
+  minter: Pick<TokenMinter, 'createSession' | 'sessionCredential'>
   /** Default {@link IMPLICIT_SESSION_ENTRIES}. */
   maxEntries?: number
 }
@@ -110,15 +110,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
 async function startImplicitSession (
   opts: ImplicitSessionsOptions, identity: Identity, spec: MintSpec, log: Logger
 ): Promise<{ id: string, credential: UpstreamCredential }> {
-  const minting = opts.minter.forSession(identity, spec)
-  let started: { id: string, session: Session }
-  try {
-    started = await opts.sessions().create(identity, undefined, undefined, minting.attach)
-  } catch (err) {
-    minting.failed() // SECURITY: nothing half-made: no token outlives a session that never was
-    throw err
-  }
-  minting.created(started.id)
+  const started = await opts.minter.createSession(opts.sessions(), identity, spec)
   const { name: user, source, groups } = identity
   log.info({ audit: 'session', result: 'started', user, source, groups, session: started.session.ref }, 'implicit session started')
   const credential = opts.minter.sessionCredential(started.id, started.session, spec)

@@ -4,38 +4,24 @@ import type { Identity } from '../auth/identity.ts'
 import type { MintSpec } from '../config/influx-permissions.ts'
 import { errors } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { Session, SessionAttachment } from '../session/session-store.ts'
+import type { Session, SessionAttachment, SessionStore } from '../session/session-store.ts'
 import { InfluxAdminError, type InfluxAdminClient } from './influx-admin-client.ts'
 import { influxPermissions, specDigest } from './mint-spec.ts'
-import { createMintedCredentials } from './minted-credentials.ts'
+import { createMintedCredentials, type MintedCredentials } from './minted-credentials.ts'
 import { createRevoker, type Revoker } from './revoker.ts'
 import { sealToken } from './sealed-token.ts'
 import { createTtlCache } from './ttl-cache.ts'
 
 /** A token InfluxDB minted: its authorization's id and the token itself (a secret). */
-export interface MintedToken { authId: string, token: string }
-
-/** What a session being created needs: the attachment for the store, and what to do once it is or is not stored. */
-export interface MintForSession {
-  attach: SessionAttachment
-  /** The session was stored: its token is remembered in process, so no request has to unseal it. */
-  created (id: string): void
-  /** The session was not stored: the token minted for it is deleted. */
-  failed (): void
-}
+interface MintedToken { authId: string, token: string }
 
 /**
  * Mints, and deletes, the short-lived InfluxDB tokens of `mint` credentials, with the operator token.
- * The one entry point for every kind of identity: sessions use {@link TokenMinter.forSession} and
- * {@link TokenMinter.sessionCredential}; an identity without a session calls `mint` and `revoke` itself.
+ * Every minted token belongs to a session (auth-proxy identities get an implicit one): every session is
+ * created through {@link TokenMinter.createSession}, its requests read the token with
+ * {@link TokenMinter.sessionCredential}, and the store's end paths call `revoke`.
  */
 export interface TokenMinter {
-  /**
-   * Creates an authorization for `identity` with the spec's permissions in its org (for the InfluxDB user
-   * of the same name, when there is one), its description marking it as this gateway's and naming `ref`.
-   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message)
-   */
-  mint (identity: Identity, spec: MintSpec, ref: string): Promise<MintedToken>
   /** Deletes an authorization in the background (retried with back-off, logged); never blocks or throws. */
   revoke (authId: string, ref: string, reason: string): void
   /**
@@ -46,7 +32,17 @@ export interface TokenMinter {
    * touches an authorization without the marker.
    */
   sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { stopping?: boolean }): Promise<number>
-  forSession (identity: Identity, spec: MintSpec): MintForSession
+  /**
+   * Creates a session for `identity` in `sessions` (signed in under `stamp`, groups read at `checkedAt`),
+   * with, when `spec` is given, a token minted for it: an authorization with the spec's permissions in its
+   * org (for the InfluxDB user of the same name, when there is one), its description marking it as this
+   * gateway's and naming the session's ref, sealed into the session's record and kept in process. A token
+   * minted for a session that then cannot be stored is deleted again: nothing half-made.
+   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message); the store's errors
+   */
+  createSession (
+    sessions: Pick<SessionStore, 'create'>, identity: Identity, spec: MintSpec | undefined, opts?: { stamp?: string, checkedAt?: number }
+  ): Promise<{ id: string, session: Session }>
   /**
    * The credential a session's requests go upstream with, when its live rule mints `spec`: its own token,
    * unsealed once and kept in process. Undefined when the session holds none for this spec (the rule changed).
@@ -68,7 +64,7 @@ export interface TokenMinterOptions {
 }
 
 /** An authorization younger than this is never swept as an orphan. */
-export const SWEEP_GRACE_MS = 2 * 60_000
+const SWEEP_GRACE_MS = 2 * 60_000
 /** Names and IDs looked up in InfluxDB are believed this long. */
 const LOOKUP_TTL_MS = 10 * 60_000
 
@@ -111,7 +107,6 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const mint = createMint(opts)
   let sweeping: Promise<number> | undefined
   return {
-    mint,
     revoke (authId, ref, reason) {
       credentials.forget(authId)
       revoker.revoke(authId, ref, reason).catch(() => {})
@@ -122,26 +117,42 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
       sweeping ??= sweepOrphans(opts, revoker, held, false).finally(() => { sweeping = undefined })
       return sweeping
     },
-    forSession (identity, spec) {
-      let minted: MintedToken | undefined
-      let ref = ''
-      return {
-        attach: async (id, sessionRef) => {
-          ref = sessionRef
-          minted = await mint(identity, spec, sessionRef)
-          return { authId: minted.authId, sealed: sealToken(id, minted.authId, minted.token), spec: specDigest(spec) }
-        },
-        created: (id) => { if (minted !== undefined) credentials.remember(id, minted.authId, minted.token) },
-        failed: () => { if (minted !== undefined) revoker.revoke(minted.authId, ref, 'session not created').catch(() => {}) }
-      }
-    },
+    createSession: async (sessions, identity, spec, opts = {}) =>
+      await createSession({ mint, revoker, credentials }, sessions, identity, spec, opts),
     sessionCredential: (id, session, spec) => credentials.get(id, session, spec),
     close: () => revoker.close()
   }
 }
 
-/** {@link TokenMinter.mint}: org, user and bucket IDs looked up once and cached. */
-function createMint (opts: TokenMinterOptions): TokenMinter['mint'] {
+/** Mints one session's token (the description naming `ref`). */
+type Mint = (identity: Identity, spec: MintSpec, ref: string) => Promise<MintedToken>
+
+/** {@link TokenMinter.createSession}. */
+async function createSession (
+  { mint, revoker, credentials }: { mint: Mint, revoker: Revoker, credentials: MintedCredentials },
+  sessions: Pick<SessionStore, 'create'>, identity: Identity, spec: MintSpec | undefined, opts: { stamp?: string, checkedAt?: number }
+): Promise<{ id: string, session: Session }> {
+  if (spec === undefined) return await sessions.create(identity, opts.stamp, opts.checkedAt)
+  const made: { token?: MintedToken, ref: string } = { ref: '' }
+  const attach: SessionAttachment = async (id, ref) => {
+    made.ref = ref
+    const token = made.token = await mint(identity, spec, ref)
+    return { authId: token.authId, sealed: sealToken(id, token.authId, token.token), spec: specDigest(spec) }
+  }
+  let started: { id: string, session: Session }
+  try {
+    started = await sessions.create(identity, opts.stamp, opts.checkedAt, attach)
+  } catch (err) {
+    // SECURITY: nothing half-made: no token outlives a session that never was.
+    if (made.token !== undefined) revoker.revoke(made.token.authId, made.ref, 'session not created').catch(() => {})
+    throw err
+  }
+  if (made.token !== undefined) credentials.remember(started.id, made.token.authId, made.token.token)
+  return started
+}
+
+/** Mints one session's token: org, user and bucket IDs looked up once and cached. */
+function createMint (opts: TokenMinterOptions): Mint {
   const { client, logger, metrics } = opts
   const marker = mintMarker(opts.namespace)
   const lookups = createTtlCache<string | undefined>(opts.now, LOOKUP_TTL_MS, 10_000)

@@ -33,7 +33,7 @@ export interface Session {
 export interface MintedAuthorization {
   /** The authorization's id (not a secret: it names the token, it is not the token). */
   authId: string
-  /** The token, sealed under a key derived from the session id (src/session/sealed-token.ts). */
+  /** The token, sealed under a key derived from the session id (src/mint/sealed-token.ts). */
   sealed: string
   /** A digest of the `mint` credential it was minted for: a session whose rule now mints otherwise ends. */
   spec: string

@@ -1,10 +1,10 @@
 /** The `authProxy:` section (src/config/auth-proxy-schema.ts), through the real loader: every problem with its YAML path. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, parseConfig } from '../../src/config/load.ts'
+import { parseConfig } from '../../src/config/load.ts'
+import { configProblems, noFiles } from '../helpers/config-problems.ts'
 
 const ENV = { WRITERS_TOKEN: 'w-token' }
-const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
 const ACCESS = 'access:\n  - group: influx-writers\n    token: ${WRITERS_TOKEN}\n'
 
 function section (lines: string): string {
@@ -12,13 +12,7 @@ function section (lines: string): string {
 }
 
 function problems (yaml: string): string[] {
-  try {
-    parseConfig(yaml, { env: ENV, readFile: noFiles })
-  } catch (err) {
-    assert.ok(err instanceof ConfigError)
-    return err.problems
-  }
-  assert.fail('expected a ConfigError')
+  return configProblems(yaml, ENV)
 }
 
 test('a valid section: header names stored lowercase, trusted proxies as written', () => {

@@ -1,11 +1,11 @@
 /** The `ldap:`, `access:` and `users[].groups` parts of the schema (src/config/identity-schema.ts), through the real loader: every problem with its YAML path. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, parseConfig } from '../../src/config/load.ts'
+import { parseConfig } from '../../src/config/load.ts'
+import { configProblems, noFiles } from '../helpers/config-problems.ts'
 
 const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
 const ENV = { LDAP_BIND_PASSWORD: 'bind-secret', WRITERS_TOKEN: 'w-token', READERS_TOKEN: 'r-token' }
-const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
 
 const LDAP = `ldap:
   url: ldap://127.0.0.1:389
@@ -30,13 +30,7 @@ users:
 `
 
 function problems (yaml: string, readFile = noFiles): string[] {
-  try {
-    parseConfig(yaml, { env: ENV, readFile })
-  } catch (err) {
-    assert.ok(err instanceof ConfigError)
-    return err.problems
-  }
-  assert.fail('expected a ConfigError')
+  return configProblems(yaml, ENV, readFile)
 }
 
 test('the documented example parses, durations in ms and the bind password from the environment', () => {

@@ -1,22 +1,16 @@
 /** `mint` credentials in the config (src/config/influx-permissions.ts): permission strings, the operator token, YAML paths. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, parseConfig } from '../../src/config/load.ts'
+import { parseConfig } from '../../src/config/load.ts'
+import { configProblems, noFiles } from '../helpers/config-problems.ts'
 import { INFLUX_RESOURCE_TYPES, parsePermission } from '../../src/config/influx-permissions.ts'
 import { spec } from '../helpers/openapi.ts'
 
 const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
 const ENV = { OPERATOR: 'operator-secret-token' }
-const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
 
 function problems (yaml: string, env: Record<string, string> = ENV): string[] {
-  try {
-    parseConfig(yaml, { env, readFile: noFiles })
-  } catch (err) {
-    assert.ok(err instanceof ConfigError)
-    return err.problems
-  }
-  assert.fail('expected a ConfigError')
+  return configProblems(yaml, env)
 }
 
 test('the resource types held in src are exactly InfluxDB\'s, as its OpenAPI contract lists them', () => {

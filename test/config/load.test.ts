@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, parseConfig } from '../../src/config/load.ts'
+import { parseConfig } from '../../src/config/load.ts'
+import { configProblems, noFiles } from '../helpers/config-problems.ts'
 
 const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
-const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
 
-function problems (yaml: string, env: Record<string, string> = {}, readFile = noFiles): string[] {
-  try {
-    parseConfig(yaml, { env, readFile })
-  } catch (err) {
-    assert.ok(err instanceof ConfigError)
-    return err.problems
-  }
-  assert.fail('expected a ConfigError')
-}
+const problems = configProblems
 
 test('an empty file gives the documented defaults', () => {
   const config = parseConfig('', { env: {}, readFile: noFiles })

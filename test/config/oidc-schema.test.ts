@@ -1,10 +1,10 @@
 /** The `oidc:` section (src/config/oidc-schema.ts) through the real loader: every problem with its YAML path. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, parseConfig } from '../../src/config/load.ts'
+import { parseConfig } from '../../src/config/load.ts'
+import { configProblems, noFiles } from '../helpers/config-problems.ts'
 
 const ENV = { OIDC_CLIENT_SECRET: 'client-secret-value', READERS_TOKEN: 'r-token' }
-const noFiles = (path: string): string => { throw Object.assign(new Error(path), { code: 'ENOENT' }) }
 const ACCESS = 'access:\n  - group: influx-readers\n    token: ${READERS_TOKEN}\n'
 
 function oidc (lines: string, access = ACCESS): string {
@@ -12,13 +12,7 @@ function oidc (lines: string, access = ACCESS): string {
 }
 
 function problems (yaml: string): string[] {
-  try {
-    parseConfig(yaml, { env: ENV, readFile: noFiles })
-  } catch (err) {
-    assert.ok(err instanceof ConfigError)
-    return err.problems
-  }
-  assert.fail('expected a ConfigError')
+  return configProblems(yaml, ENV)
 }
 
 const GOOD = `

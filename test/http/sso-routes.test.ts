@@ -229,6 +229,19 @@ test('RP-initiated logout ends the gateway session, then sends the browser to th
   assert.equal(confirm.status, 200, 'the provider asks to confirm its own sign-out')
 })
 
+test('logout at a provider without an end_session_endpoint still ends the gateway session', async (t) => {
+  const gw = await startSsoGateway(t, { oidc: { postLogoutRedirectUrl: 'http://127.0.0.1:1/signed-out' }, provider: { logout: false } })
+  const browser = new SsoBrowser()
+  await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl))
+  assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
+  const out = await browser.request(`${gw.url}/gateway/oidc/logout`, { headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+  assert.equal(out.status, 302, out.body)
+  assert.equal(out.location, 'http://127.0.0.1:1/signed-out', 'no provider logout to go to: where the config says')
+  assert.equal(browser.cookies.has('influxdb-oss-session'), false)
+  assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 401, 'signed out of the gateway whatever the provider offers')
+  assert.ok(gw.logs.some((l) => l.audit === 'signout' && l.user === 'alice' && l.source === 'oidc'))
+})
+
 test('login and callback are reached by navigations from anywhere, never by a cross-site fetch', async (t) => {
   const gw = await startSsoGateway(t)
   const fetchFromElsewhere = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', origin: 'https://evil.example' }
