@@ -105,24 +105,24 @@ const PUBLIC_API_READS = new Set(['/api/v2', '/api/v2/', '/api/v2/setup'])
  * `/ping`, `GET /api/v2`, `GET /api/v2/setup` and the UI's assets (anything outside the protected
  * prefixes) are public. A path that is not in canonical form (percent-escapes, dot segments, empty
  * segments, backslashes) is never public, and is grouped by its canonical path, so no spelling of a protected
- * route slips through as public, as a UI page or around the session-only rule.
+ * route slips through as public, as a UI page or around the session-only rule. `canonical`: the path's
+ * {@link canonicalPath}, when the caller has it already (the pipeline computes it once per request).
  */
-export function classifyRoute (method: string, path: string): RouteClass {
+export function classifyRoute (method: string, path: string, canonical = canonicalPath(path)): RouteClass {
   // SECURITY: grouped by the path with escapes decoded, as routers on Go's decoded path see it: influxd 1.x
   // serves `/debu%67/vars` as its unauthenticated `/debug/vars`, and a UI page may be opened by a navigation
   // from anywhere while no spelling of `/query` or `/api/…` may.
-  const lower = canonicalPath(path)
-  const canonical = isCanonical(path)
+  const inCanonicalForm = isCanonical(path)
   const isRead = method === 'GET' || method === 'HEAD'
-  if (canonical && HEALTH.has(lower)) return { group: 'health', public: true, sessionOnly: false }
+  if (inCanonicalForm && HEALTH.has(canonical)) return { group: 'health', public: true, sessionOnly: false }
   for (const [prefix, group] of PROTECTED) {
-    if (lower === prefix || lower.startsWith(`${prefix}/`)) {
+    if (canonical === prefix || canonical.startsWith(`${prefix}/`)) {
       // POST /api/v2/setup is public in InfluxDB (onboarding); the upstream policy refuses it unless allowed.
-      const isPublic = canonical && ((isRead && PUBLIC_API_READS.has(path)) || isOnboarding(method, path))
+      const isPublic = inCanonicalForm && ((isRead && PUBLIC_API_READS.has(path)) || isOnboarding(method, path))
       return { group, public: isPublic, sessionOnly: group === 'metrics' || group === 'debug' }
     }
   }
-  return { group: 'ui', public: canonical, sessionOnly: false }
+  return { group: 'ui', public: inCanonicalForm, sessionOnly: false }
 }
 
 /** `POST /api/v2/setup`: InfluxDB's onboarding, the one anonymous request that may carry a body. */

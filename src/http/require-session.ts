@@ -35,7 +35,7 @@ type RequireSessionDeps = Pick<AppDeps,
  * gets the uniform 401 before anything reaches InfluxDB.
  */
 export async function requireSession (ctx: GatewayContext, deps: RequireSessionDeps): Promise<Authentication> {
-  const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''))
+  const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''), ctx.state.canonicalPath)
   ctx.state.route = route.group
   const proxied = ctx.state.proxyIdentity
   if (proxied !== undefined) {
