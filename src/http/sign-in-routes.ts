@@ -81,7 +81,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   const proxied = ctx.state.proxyIdentity
   if (proxied !== undefined) return await proxySignIn(ctx, deps, proxied)
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
-  await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
+  await endReplacedSessions(ctx, deps)
   const { identity, stamp } = await authenticate(ctx, deps)
   await startSession(ctx, deps, identity, { stamp })
   ctx.status = 204
@@ -97,7 +97,7 @@ async function proxySignIn (ctx: GatewayContext, deps: SignInDeps, identity: Ide
 }
 
 /** An audit line's fields for a session that ends. */
-function endAudit (audit: string, s: Session, extra: Record<string, string> = {}): Record<string, string> {
+export function endAudit (audit: string, s: Session, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { audit, user: s.identity.name, source: s.identity.source, session: s.ref, ...extra }
 }
 
@@ -179,6 +179,11 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   }
   ctx.state.user = proxied?.name ?? ended[0]?.user
   ctx.status = 204
+}
+
+/** A new sign-in ends the sessions the request's cookies carry, whatever its outcome (no fixation), audited. */
+export async function endReplacedSessions (ctx: GatewayContext, deps: Pick<AppDeps, 'sessions' | 'cookie'>): Promise<void> {
+  await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
 }
 
 /** Ends every live session the request's cookies carry; resolves to those that were live. */

@@ -9,7 +9,7 @@ import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { localReturnTo } from './return-to.ts'
 import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
-import { endPresentedSessions, signinOutcome } from './sign-in-routes.ts'
+import { endAudit, endPresentedSessions, endReplacedSessions, signinOutcome } from './sign-in-routes.ts'
 import { startSession } from './start-session.ts'
 
 type SsoDeps = Pick<AppDeps, 'config' | 'oidc' | 'signInFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
@@ -102,9 +102,7 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
       throw errors.ssoRefused(`the identity provider did not say who you are (no usable "${config.usernameClaim}" claim)`)
     }
     // A new session on every sign-in; one sent along is ended (no fixation).
-    await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({
-      audit: 'session', user: s.identity.name, source: s.identity.source, session: s.ref, reason: 'new sign-in'
-    }, 'session ended'))
+    await endReplacedSessions(ctx, deps)
     await startSession(ctx, deps, identity)
     deps.metrics.signin('success')
     continueTo(ctx, flow.returnTo)
@@ -152,9 +150,7 @@ const SAME_SITE = new Set(['same-origin', 'same-site', 'none'])
 async function logout (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
   refuseCrossSite(ctx, deps, false)
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
-  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info({
-    audit: 'signout', user: s.identity.name, source: s.identity.source, session: s.ref, provider: true
-  }, 'signed out'))
+  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s, { provider: true }), 'signed out'))
   if (ended[0] !== undefined) ctx.state.user = ended[0].user
   const target = await oidc.logoutUrl()
   ctx.redirect(target?.href ?? config.postLogoutRedirectUrl ?? '/')

@@ -115,7 +115,7 @@ async function startImplicitSession (
   log.info({ audit: 'session', result: 'started', user, source, groups, session: started.session.ref }, 'implicit session started')
   const credential = opts.minter.sessionCredential(started.id, started.session, spec)
   // Cannot happen (the token was minted for this very spec), but no request goes upstream without one.
-  if (credential === undefined) throw new Error('a session minted for holds no token')
+  if (credential === undefined) throw new Error('a session just minted for this spec holds no token')
   return { id: started.id, credential }
 }
 
