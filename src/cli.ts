@@ -81,6 +81,7 @@ async function run (configFile: string, watch: boolean): Promise<number> {
   logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, ' +
     'or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config ' +
     'with its InfluxDB credential, then send SIGHUP (see README)')
+  logger.flush() // whoever waits for these lines gets them now, not with the next batch
   return await stopped
 }
 

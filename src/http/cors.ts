@@ -1,4 +1,4 @@
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 
 /** What InfluxDB allows cross-origin (influxdb http/handler.go), plus Zap-Trace-Span. */
 const ALLOW_METHODS = 'POST, GET, OPTIONS, PUT, PATCH, DELETE'
@@ -10,9 +10,9 @@ const EXPOSE_HEADERS = 'X-Platform-Error-Code, X-Request-Id, Retry-After'
  * CORS for the origins in `cors.origins` (exact match). The gateway answers every preflight itself
  * (an upstream must never grant one) and puts the grant on actual responses; the proxy strips any
  * `Access-Control-*` the upstream sends, so only this grant reaches the browser. Unlisted origins
- * get no grant at all. Returns true when the request was a preflight, now answered.
+ * get no grant at all. Returns true when the request is a preflight (to be answered 204 with the headers set here).
  */
-export function cors (ctx: GatewayContext, origins: readonly string[]): boolean {
+export function cors (ctx: RequestScope, origins: readonly string[]): boolean {
   const origin = ctx.req.headers.origin
   const res = ctx.res
   res.setHeader('Vary', 'Origin')
@@ -29,7 +29,6 @@ export function cors (ctx: GatewayContext, origins: readonly string[]): boolean 
       res.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS)
       res.setHeader('Access-Control-Max-Age', '600')
     }
-    ctx.status = 204
     return true
   }
   if (allowed) res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS)

@@ -1,21 +1,28 @@
-import type Koa from 'koa'
+import type { IncomingMessage, RequestListener } from 'node:http'
+import Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
 import { canonicalPath, pathOf, targetProblem } from '../route-rules.ts'
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
-import { gatewayRoutes } from './gateway-routes.ts'
+import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { proxyToInflux } from './proxy-to-influx.ts'
 import { readProxyIdentity } from './read-proxy-identity.ts'
-import { createRequestContext, type GatewayContext, type GatewayState } from './request-context.ts'
+import { createRequestContext, type GatewayContext, type GatewayState, type RequestScope } from './request-context.ts'
+import { requestScope } from './request-scope.ts'
 import { requireSession } from './require-session.ts'
 import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
-import { isSsoPath, ssoRoutes, uiSigninRedirect } from './sso-routes.ts'
+import { isSsoPath, ssoRoutes, uiSigninRedirect, wantsUiSignin } from './sso-routes.ts'
 import { upstreamPolicy } from './upstream-policy.ts'
 
+/** What Koa is to do with a request handed to it: an answer of the gateway's own, or an error. */
+type Answer = (ctx: GatewayContext) => Promise<void> | void
+
+interface HandOver { state: GatewayState, started: number, answer: Answer }
+
 /**
- * The whole gateway as one Koa middleware: each request passes the same steps in this order, as plain
- * calls (no middleware chain to wind through, no closure or child logger made per request):
- *  1. its id, client and state; CORS (a preflight is answered here and goes no further);
+ * The whole gateway as one request listener: each request passes the same steps in this order, as plain
+ * calls (no middleware chain, no closure or child logger made per request):
+ *  1. its id, client and state; CORS (a preflight is answered and goes no further);
  *  2. the route rules (framing, target shape; the canonical path); with `authProxy:`, its identity headers
  *     (believed from a trusted proxy only, removed from every request);
  *  3. the gateway's own routes: sign-in and sign-out, single sign-on (`<gatewayPrefix>/oidc/…`), then
@@ -25,38 +32,73 @@ import { upstreamPolicy } from './upstream-policy.ts'
  *     first for both identity and cookie) or a public route; with `oidc.uiSignin`, a UI page opened without
  *     a session goes to the identity provider instead;
  *  6. forwarding to InfluxDB.
- * Any error becomes the one error answer (`handleError`); every request ends with its metrics and one
- * access line.
+ * A request to be forwarded runs on a plain {@link RequestScope}; whatever the gateway answers itself (its
+ * own routes, a preflight, a redirect, any error: the one error answer, `handleError`) is handed to Koa
+ * with the state so far. Every request ends with its metrics and one access line.
  */
-export function gatewayPipeline (deps: AppDeps): Koa.Middleware<GatewayState> {
+export function gatewayPipeline (deps: AppDeps): RequestListener {
   const context = createRequestContext(deps)
-  return async (ctx) => {
-    const started = deps.now()
-    context.begin(ctx)
+  const handOvers = new WeakMap<IncomingMessage, HandOver>()
+  const koa = new Koa<GatewayState>()
+  // Replaces Koa's console.error; errors that reach it happened after the response began.
+  koa.on('error', (err: unknown) => deps.logger.warn({ err }, 'unhandled koa error'))
+  koa.use(async (ctx) => {
+    const { state, started, answer } = handOvers.get(ctx.req) as HandOver
+    ctx.state = state
     try {
-      await handle(ctx, deps)
+      await answer(ctx)
     } catch (err) {
       handleError(ctx, err, deps)
     } finally {
-      context.finish(ctx, started)
+      // 499 (nginx's "client closed request"): the client left before any answer was written.
+      context.finish(ctx, started, ctx.respond === false && !ctx.res.headersSent ? 499 : ctx.status)
     }
+  })
+  const answerWithKoa = koa.callback()
+  const handOver = (scope: RequestScope, started: number, answer: Answer): void => {
+    handOvers.set(scope.req, { state: scope.state, started, answer })
+    answerWithKoa(scope.req, scope.res) // settles always: Koa catches what its middleware throws
+  }
+
+  return (req, res) => {
+    const started = deps.now()
+    const scope = requestScope(req, res)
+    context.begin(scope)
+    let answer: Answer | undefined
+    try {
+      answer = ownAnswer(scope, deps)
+    } catch (err) {
+      answer = () => { throw err }
+    }
+    if (answer !== undefined) return handOver(scope, started, answer)
+    forward(scope, deps).then((redirect) => {
+      if (redirect !== undefined) return handOver(scope, started, redirect)
+      context.finish(scope, started, res.headersSent ? res.statusCode : 499)
+    }, (err: unknown) => handOver(scope, started, () => { throw err }))
   }
 }
 
-async function handle (ctx: GatewayContext, deps: AppDeps): Promise<void> {
-  if (cors(ctx, deps.config.cors.origins)) return
-  const target = ctx.req.url ?? ''
-  const problem = targetProblem(target, ctx.req.headers['transfer-encoding'])
+/** Steps 1–3: the answer when the gateway answers the request itself, undefined when it goes on. */
+function ownAnswer (scope: RequestScope, deps: AppDeps): Answer | undefined {
+  if (cors(scope, deps.config.cors.origins)) return (ctx) => { ctx.status = 204 }
+  const target = scope.req.url ?? ''
+  const problem = targetProblem(target, scope.req.headers['transfer-encoding'])
   if (problem !== undefined) throw problem
   const path = canonicalPath(pathOf(target))
-  ctx.state.canonicalPath = path
+  scope.state.canonicalPath = path
   const authProxy = deps.authProxy
-  if (authProxy !== undefined) readProxyIdentity(ctx, authProxy, deps)
-  if (SIGN_IN_PATHS.has(path)) return await signInRoutes(ctx, deps)
-  if (isSsoPath(path, deps.config.server.gatewayPrefix)) return await ssoRoutes(ctx, deps)
-  if (await gatewayRoutes(ctx, deps)) return
-  upstreamPolicy(ctx, deps)
-  const auth = await requireSession(ctx, deps)
-  if (auth.kind === 'public' && uiSigninRedirect(ctx, deps)) return
-  await proxyToInflux(ctx, deps, auth)
+  if (authProxy !== undefined) readProxyIdentity(scope, authProxy, deps)
+  if (SIGN_IN_PATHS.has(path)) return (ctx) => signInRoutes(ctx, deps)
+  if (isSsoPath(path, deps.config.server.gatewayPrefix)) return (ctx) => ssoRoutes(ctx, deps)
+  if (isGatewayPath(path, deps.config.server.gatewayPrefix)) return (ctx) => gatewayRoutes(ctx, deps)
+  return undefined
+}
+
+/** Steps 4–6; resolves to the redirect to answer instead when a UI page goes to the identity provider. */
+async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | undefined> {
+  upstreamPolicy(scope, deps)
+  const auth = await requireSession(scope, deps)
+  if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
+  await proxyToInflux(scope, deps, auth)
+  return undefined
 }

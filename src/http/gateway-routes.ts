@@ -21,22 +21,27 @@ const ENDPOINTS: Record<string, Endpoint> = {
 }
 
 /**
- * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`), matched on the
- * canonical path so no spelling of the prefix slips through to the upstream: nothing under it is
- * ever forwarded. All answer GET and HEAD only, and none renews a session or needs a credential
- * other than `/session`'s own cookie. Resolves false when the path is not under the prefix.
+ * Whether a canonical path is under `server.gatewayPrefix` (stored canonical by the schema): matched on
+ * the canonical path so no spelling of the prefix slips through to the upstream.
  */
-export async function gatewayRoutes (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<boolean> {
-  const prefix = deps.config.server.gatewayPrefix // stored canonical by the schema
+export function isGatewayPath (path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`)
+}
+
+/**
+ * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`), for a path
+ * {@link isGatewayPath} accepted: nothing under it is ever forwarded. All answer GET and HEAD only, and
+ * none renews a session or needs a credential other than `/session`'s own cookie.
+ */
+export async function gatewayRoutes (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
+  const prefix = deps.config.server.gatewayPrefix
   const path = ctx.state.canonicalPath
-  if (path !== prefix && !path.startsWith(`${prefix}/`)) return false
   ctx.state.route = 'gateway'
   const endpoint = ENDPOINTS[path.slice(prefix.length)]
   if (endpoint === undefined || (endpoint === metrics && !servesMetrics(deps))) throw errors.notFound()
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
   ctx.set('Cache-Control', 'no-store')
   await endpoint(ctx, deps)
-  return true
 }
 
 /** Readiness: 200 when the session store answers and InfluxDB is healthy; 503 with the reason otherwise. */

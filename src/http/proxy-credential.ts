@@ -2,7 +2,7 @@ import type { AppDeps } from '../app-deps.ts'
 import type { UpstreamCredential } from '../auth/access-rules.ts'
 import type { Identity } from '../auth/identity.ts'
 import { errors, GatewayError } from '../errors.ts'
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 
 type ProxyCredentialDeps = Pick<AppDeps, 'config' | 'access' | 'metrics' | 'implicitSessions'>
@@ -18,7 +18,7 @@ type ProxyCredentialDeps = Pick<AppDeps, 'config' | 'access' | 'metrics' | 'impl
  * store. `uiPage`: the target is a UI page, which a navigation from elsewhere may open.
  */
 export async function proxyCredential (
-  ctx: GatewayContext, deps: ProxyCredentialDeps, identity: Identity, { uiPage, renew = true }: { uiPage: boolean, renew?: boolean }
+  ctx: RequestScope, deps: ProxyCredentialDeps, identity: Identity, { uiPage, renew = true }: { uiPage: boolean, renew?: boolean }
 ): Promise<UpstreamCredential> {
   // SECURITY: resource isolation, whatever the method.
   if (isCrossSiteRequest(ctx, { uiPage, allowedOrigins: deps.config.cors.origins })) {

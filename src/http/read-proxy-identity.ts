@@ -2,7 +2,7 @@ import type { AppDeps } from '../app-deps.ts'
 import type { ProxyIdentityReader } from '../auth/proxy-identity.ts'
 import { GatewayError } from '../errors.ts'
 import { isAuthProxyPeer } from './client-info.ts'
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 
 type ReadProxyIdentityDeps = Pick<AppDeps, 'metrics'>
 
@@ -14,7 +14,7 @@ type ReadProxyIdentityDeps = Pick<AppDeps, 'metrics'>
  * other peer they are spoofing (or a proxy missing from the list): removed, logged and counted, and the
  * request goes on as if they were never sent.
  */
-export function readProxyIdentity (ctx: GatewayContext, reader: ProxyIdentityReader, deps: ReadProxyIdentityDeps): void {
+export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReader, deps: ReadProxyIdentityDeps): void {
   const headers = ctx.req.headers
   const user = headers[reader.userHeader] as string | undefined
   const groups = reader.groupsHeader === undefined ? undefined : headers[reader.groupsHeader] as string | undefined

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Koa from 'koa'
 import type { Logger } from 'pino'
 import type { AppDeps } from '../app-deps.ts'
 import type { Identity } from '../auth/identity.ts'
-import { plainLogger } from '../observability/logger.ts'
+import { createAccessLog } from '../observability/access-log.ts'
 import { pathOf, type RouteClass } from '../route-rules.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
 
@@ -24,8 +25,23 @@ export interface GatewayState {
   proxyIdentity?: Identity
 }
 
-/** A Koa context carrying {@link GatewayState}. */
+/** A Koa context carrying {@link GatewayState}: what the gateway's own answers (sign-in, errors…) run on. */
 export type GatewayContext = Koa.ParameterizedContext<GatewayState>
+
+/**
+ * What the steps of a forwarded request use of it. A Koa context has all of it; forwarded requests run
+ * on a lighter object with the same meaning (`requestScope`), so they pay for no Koa context.
+ */
+export interface RequestScope {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly method: string
+  state: GatewayState
+  /** A request header as Koa's `ctx.get` reads it: `''` when absent, `Referer` under either spelling. */
+  get (field: string): string
+  /** Sets a response header. */
+  set (field: string, value: string): void
+}
 
 /** A request id from a client is kept only when it is a short, plain token. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -51,39 +67,36 @@ type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'trustedProxies' | 'm
 /** Starts and finishes each request: its id, client and state; then its metrics and access line. */
 export interface RequestContext {
   /** Gives the request an id (from `X-Request-Id` when sane, else a UUID), returned in the response. */
-  begin (ctx: GatewayContext): void
-  /** Counts the request and writes its one access line; `started` is from `deps.now()`. */
-  finish (ctx: GatewayContext, started: number): void
+  begin (scope: RequestScope): void
+  /** Counts the request with its final `status` and writes its one access line; `started` is from `deps.now()`. */
+  finish (scope: RequestScope, started: number, status: number): void
 }
 
 /** Creates the request context; the access logger is made once, not per request. */
 export function createRequestContext (deps: RequestContextDeps): RequestContext {
-  const access = plainLogger(deps.logger)
+  const access = createAccessLog(deps.logger)
   return {
-    begin (ctx) {
-      const given = ctx.req.headers['x-request-id']
+    begin (scope) {
+      const given = scope.req.headers['x-request-id']
       const reqId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID()
-      ctx.state = new RequestState(reqId, resolveClient(ctx.req, deps.trustedProxies), deps.logger)
-      ctx.res.setHeader('X-Request-Id', reqId)
+      scope.state = new RequestState(reqId, resolveClient(scope.req, deps.trustedProxies), deps.logger)
+      scope.res.setHeader('X-Request-Id', reqId)
       // While stopping, no connection is kept alive for a next request.
-      if (deps.lifecycle.shuttingDown) ctx.res.setHeader('Connection', 'close')
+      if (deps.lifecycle.shuttingDown) scope.res.setHeader('Connection', 'close')
     },
-    finish (ctx, started) {
-      // 499 (nginx's "client closed request"): the client left before any answer was written.
-      const status = ctx.respond === false && !ctx.res.headersSent ? 499 : ctx.status
-      const state = ctx.state
-      deps.metrics.request(state.route, ctx.method, status)
-      if (access.level !== deps.logger.level) access.level = deps.logger.level // a reload sets the root's only
-      access.info({
+    finish (scope, started, status) {
+      const state = scope.state
+      deps.metrics.request(state.route, scope.method, status)
+      access.write({
         reqId: state.reqId,
-        method: ctx.method,
+        method: scope.method,
         route: state.route,
         // SECURITY: never the query string, which may carry InfluxDB 1.x `p=` passwords.
-        path: pathOf(ctx.req.url ?? ''),
+        path: pathOf(scope.req.url ?? ''),
         status,
         durationMs: deps.now() - started,
         user: state.user
-      }, 'request')
+      })
     }
   }
 }

@@ -3,7 +3,7 @@ import type { UpstreamCredential } from '../auth/access-rules.ts'
 import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 import { classifyRoute, hasBody, isOnboarding, pathOf } from '../route-rules.ts'
 import { proxyCredential } from './proxy-credential.ts'
 import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
@@ -34,7 +34,7 @@ type RequireSessionDeps = Pick<AppDeps,
  * `session.passiveRoutes` do not renew it); else only public routes, without a body. Everything else
  * gets the uniform 401 before anything reaches InfluxDB.
  */
-export async function requireSession (ctx: GatewayContext, deps: RequireSessionDeps): Promise<Authentication> {
+export async function requireSession (ctx: RequestScope, deps: RequireSessionDeps): Promise<Authentication> {
   const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''), ctx.state.canonicalPath)
   ctx.state.route = route.group
   const proxied = ctx.state.proxyIdentity
@@ -62,7 +62,7 @@ export async function requireSession (ctx: GatewayContext, deps: RequireSessionD
 const PUBLIC: Authentication = { kind: 'public' }
 
 /** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */
-function isPassive (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): boolean {
+function isPassive (ctx: RequestScope, deps: Pick<AppDeps, 'config'>): boolean {
   const rules = deps.config.session.passiveRoutes
   const path = ctx.state.canonicalPath
   return rules.includes(`${ctx.method} ${path}`) || (ctx.method === 'HEAD' && rules.includes(`GET ${path}`))

@@ -1,4 +1,4 @@
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 
 /** What the resource-isolation policy needs to know about the request besides its headers. */
 export interface IsolationTarget {
@@ -21,7 +21,7 @@ export interface IsolationTarget {
  * cover this: another port on the same host is the same site, and a same-site page can navigate the tab.
  * Returns true when the request must be refused.
  */
-export function isCrossSiteRequest (ctx: GatewayContext, target: IsolationTarget): boolean {
+export function isCrossSiteRequest (ctx: RequestScope, target: IsolationTarget): boolean {
   const fetchSite = ctx.get('sec-fetch-site').toLowerCase()
   if (fetchSite === 'same-origin' || fetchSite === 'none') return false
   const origin = normalizedOrigin(ctx.get('origin')) ?? normalizedOrigin(ctx.get('referer'))
@@ -30,14 +30,14 @@ export function isCrossSiteRequest (ctx: GatewayContext, target: IsolationTarget
   return origin !== undefined && origin !== ownOrigin(ctx)
 }
 
-function isNavigation (ctx: GatewayContext): boolean {
+function isNavigation (ctx: RequestScope): boolean {
   return (ctx.method === 'GET' || ctx.method === 'HEAD') &&
     ctx.get('sec-fetch-mode').toLowerCase() === 'navigate' &&
     ctx.get('sec-fetch-dest').toLowerCase() === 'document'
 }
 
 /** The gateway's origin as the client sees it, normalised (case, default port) like browsers do. */
-function ownOrigin (ctx: GatewayContext): string {
+function ownOrigin (ctx: RequestScope): string {
   return normalizedOrigin(`${ctx.state.client.https ? 'https' : 'http'}://${ctx.state.client.host}`) ?? ''
 }
 

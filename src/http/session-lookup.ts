@@ -5,7 +5,7 @@ import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookies } from '../session/session-cookie.ts'
 import type { GetSessionOptions, Session } from '../session/session-store.ts'
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 
 /** A session found through the request's cookie. */
@@ -22,7 +22,7 @@ type ActiveDeps = LookupDeps & Pick<AppDeps, 'users' | 'access' | 'refresher' | 
  * limit bounds them): a same-site party that tosses junk cookies of our name in front of the real one
  * cannot hide it.
  */
-export function sessionIds (ctx: GatewayContext, cookieName: string): string[] {
+export function sessionIds (ctx: RequestScope, cookieName: string): string[] {
   return readCookies(ctx.get('cookie') || undefined, cookieName)
 }
 
@@ -31,7 +31,7 @@ export function sessionIds (ctx: GatewayContext, cookieName: string): string[] {
  * that another site made the browser send is refused (403) here, before any session is read or renewed.
  * `uiPage`: the target is a UI page, which a navigation from elsewhere may open.
  */
-export function presentedSessionIds (ctx: GatewayContext, deps: Pick<AppDeps, 'cookie' | 'config'>, uiPage: boolean): string[] {
+export function presentedSessionIds (ctx: RequestScope, deps: Pick<AppDeps, 'cookie' | 'config'>, uiPage: boolean): string[] {
   const ids = sessionIds(ctx, deps.cookie.name)
   // SECURITY: resource isolation, whatever the method.
   if (ids.length > 0 && isCrossSiteRequest(ctx, { uiPage, allowedOrigins: deps.config.cors.origins })) throw errors.crossSite()
@@ -40,7 +40,7 @@ export function presentedSessionIds (ctx: GatewayContext, deps: Pick<AppDeps, 'c
 
 /** The first live session among the request's session cookies (or `ids`, when already read), or undefined. */
 export async function findSession (
-  ctx: GatewayContext, deps: LookupDeps, opts?: GetSessionOptions, ids = sessionIds(ctx, deps.cookie.name)
+  ctx: RequestScope, deps: LookupDeps, opts?: GetSessionOptions, ids = sessionIds(ctx, deps.cookie.name)
 ): Promise<FoundSession | undefined> {
   for (const id of ids) {
     const session = await deps.sessions.get(id, opts)
@@ -61,7 +61,7 @@ export async function findSession (
  * for longer than twice the interval gets 503, the session kept.
  */
 export async function findActiveSession (
-  ctx: GatewayContext, deps: ActiveDeps, opts?: GetSessionOptions, ids?: string[]
+  ctx: RequestScope, deps: ActiveDeps, opts?: GetSessionOptions, ids?: string[]
 ): Promise<ActiveSession | undefined> {
   const found = await findSession(ctx, deps, opts, ids)
   if (found === undefined) return undefined
@@ -81,7 +81,7 @@ export async function findActiveSession (
 }
 
 /** A file user's identity from the live config, checked against the stamp and state it signed in under. */
-async function fileSession (ctx: GatewayContext, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
+async function fileSession (ctx: RequestScope, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
   const user = deps.users.find(found.session.user)
   if (user === undefined || user.disabled) {
     await endSession(ctx, deps, found, 'user inactive')
@@ -96,7 +96,7 @@ async function fileSession (ctx: GatewayContext, deps: ActiveDeps, found: FoundS
 }
 
 /** A directory user's identity, its groups read again when due (and written back to the session). */
-async function refreshedSession (ctx: GatewayContext, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
+async function refreshedSession (ctx: RequestScope, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
   const { session } = found
   if (session.revoked) {
     await endSession(ctx, deps, found, 'user was disabled')
@@ -112,7 +112,7 @@ async function refreshedSession (ctx: GatewayContext, deps: ActiveDeps, found: F
   return { ...session.identity, groups: result.identity.groups }
 }
 
-async function endSession (ctx: GatewayContext, deps: LookupDeps, found: FoundSession, reason: string): Promise<void> {
+async function endSession (ctx: RequestScope, deps: LookupDeps, found: FoundSession, reason: string): Promise<void> {
   await deps.sessions.destroy(found.id)
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const { name, source } = found.session.identity

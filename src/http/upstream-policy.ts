@@ -1,13 +1,13 @@
 import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
-import type { GatewayContext } from './request-context.ts'
+import type { RequestScope } from './request-context.ts'
 
 /**
  * InfluxDB routes the gateway refuses whatever the credentials, matched on the canonical path:
  * onboarding (`POST /api/v2/setup…`, unless `upstream.allowSetup`) would create an InfluxDB user the
  * gateway does not know; `PUT /api/v2/me/password` cannot work because passwords live in our config.
  */
-export function upstreamPolicy (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): void {
+export function upstreamPolicy (ctx: RequestScope, deps: Pick<AppDeps, 'config'>): void {
   const path = ctx.state.canonicalPath
   if (ctx.method === 'POST' && (path === '/api/v2/setup' || path.startsWith('/api/v2/setup/')) && !deps.config.upstream.allowSetup) {
     throw errors.setupRefused()

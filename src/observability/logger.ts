@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
+import { createBatchedDestination } from './batched-destination.ts'
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
@@ -17,11 +18,17 @@ export const REDACT_PATHS = [
   'headers.cookie', 'headers.authorization', '*.password', '*.token', '*.bindPassword', 'password', 'token', 'bindPassword'
 ]
 
+/**
+ * Lines to stdout are written in batches of about 4 KiB, each line within 100 ms at most; what is
+ * pending is written by `logger.flush()` and at exit.
+ */
+const STDOUT_BATCH = { batchBytes: 4096, flushEveryMs: 100 }
+
 /** pino logs to stdout (or to `destination`, e.g. a test sink). */
 export function createLogger (opts: LoggerOptions, destination?: DestinationStream): Logger {
   const stream = destination ?? (opts.format === 'pretty'
     ? pretty({ destination: 1, sync: true, translateTime: 'SYS:standard', ignore: 'pid,hostname,service' })
-    : pino.destination({ dest: 1, sync: false }))
+    : createBatchedDestination(1, STDOUT_BATCH))
   return pino({
     level: opts.level,
     base: { service: 'influx-gateway' },
@@ -45,13 +52,4 @@ function isoTimeEachMs (): () => string {
     }
     return last
   }
-}
-
-/**
- * A logger for lines whose fields the gateway builds itself from values that are never secret (the
- * per-request access line): the same stream and level, without the redaction pass, which cost a few
- * µs per request. Anything carrying headers, errors or config goes through `logger`.
- */
-export function plainLogger (logger: Logger): Logger {
-  return logger.child({}, { redact: [] })
 }
