@@ -14,7 +14,7 @@ import type { InfluxProxy } from './proxy/influx-proxy.ts'
 import type { CredentialBuilder } from './proxy/upstream-credential.ts'
 import type { UpstreamVersion } from './proxy/upstream-version.ts'
 import type { SessionCookieOptions } from './session/session-cookie.ts'
-import type { SessionStore } from './session/session-store.ts'
+import type { CachedSessionStore } from './session/cached-session-store.ts'
 import type { SignInFlowStore } from './session/sign-in-flow-store.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 
@@ -33,7 +33,8 @@ export interface AppDeps {
   access: AccessRules
   /** Re-reads directory users' groups while their sessions are used. */
   refresher: IdentityRefresher
-  sessions: SessionStore
+  /** The session store behind its in-process cache. */
+  sessions: CachedSessionStore
   /** The relying party of `oidc:`, when configured (rebuilt when a reload changes the section). */
   oidc?: OidcClient
   /** Sign-ins in progress at the identity provider, in the same store as the sessions, each for one use. */

@@ -35,6 +35,8 @@ export interface IdentityRefresher {
    * rejects with 503 `directoryUnavailable` (never a sign-out: the session stays for when it is back).
    */
   refresh (identity: Identity, checkedAt: number): Promise<RefreshResult>
+  /** Whether `refresh` would answer `current` at once, without a lookup (none due, none failing). */
+  isCurrent (identity: Identity, checkedAt: number): boolean
 }
 
 /** Past this many remembered failures, those whose back-off is over are forgotten. */
@@ -73,6 +75,10 @@ export function createIdentityRefresher (opts: IdentityRefresherOptions): Identi
   }
 
   return {
+    isCurrent (identity, checkedAt) {
+      const source = opts.source(identity.source)
+      return source === 'session' || (source !== undefined && opts.now() - checkedAt < opts.intervalMs())
+    },
     async refresh (identity, checkedAt) {
       const source = opts.source(identity.source)
       if (source === undefined) return { kind: 'gone' }

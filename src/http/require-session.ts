@@ -6,7 +6,7 @@ import type { AppDeps } from '../app-deps.ts'
 import type { RequestScope } from './request-context.ts'
 import { classifyRoute, hasBody, isOnboarding, pathOf } from '../route-rules.ts'
 import { proxyCredential } from './proxy-credential.ts'
-import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
+import { cachedActiveSession, findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
@@ -47,7 +47,8 @@ export async function requireSession (ctx: RequestScope, deps: RequireSessionDep
     return { kind: 'token', authorization }
   }
   const ids = presentedSessionIds(ctx, deps, route.group === 'ui')
-  const active = ids.length === 0 ? undefined : await findActiveSession(ctx, deps, { renew: !isPassive(ctx, deps) }, ids)
+  const opts = { renew: !isPassive(ctx, deps) }
+  const active = ids.length === 0 ? undefined : cachedActiveSession(deps, opts, ids) ?? await findActiveSession(ctx, deps, opts, ids)
   if (active !== undefined) {
     ctx.state.user = active.identity.name
     return { kind: 'session', identity: active.identity, credential: active.credential }

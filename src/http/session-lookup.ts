@@ -68,16 +68,49 @@ export async function findActiveSession (
   const identity = found.session.identity.source === 'file' ? await fileSession(ctx, deps, found) : await refreshedSession(ctx, deps, found)
   if (identity === undefined) return undefined
   const granted = deps.access.credentialFor(identity)
-  // A minted credential is the session's own token; a session minted for another rule than the live one
-  // ends, as does one holding a minted token when the live rule gives another credential (its token dies).
-  const credential = granted?.mint !== undefined
-    ? deps.minter.sessionCredential(found.id, found.session, granted.mint)
-    : found.session.minted === undefined ? granted : undefined
+  const credential = sessionCredential(deps, found, granted)
   if (credential === undefined) {
     await endSession(ctx, deps, found, granted === undefined ? 'no access rule grants this user' : 'access rule changed')
     throw errors.userInactive()
   }
   return { ...found, identity, credential }
+}
+
+/**
+ * {@link findActiveSession}'s answer when the in-process cache alone decides it, synchronously (a busy
+ * session costs no promise): the request's first session id cached and live, its identity current (a file
+ * user enabled under the password hash it signed in with; a directory identity not due for a lookup) and
+ * a credential granted. Undefined whenever anything is to be ended, refreshed or read from the store:
+ * `findActiveSession` then decides, by the same rules.
+ */
+export function cachedActiveSession (deps: ActiveDeps, opts: GetSessionOptions, ids: string[]): ActiveSession | undefined {
+  const id = ids[0] as string
+  const session = deps.sessions.peek(id, opts)
+  if (session === undefined || session.revoked) return undefined
+  let identity: Identity
+  if (session.identity.source === 'file') {
+    const user = deps.users.find(session.user)
+    if (user === undefined || user.disabled || session.stamp !== user.stamp) return undefined
+    identity = fileIdentity(user)
+  } else {
+    if (!deps.refresher.isCurrent(session.identity, session.checkedAt ?? session.createdAt)) return undefined
+    identity = session.identity
+  }
+  const found = { id, session }
+  const credential = sessionCredential(deps, found, deps.access.credentialFor(identity))
+  return credential === undefined ? undefined : { id, session, identity, credential }
+}
+
+/**
+ * The credential a session gets under the credential its rule grants now: a minted credential is the
+ * session's own token; a session minted for another rule than the live one gets none (it ends), as does
+ * one holding a minted token when the live rule gives another credential (its token dies).
+ */
+function sessionCredential (
+  deps: Pick<ActiveDeps, 'minter'>, found: FoundSession, granted: UpstreamCredential | undefined
+): UpstreamCredential | undefined {
+  if (granted?.mint !== undefined) return deps.minter.sessionCredential(found.id, found.session, granted.mint)
+  return found.session.minted === undefined ? granted : undefined
 }
 
 /** A file user's identity from the live config, checked against the stamp and state it signed in under. */

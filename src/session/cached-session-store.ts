@@ -18,6 +18,11 @@ export interface SessionCacheOptions {
 
 /** A session store with an in-process cache in front; `clear` forgets every cached session. */
 export interface CachedSessionStore extends SessionStore {
+  /**
+   * The session as `get` would answer it from the cache alone, synchronously; undefined when `get` would
+   * have to ask the store (not cached, no longer fresh, expired, or a renewal due).
+   */
+  peek (id: string, opts?: GetSessionOptions): Session | undefined
   clear (): void
 }
 
@@ -53,6 +58,7 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
       else cache.patch(id, (s) => ({ ...s, identity: { ...s.identity, groups: patch.groups }, checkedAt: patch.checkedAt }))
       return updated
     },
+    peek: (id, getOpts = {}) => cache.hit(id, now(), getOpts.renew !== false),
     async get (id: string, getOpts: GetSessionOptions = {}) {
       const t = now()
       const hit = cache.hit(id, t, getOpts.renew !== false)

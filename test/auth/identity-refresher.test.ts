@@ -74,3 +74,15 @@ test('identities of a source whose groups hold for the session (an identity prov
   assert.equal(dir.lookups, 0)
   assert.equal((await refresher.refresh(ALICE, 0)).kind, 'updated', 'directory identities are still read again')
 })
+
+test('isCurrent says, without a lookup, exactly when refresh would answer current at once', async () => {
+  const { refresher, clock, dir } = setup()
+  clock.t = 5 * MINUTE - 1
+  assert.equal(refresher.isCurrent(ALICE, 0), true)
+  clock.t = 5 * MINUTE
+  assert.equal(refresher.isCurrent(ALICE, 0), false, 'due: a lookup is needed')
+  assert.equal(refresher.isCurrent({ ...ALICE, source: 'oidc' }, 0), true, 'groups held for the session')
+  assert.equal(refresher.isCurrent({ ...ALICE, source: 'proxy' }, 0), false, 'a source no longer configured')
+  assert.equal(dir.lookups, 0)
+  assert.deepEqual(await refresher.refresh({ ...ALICE, source: 'proxy' }, 0), { kind: 'gone' })
+})
