@@ -1,8 +1,8 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PassThrough } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { errors } from '../errors.ts'
-import { cleanResponseHeaders } from './forward-headers.ts'
+import { responseHeaders } from './forward-headers.ts'
 import { BODY_STALLED, mapUpstreamError } from './upstream-errors.ts'
 
 /** What an exchange reports to and reads from its proxy. */
@@ -55,18 +55,17 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
   ): void {
     if (statusCode < 200) return // informational: not forwarded
     this.hooks.onUpstreamResponse?.((performance.now() - this.started) / 1000)
-    const cleaned = asNodeHeaders(upstream)
-    cleanResponseHeaders(cleaned, this.hooks.cookieName())
-    // InfluxDB's framing described its connection; Node frames the client's own.
-    if ('transfer-encoding' in cleaned) delete cleaned['transfer-encoding']
     // The response carries the gateway's request id (sent upstream too), not one InfluxDB made up.
-    if (this.res.hasHeader('x-request-id')) delete cleaned['x-request-id']
+    const ownId = this.res.hasHeader('x-request-id')
     // Set, not written: they go out with the first body byte, so a body that turns out malformed before
     // that is still answered with the gateway's own 502. The gateway's own headers are already on `res`.
     this.res.statusCode = statusCode
-    this.upstreamHeaders = Object.keys(cleaned)
     try {
-      for (const name of this.upstreamHeaders) this.res.setHeader(name, cleaned[name] as string | string[])
+      for (const [name, value] of responseHeaders(upstream, this.hooks.cookieName())) {
+        if (ownId && name === 'x-request-id') continue
+        this.upstreamHeaders.push(name)
+        this.res.setHeader(name, value)
+      }
     } catch (err) {
       controller.abort(err as Error) // a header Node refuses to write: a malformed answer, 502
     }
@@ -152,20 +151,4 @@ class Upload {
     clearTimeout(this.stalled)
     this.req.off('data', this.progress)
   }
-}
-
-/**
- * undici's response headers in Node's shape, which the header rules expect: a single `Set-Cookie` is
- * a string there (an array in Node), and a repeated header an array (joined with `, ` in Node).
- */
-function asNodeHeaders (headers: Record<string, string | string[] | undefined>): IncomingHttpHeaders {
-  for (const name in headers) {
-    const value = headers[name]
-    if (name === 'set-cookie') {
-      if (typeof value === 'string') headers[name] = [value]
-    } else if (Array.isArray(value)) {
-      headers[name] = value.join(', ')
-    }
-  }
-  return headers as IncomingHttpHeaders
 }

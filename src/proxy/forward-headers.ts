@@ -34,53 +34,62 @@ export interface UpstreamRequestPlan {
  * Rewrites `req.headers` and `req.url` in place for the upstream: strips hop-by-hop headers and those
  * named in `Connection`, our cookie, and every client credential but a passed-through token; sets
  * `X-Forwarded-For/-Proto/-Host` from the resolved client (what an untrusted client sent is overwritten); adds the upstream credential
- * and the gateway's request id (replacing whatever id the client sent).
+ * and the gateway's request id (replacing whatever id the client sent). A header is removed by setting it
+ * `undefined`, which the engine never sends: a `delete` turns the object into a slow dictionary that every
+ * later read of it pays for.
  */
 export function prepareUpstreamRequest (req: IncomingMessage, plan: UpstreamRequestPlan): void {
   const headers = req.headers
   removeHopByHop(headers)
   // Node already answered the client's `Expect: 100-continue`; upstream it would only delay the body.
-  delete headers.expect
-  const cookie = withoutCookie(headers.cookie, plan.cookieName)
-  if (cookie === undefined) delete headers.cookie
-  else headers.cookie = cookie
+  if (headers.expect !== undefined) headers.expect = undefined
+  if (headers.cookie !== undefined) headers.cookie = withoutCookie(headers.cookie, plan.cookieName)
   // SECURITY: InfluxDB 1.x logs in with `u`/`p` before it looks at the header: a passed-through junk
   // token or an anonymous public request must not turn the gateway into an unthrottled password oracle.
-  if (plan.authorization === undefined) delete headers.authorization
-  else headers.authorization = plan.authorization
+  headers.authorization = plan.authorization
   const url = req.url ?? '/'
   if (MAYBE_CREDENTIAL_PARAM.test(url)) req.url = withoutQueryParams(url, CREDENTIAL_PARAMS)
   // SECURITY: forwarding headers from anyone but a trusted proxy are lies until proven otherwise.
   if (!plan.client.viaTrustedProxy) {
-    for (const name of Object.keys(headers)) {
-      if (name.startsWith('x-forwarded-') || name === 'forwarded' || name === 'x-real-ip') delete headers[name]
+    for (const name in headers) {
+      if (name.startsWith('x-forwarded-') || name === 'forwarded' || name === 'x-real-ip') headers[name] = undefined
     }
   }
   headers['x-forwarded-for'] = plan.client.forwardedFor
   headers['x-forwarded-proto'] = plan.client.https ? 'https' : 'http'
-  if (plan.client.host !== '') headers['x-forwarded-host'] = plan.client.host
-  else delete headers['x-forwarded-host']
+  headers['x-forwarded-host'] = plan.client.host !== '' ? plan.client.host : undefined
   headers['x-request-id'] = plan.requestId
 }
 
+/** A response header the client gets: its name (lower case) and value in Node's shape. */
+export type ResponseHeader = [name: string, value: string | string[]]
+
 /**
- * Cleans an upstream response's headers in place: hop-by-hop headers (InfluxDB's `Keep-Alive`
- * describes its own connection), headers named in `Connection`, any `Access-Control-*` (the gateway alone grants
- * CORS) and any `Set-Cookie` for our session cookie.
+ * The headers of an upstream response (undici's shape) the client gets, in one pass: without hop-by-hop
+ * headers (InfluxDB's `Keep-Alive` describes its own connection), those named in `Connection`, InfluxDB's
+ * `Transfer-Encoding` (Node frames the client's connection itself), any `Access-Control-*` (the gateway
+ * alone grants CORS) and any `Set-Cookie` for our session cookie; a `Vary` gains `Origin`. A repeated
+ * header is joined with `, ` as Node joins them; `Set-Cookie` stays a list.
  */
-export function cleanResponseHeaders (headers: IncomingHttpHeaders, cookieName: string): void {
-  removeHopByHop(headers)
-  for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name]
-  // The CORS grant varies by Origin; an upstream Vary must not drop that.
-  const vary = headers.vary
-  if (vary !== undefined && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) headers.vary = `${vary}, Origin`
-  const cookies = headers['set-cookie']
-  if (cookies !== undefined) {
-    // SECURITY: `name =v` sets `name` in a browser too: compare the name as browsers parse it.
-    const kept = cookies.filter((c) => setCookieName(c) !== cookieName)
-    if (kept.length > 0) headers['set-cookie'] = kept
-    else delete headers['set-cookie']
+export function responseHeaders (upstream: Record<string, string | string[] | undefined>, cookieName: string): ResponseHeader[] {
+  const named = upstream.connection
+  const connectionNamed = named === undefined ? undefined : new Set(String(named).split(',').map((n) => n.trim().toLowerCase()))
+  const kept: ResponseHeader[] = []
+  for (const name in upstream) {
+    const value = upstream[name]
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'transfer-encoding' || name.startsWith('access-control-')) continue
+    if (connectionNamed !== undefined && connectionNamed.has(name) && !FRAMING.has(name)) continue
+    if (name === 'set-cookie') {
+      // SECURITY: `name =v` sets `name` in a browser too: compare the name as browsers parse it.
+      const cookies = (typeof value === 'string' ? [value] : value).filter((c) => setCookieName(c) !== cookieName)
+      if (cookies.length > 0) kept.push([name, cookies])
+      continue
+    }
+    const joined = typeof value === 'string' ? value : value.join(', ')
+    // The CORS grant varies by Origin; an upstream Vary must not drop that.
+    kept.push([name, name === 'vary' && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(joined) ? `${joined}, Origin` : joined])
   }
+  return kept
 }
 
 /** Never removed because `Connection` names them: without its framing a body smuggles a request. */
@@ -91,11 +100,10 @@ function removeHopByHop (headers: IncomingHttpHeaders): void {
   if (named !== undefined) {
     for (const name of named.split(',')) {
       const h = name.trim().toLowerCase()
-      if (!FRAMING.has(h)) delete headers[h]
+      if (!FRAMING.has(h) && headers[h] !== undefined) headers[h] = undefined
     }
   }
-  // Only present names are deleted: a delete is what turns the object into a slow dictionary.
-  for (const h in headers) if (HOP_BY_HOP.has(h)) delete headers[h]
+  for (const h in headers) if (HOP_BY_HOP.has(h) && headers[h] !== undefined) headers[h] = undefined
 }
 
 /**

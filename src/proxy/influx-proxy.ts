@@ -76,7 +76,8 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
       const headers = req.headers
       // Read before the framing headers go: undici frames the body itself.
       const shape = { hasBody: hasBody(headers), idleMs: timeoutMs, totalMs: limits.totalMs }
-      for (const name of ENGINE_OWNED) if (name in headers) delete headers[name]
+      // Set undefined (never sent), not deleted: see prepareUpstreamRequest.
+      for (const name of ENGINE_OWNED) if (headers[name] !== undefined) headers[name] = undefined
       const exchange = new ForwardExchange(req, res, opts, { resolve, reject }, shape)
       pool.dispatch({
         path: prefix + (req.url ?? '/'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
 import { test } from 'node:test'
-import { cleanResponseHeaders, prepareUpstreamRequest, withoutQueryParams } from '../../src/proxy/forward-headers.ts'
+import { prepareUpstreamRequest, responseHeaders, withoutQueryParams } from '../../src/proxy/forward-headers.ts'
 
 const UP = new Set(['u', 'p'])
 
@@ -39,7 +39,7 @@ test('prepareUpstreamRequest swaps client credentials for the injected one', () 
   })
   prepareUpstreamRequest(req, { cookieName: 'influxdb-oss-session', authorization: 'Token t', client: { forwardedFor: '127.0.0.1', https: false, host: 'gw:8080', viaTrustedProxy: false }, requestId: 'gw-id-1' })
   assert.equal(req.url, '/query?db=x')
-  assert.deepEqual(req.headers, {
+  assert.deepEqual(sent(req.headers), {
     host: 'gw:8080',
     authorization: 'Token t',
     cookie: 'a=1; b=2',
@@ -67,16 +67,28 @@ test('an anonymous request keeps no client credential at all', () => {
   assert.equal(req.headers.authorization, undefined)
 })
 
-test('cleanResponseHeaders strips hop-by-hop headers and an upstream cookie with our name, however spaced', () => {
+test('responseHeaders strips hop-by-hop headers and an upstream cookie with our name, however spaced', () => {
   const headers = {
-    connection: 'X-Secret-Hop',
+    connection: 'X-Secret-Hop, Content-Length',
     'x-secret-hop': '1',
     'keep-alive': 'timeout=5',
+    'transfer-encoding': 'chunked',
+    'access-control-allow-origin': '*',
     'set-cookie': ['influxdb-oss-session=upstream; Path=/api/', 'other=1', 'influxdb-oss-session =spaced; Path=/', '\tinfluxdb-oss-session\t=tab'],
-    'content-type': 'application/json'
+    'content-type': 'application/json',
+    'content-length': '2'
   }
-  cleanResponseHeaders(headers, 'influxdb-oss-session')
-  assert.deepEqual(headers, { 'set-cookie': ['other=1'], 'content-type': 'application/json' })
+  assert.deepEqual(responseHeaders(headers, 'influxdb-oss-session'), [
+    ['set-cookie', ['other=1']], ['content-type', 'application/json'], ['content-length', '2']
+  ])
+})
+
+test('responseHeaders gives headers in Node\'s shape: repeated ones joined, one Set-Cookie a list, Vary with Origin', () => {
+  assert.deepEqual(responseHeaders({ 'x-a': ['1', '2'], 'set-cookie': 'a=1', vary: 'Accept-Encoding' }, 'sid'), [
+    ['x-a', '1, 2'], ['set-cookie', ['a=1']], ['vary', 'Accept-Encoding, Origin']
+  ])
+  assert.deepEqual(responseHeaders({ vary: 'origin' }, 'sid'), [['vary', 'origin']])
+  assert.deepEqual(responseHeaders({ 'set-cookie': ['sid=x'] }, 'sid'), [], 'nothing left of Set-Cookie: no header at all')
 })
 
 test('withoutQueryParams keeps separators and empty pairs as sent when it removes nothing else', () => {
@@ -98,3 +110,8 @@ test('u and p go in every spelling; a query without them is left exactly as sent
     assert.equal(req.url, forwarded, url)
   }
 })
+
+/** The headers as the engine sends them: one set `undefined` is not sent. */
+function sent (headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined))
+}
