@@ -31,7 +31,9 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
   private settled = false
   private deadline: NodeJS.Timeout | undefined
   private readonly started = performance.now()
-  private readonly onClose = (): void => this.clientClosed()
+  // Bound rather than an arrow field: tsx names every arrow field as the object is built (esbuild's
+  // keepNames: an Object.defineProperty), which showed in a forwarded request's profile.
+  private readonly onClose = this.clientClosed.bind(this)
 
   constructor (
     private readonly req: IncomingMessage,
