@@ -100,5 +100,4 @@ async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | un
   const auth = await requireSession(scope, deps)
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
   await proxyToInflux(scope, deps, auth)
-  return undefined
 }

@@ -12,14 +12,14 @@ type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
  * in all, answer included: anonymous clients cannot hold a connection here and one to InfluxDB for
  * as long as they like by trickling a body or reading slowly. Authenticated streams are never cut.
  */
-export async function proxyToInflux (ctx: RequestScope, deps: ProxyDeps, auth: Authentication): Promise<void> {
+export function proxyToInflux (ctx: RequestScope, deps: ProxyDeps, auth: Authentication): Promise<void> {
   prepareUpstreamRequest(ctx.req, {
     cookieName: deps.cookie.name,
     authorization: auth.kind === 'token' ? auth.authorization : auth.kind === 'public' ? undefined : deps.credentials(auth.credential),
     client: ctx.state.client,
     requestId: ctx.state.reqId
   })
-  await deps.proxy.forward(ctx.req, ctx.res, auth.kind === 'public' ? { totalMs: deps.config.limits.publicRequestTimeout } : NO_LIMITS)
+  return deps.proxy.forward(ctx.req, ctx.res, auth.kind === 'public' ? { totalMs: deps.config.limits.publicRequestTimeout } : NO_LIMITS)
 }
 
 const NO_LIMITS = {}
