@@ -75,6 +75,8 @@ export function gatewayPipeline (deps: AppDeps): RequestListener {
       if (redirect !== undefined) return handOver(scope, started, redirect)
       context.finish(scope, started, res.headersSent ? res.statusCode : 499)
     }, (err: unknown) => handOver(scope, started, () => { throw err }))
+      // Only a fault of the gateway's own (its metrics, its log) lands here: logged, never a crash.
+      .catch((err: unknown) => deps.logger.error({ err }, 'request bookkeeping failed'))
   }
 }
 
