@@ -44,7 +44,7 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
   ) {
     this.upload = opts.hasBody ? new Upload(req, opts.idleMs) : undefined
     if (opts.totalMs !== undefined) this.deadline = setTimeout(() => this.expire(opts.totalMs as number), opts.totalMs)
-    res.once('close', this.onClose)
+    res.on('close', this.onClose) // not once: settle removes it, and once wraps it per request
   }
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
