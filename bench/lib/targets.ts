@@ -54,6 +54,8 @@ export interface GatewayTargetOptions {
   extra?: string
   /** Extra node flags (e.g. `--cpu-prof`). */
   nodeFlags?: string[]
+  /** The tree whose gateway runs (another commit's worktree); this one by default. */
+  root?: string
 }
 
 /**
@@ -73,7 +75,7 @@ export async function startGateway (opts: GatewayTargetOptions): Promise<Target>
   ].join('\n'))
   const out = openSync(log, 'a')
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', 'src/cli.ts', '--config', config], {
-    cwd: join(import.meta.dirname, '..', '..'),
+    cwd: opts.root ?? join(import.meta.dirname, '..', '..'),
     env: { ...process.env, BENCH_TOKEN, NODE_ENV: 'production' },
     stdio: ['ignore', out, out]
   })
