@@ -19,10 +19,12 @@ export const REDACT_PATHS = [
 ]
 
 /**
- * Lines to stdout are written in batches of about 4 KiB, each line within 100 ms at most; what is
- * pending is written by `logger.flush()` and at exit.
+ * Lines to stdout are written in batches of about 16 KB (one write of pino's destination, whose writes
+ * are at most 16 KiB), each line within 100 ms at most; what is pending is written by `logger.flush()`
+ * and at exit. 16 KB batches measured ~5 µs less per forwarded request than 4 KiB ones (each write is a
+ * round trip through libuv's thread pool); 64 KB ones no less than 16 KB.
  */
-const STDOUT_BATCH = { batchBytes: 4096, flushEveryMs: 100 }
+const STDOUT_BATCH = { batchBytes: 16_000, flushEveryMs: 100 }
 
 /** pino logs to stdout (or to `destination`, e.g. a test sink). */
 export function createLogger (opts: LoggerOptions, destination?: DestinationStream): Logger {
