@@ -121,9 +121,13 @@ function tokenCounters (registry: Registry): Record<TokenEvent, Counter> {
 
 /** `influx_gateway_requests_total`; returns what counts one finished request. */
 function requestCounter (registry: Registry): Metrics['request'] {
-  // Counted in a plain Map and handed to prom-client at scrape time: a labelled `inc` hashes its
-  // labels on every call, which was a measurable part of a proxied request's cost.
-  const answered = new Map<string, { labels: { route: string, method: string, status: string }, count: number, reported: number }>()
+  // Counted in plain Maps and handed to prom-client at scrape time: a labelled `inc` hashes its labels
+  // on every call, which was a measurable part of a proxied request's cost; nested by label (no key
+  // string built and hashed per request).
+  type Entry = { labels: { route: string, method: string, status: string }, count: number, reported: number }
+  const answered = new Map<string, Map<string, Map<number, Entry>>>()
+  const entries = (): Entry[] =>
+    [...answered.values()].flatMap((byMethod) => [...byMethod.values()].flatMap((byStatus) => [...byStatus.values()]))
   // eslint-disable-next-line no-new -- registered in `registry`, read at scrape time through collect()
   new Counter({
     name: 'influx_gateway_requests_total',
@@ -131,7 +135,7 @@ function requestCounter (registry: Registry): Metrics['request'] {
     labelNames: ['route', 'method', 'status'],
     registers: [registry],
     collect () {
-      for (const entry of answered.values()) {
+      for (const entry of entries()) {
         if (entry.count === entry.reported) continue
         this.inc(entry.labels, entry.count - entry.reported)
         entry.reported = entry.count
@@ -140,10 +144,13 @@ function requestCounter (registry: Registry): Metrics['request'] {
   })
   return (route, method, status) => {
     const m = METHODS.has(method) ? method : 'other'
-    const key = `${route} ${m} ${status}`
-    const entry = answered.get(key)
+    let byMethod = answered.get(route)
+    if (byMethod === undefined) answered.set(route, byMethod = new Map())
+    let byStatus = byMethod.get(m)
+    if (byStatus === undefined) byMethod.set(m, byStatus = new Map())
+    const entry = byStatus.get(status)
     if (entry !== undefined) entry.count++
-    else answered.set(key, { labels: { route, method: m, status: String(status) }, count: 1, reported: 0 })
+    else byStatus.set(status, { labels: { route, method: m, status: String(status) }, count: 1, reported: 0 })
   }
 }
 
