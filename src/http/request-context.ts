@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Koa from 'koa'
 import type { Logger } from 'pino'
@@ -7,6 +6,7 @@ import type { Identity } from '../auth/identity.ts'
 import { createAccessLog } from '../observability/access-log.ts'
 import { pathOf, type RouteClass } from '../route-rules.ts'
 import { resolveClient, type ClientInfo } from './client-info.ts'
+import { createRequestIds } from './request-ids.ts'
 
 /** What the request pipeline's steps share about one request. */
 export interface GatewayState {
@@ -66,7 +66,7 @@ type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'trustedProxies' | 'm
 
 /** Starts and finishes each request: its id, client and state; then its metrics and access line. */
 export interface RequestContext {
-  /** Gives the request an id (from `X-Request-Id` when sane, else a UUID), returned in the response. */
+  /** Gives the request an id (from `X-Request-Id` when sane, else 128 random bits), returned in the response. */
   begin (scope: RequestScope): void
   /** Counts the request with its final `status` and writes its one access line; `started` is from `deps.now()`. */
   finish (scope: RequestScope, started: number, status: number): void
@@ -75,10 +75,11 @@ export interface RequestContext {
 /** Creates the request context; the access logger is made once, not per request. */
 export function createRequestContext (deps: RequestContextDeps): RequestContext {
   const access = createAccessLog(deps.logger)
+  const nextId = createRequestIds()
   return {
     begin (scope) {
       const given = scope.req.headers['x-request-id']
-      const reqId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID()
+      const reqId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : nextId()
       scope.state = new RequestState(reqId, resolveClient(scope.req, deps.trustedProxies), deps.logger)
       scope.res.setHeader('X-Request-Id', reqId)
       // While stopping, no connection is kept alive for a next request.
