@@ -21,7 +21,7 @@ interface HandOver { state: GatewayState, started: number, answer: Answer }
 
 /**
  * The whole gateway as one request listener: each request passes the same steps in this order, as plain
- * calls (no middleware chain, no closure or child logger made per request):
+ * calls (no middleware chain; no child logger unless a step logs):
  *  1. its id, client and state; CORS (a preflight is answered and goes no further);
  *  2. the route rules (framing, target shape; the canonical path); with `authProxy:`, its identity headers
  *     (believed from a trusted proxy only, removed from every request);
