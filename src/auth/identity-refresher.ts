@@ -54,6 +54,9 @@ export function createIdentityRefresher (opts: IdentityRefresherOptions): Identi
   const pending = new Map<string, Promise<RefreshResult>>()
   const failures = new Map<string, { retryAt: number, error: unknown }>()
 
+  /** Whether a lookup is due: never for groups held for the session, else once the interval has passed. */
+  const due = (source: Pick<IdentitySource, 'lookup'> | 'session', checkedAt: number): source is Pick<IdentitySource, 'lookup'> =>
+    source !== 'session' && opts.now() - checkedAt >= opts.intervalMs()
   const stale = (key: string, checkedAt: number): RefreshResult => {
     if (opts.now() - checkedAt < 2 * opts.intervalMs()) return { kind: 'current' }
     throw errors.directoryUnavailable(failures.get(key)?.error)
@@ -77,13 +80,12 @@ export function createIdentityRefresher (opts: IdentityRefresherOptions): Identi
   return {
     isCurrent (identity, checkedAt) {
       const source = opts.source(identity.source)
-      return source === 'session' || (source !== undefined && opts.now() - checkedAt < opts.intervalMs())
+      return source !== undefined && !due(source, checkedAt)
     },
     async refresh (identity, checkedAt) {
       const source = opts.source(identity.source)
       if (source === undefined) return { kind: 'gone' }
-      if (source === 'session') return { kind: 'current' }
-      if (opts.now() - checkedAt < opts.intervalMs()) return { kind: 'current' }
+      if (!due(source, checkedAt)) return { kind: 'current' }
       const key = `${identity.source}\0${identity.name}`
       if ((failures.get(key)?.retryAt ?? 0) > opts.now()) return stale(key, checkedAt)
       let running = pending.get(key)

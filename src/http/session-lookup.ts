@@ -2,6 +2,7 @@ import type { AppDeps } from '../app-deps.ts'
 import type { UpstreamCredential } from '../auth/access-rules.ts'
 import { fileIdentity } from '../auth/file-identity-source.ts'
 import type { Identity } from '../auth/identity.ts'
+import type { User } from '../auth/user-store.ts'
 import { errors } from '../errors.ts'
 import { clearedSessionCookie, readCookies } from '../session/session-cookie.ts'
 import type { GetSessionOptions, Session } from '../session/session-store.ts'
@@ -90,7 +91,7 @@ export function cachedActiveSession (deps: ActiveDeps, opts: GetSessionOptions, 
   let identity: Identity
   if (session.identity.source === 'file') {
     const user = deps.users.find(session.user)
-    if (user === undefined || user.disabled || session.stamp !== user.stamp) return undefined
+    if (user === undefined || fileStanding(session, user) !== 'current') return undefined
     identity = fileIdentity(user)
   } else {
     if (!deps.refresher.isCurrent(session.identity, session.checkedAt ?? session.createdAt)) return undefined
@@ -116,16 +117,22 @@ function sessionCredential (
 /** A file user's identity from the live config, checked against the stamp and state it signed in under. */
 async function fileSession (ctx: RequestScope, deps: ActiveDeps, found: FoundSession): Promise<Identity | undefined> {
   const user = deps.users.find(found.session.user)
-  if (user === undefined || user.disabled) {
-    await endSession(ctx, deps, found, 'user inactive')
-    throw errors.userInactive()
-  }
+  const standing = fileStanding(found.session, user)
+  if (user !== undefined && standing === 'current') return fileIdentity(user)
+  await endSession(ctx, deps, found, standing)
+  if (standing === 'user inactive') throw errors.userInactive()
+  return undefined
+}
+
+/**
+ * How a file session stands against its user in the live config: current, or why it ends (a user
+ * disabled or removed since is answered `403 User is inactive`; the others are treated as absent).
+ */
+function fileStanding (session: Session, user: User | undefined): 'current' | 'user inactive' | 'user was disabled' | 'password changed' {
+  if (user === undefined || user.disabled) return 'user inactive'
   // SECURITY: valid only under the password hash and the enabled state it was signed in under.
-  if (found.session.revoked || found.session.stamp !== user.stamp) {
-    await endSession(ctx, deps, found, found.session.revoked ? 'user was disabled' : 'password changed')
-    return undefined
-  }
-  return fileIdentity(user)
+  if (session.revoked) return 'user was disabled'
+  return session.stamp === user.stamp ? 'current' : 'password changed'
 }
 
 /** A directory user's identity, its groups read again when due (and written back to the session). */
