@@ -6,10 +6,9 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cpuMicros } from './lib/proc.ts'
 import { fmt, median, spread } from './lib/stats.ts'
 import { BENCH_TOKEN, signIn, startGateway, startScript, type Target } from './lib/targets.ts'
-import { wrk } from './lib/wrk.ts'
+import { measuredWrk, wrk } from './lib/wrk.ts'
 
 const PATH = '/api/v2/buckets?orgID=0000000000000002'
 const ROOT = join(import.meta.dirname, '..')
@@ -44,10 +43,8 @@ async function main (): Promise<void> {
     for (const s of setups) await wrk({ url: s.target.url + PATH, connections: 50, durationS: 2, headers: s.headers })
     for (let round = 0; round < rounds; round++) {
       for (const s of setups) {
-        const cpu = cpuMicros(s.target.pid)
-        const r = await wrk({ url: s.target.url + PATH, connections: 50, durationS, headers: s.headers })
-        if (r.errors > 0) throw new Error(`${s.name}: ${r.errors} errors or non-2xx answers`)
-        runs.get(s)!.push({ rps: r.rps, cpuUs: (cpuMicros(s.target.pid) - cpu) / r.requests })
+        const r = await measuredWrk(s.name, s.target.pid, { url: s.target.url + PATH, connections: 50, durationS, headers: s.headers })
+        runs.get(s)!.push({ rps: r.rps, cpuUs: r.cpuUs })
       }
     }
     const med = (s: Setup, k: 'rps' | 'cpuUs'): number => median(runs.get(s)!.map((r) => r[k]))

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { cpuMicros } from './proc.ts'
 
 const run = promisify(execFile)
 
@@ -54,4 +55,13 @@ export function parseWrk (out: string): WrkResult {
     p99: duration(/ 99%\s+(\S+)/.exec(out)?.[1]),
     errors: non2xx + socketErrors
   }
+}
+
+/** A wrk run with the CPU process `pid` used over it, per request; any error or non-2xx answer is fatal. */
+export async function measuredWrk (name: string, pid: number, opts: WrkOptions): Promise<WrkResult & { cpuUs: number }> {
+  const before = cpuMicros(pid)
+  const r = await wrk(opts)
+  const cpu = cpuMicros(pid) - before
+  if (r.errors > 0) throw new Error(`${name}: ${r.errors} errors or non-2xx answers`)
+  return { ...r, cpuUs: cpu / r.requests }
 }

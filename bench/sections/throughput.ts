@@ -1,9 +1,8 @@
-import { cpuMicros } from '../lib/proc.ts'
 import { pacedLoad, type PacedResult } from '../lib/paced.ts'
 import { verdict } from '../lib/report-format.ts'
 import { fmt, median, spread } from '../lib/stats.ts'
 import { BENCH_TOKEN, signIn, type Target } from '../lib/targets.ts'
-import { wrk } from '../lib/wrk.ts'
+import { measuredWrk } from '../lib/wrk.ts'
 
 /** The setups compared, in the order the performance targets list them. */
 export type Setup = 'direct' | 'bare' | 'undici' | 'cookie' | 'token' | 'nginx'
@@ -53,11 +52,8 @@ export async function throughput (t: ThroughputTargets, opts: ThroughputOptions)
   if (t.nginx !== undefined) setups.push({ setup: 'nginx', target: t.nginx, measured: t.nginx })
   const runs = new Map<Setup, Run[]>(setups.map((s) => [s.setup, []]))
   const once = async (s: typeof setups[number], durationS: number): Promise<Run> => {
-    const before = cpuMicros(s.measured.pid)
-    const r = await wrk({ url: s.target.url + PATH, connections: opts.connections, durationS, headers: s.headers })
-    const cpu = cpuMicros(s.measured.pid) - before
-    if (r.errors > 0) throw new Error(`${SETUP_NAMES[s.setup]}: ${r.errors} errors or non-2xx answers`)
-    return { rps: r.rps, p50: r.p50, p99: r.p99, cpuUs: cpu / r.requests }
+    const r = await measuredWrk(SETUP_NAMES[s.setup], s.measured.pid, { url: s.target.url + PATH, connections: opts.connections, durationS, headers: s.headers })
+    return { rps: r.rps, p50: r.p50, p99: r.p99, cpuUs: r.cpuUs }
   }
   for (const s of setups) await once(s, 2) // warm-up: JIT, connection pools
   for (let round = 0; round < opts.rounds; round++) {
