@@ -39,7 +39,7 @@ export function errorResponse (err: GatewayError, dialect: ErrorDialect = 'influ
 
 /** Titles of the HTML error page, by status. */
 const PAGE_TITLES: Record<number, string> = {
-  400: 'Sign-in failed', 403: 'Access refused', 404: 'Not found', 405: 'Not allowed', 503: 'Sign-in unavailable'
+  400: 'Sign-in failed', 403: 'Access refused', 404: 'Not found', 405: 'Not allowed', 429: 'Too many sign-ins', 503: 'Sign-in unavailable'
 }
 
 /**

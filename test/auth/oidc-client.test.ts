@@ -19,6 +19,7 @@ function config (issuer: string, extra: Partial<OidcConfig> = {}): OidcConfig {
     uiSignin: false,
     allowHttpIssuer: false,
     flowTimeout: 600_000,
+    maxPendingFlowsPerClient: 20,
     timeout: 2000,
     ...extra
   }

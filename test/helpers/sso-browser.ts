@@ -22,6 +22,12 @@ export interface Hop { url: string, status: number, location?: string, body: str
 export class SsoBrowser {
   readonly cookies = new Map<string, string>()
 
+  /**
+   * `localAddress`: the loopback address its connections come from (a second client next to 127.0.0.1);
+   * `headers`: sent with every request (`X-Forwarded-*`, as a trusted proxy in front of the gateway adds them).
+   */
+  constructor (private readonly opts: { localAddress?: string, headers?: Record<string, string> } = {}) {}
+
   /** `Cookie` header value of the jar. */
   cookieHeader (): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -32,11 +38,11 @@ export class SsoBrowser {
    * (undici's fetch sets its own); the jar takes the answer's cookies.
    */
   async request (url: string, init: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<Hop> {
-    const headers: Record<string, string> = { ...init.headers }
+    const headers: Record<string, string> = { ...this.opts.headers, ...init.headers }
     if (this.cookies.size > 0) headers.cookie = this.cookieHeader()
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body))
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(url, { method: init.method ?? 'GET', headers }, resolve)
+      const req = httpRequest(url, { method: init.method ?? 'GET', headers, localAddress: this.opts.localAddress }, resolve)
       req.on('error', reject)
       req.end(init.body)
     })
