@@ -167,7 +167,10 @@ async function logout (ctx: GatewayContext, { deps, oidc, config }: Configured):
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s, { provider: true }), 'signed out'))
   if (ended[0] !== undefined) ctx.state.user = ended[0].user
-  const target = await oidc.logoutUrl()
+  const target = await oidc.logoutUrl().catch((err: unknown) => {
+    // The session here has ended all the same: the page must not say that signing out failed.
+    throw err instanceof GatewayError && err.kind === 'ssoUnavailable' ? errors.ssoLogoutIncomplete(err.cause) : err
+  })
   ctx.redirect(target?.href ?? config.postLogoutRedirectUrl ?? '/')
 }
 
