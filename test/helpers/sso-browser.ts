@@ -92,6 +92,14 @@ export class SsoBrowser {
     assert.equal(first.status, 302, `login route: ${first.body}`)
     assert.ok(first.location !== undefined)
     const authUrl = tamper === undefined ? first.location : tamper(new URL(first.location)).href
+    return await this.signInAt(authUrl, login, callbackPrefix)
+  }
+
+  /**
+   * From an authorization URL at the provider (one a relying party built) to the provider's return: signs
+   * in as `login` and resolves to the callback URL, not yet visited.
+   */
+  async signInAt (authUrl: string, login: string, callbackPrefix: string): Promise<string> {
     const form = await this.follow(authUrl, (next) => next.startsWith(callbackPrefix))
     if (form.location?.startsWith(callbackPrefix) === true) return this.sawCallback(form.location)
     const action = /action="([^"]+)"/.exec(form.body)?.[1]
