@@ -5,7 +5,7 @@ import type { OidcConfig } from '../config/oidc-schema.ts'
 import { escapeHtml } from '../error-response.ts'
 import { errors, GatewayError, type ErrorKind } from '../errors.ts'
 import { clearedSessionCookie } from '../session/session-cookie.ts'
-import type { GatewayContext, RequestScope } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { localReturnTo } from './return-to.ts'
 import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
@@ -196,31 +196,4 @@ function refused (ctx: GatewayContext, err: GatewayError): void {
     ? `${cause.message}${inner}${typeof code === 'string' ? ` (${code})` : ''}`.slice(0, 200)
     : undefined
   ctx.state.log.info({ audit: 'signin', result, source: 'oidc', reason: err.message, detail, ip: ctx.state.client.ip }, 'sign-in refused')
-}
-
-/**
- * With `oidc.uiSignin`: whether a request without a live session is a browser opening one of the InfluxDB
- * UI's pages (its `/signin` page included), to be sent to the provider ({@link uiSigninRedirect}). Only
- * top-level page loads: the UI's own scripts and API calls are answered as before.
- */
-export function wantsUiSignin (scope: RequestScope, deps: Pick<AppDeps, 'config'>): boolean {
-  return deps.config.oidc?.uiSignin === true && scope.state.route === 'ui' && isPageLoad(scope)
-}
-
-/** Sends a page load {@link wantsUiSignin} picked to the provider, to come back to that page (for `/signin`, to its `returnTo`). */
-export function uiSigninRedirect (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): void {
-  const prefix = deps.config.server.gatewayPrefix
-  const path = ctx.state.canonicalPath
-  const back = path === '/signin' || path.startsWith('/signin/')
-    ? localReturnTo(query(ctx, 'returnTo'), prefix)
-    : localReturnTo(ctx.originalUrl, prefix)
-  ctx.set('Cache-Control', 'no-store')
-  ctx.redirect(`${prefix}/oidc/login?returnTo=${encodeURIComponent(back ?? '/')}`)
-}
-
-/** A GET of a document: `Sec-Fetch-Dest: document`, or without fetch metadata an `Accept` asking for HTML. */
-function isPageLoad (scope: RequestScope): boolean {
-  if (scope.method !== 'GET') return false
-  const dest = scope.get('sec-fetch-dest').toLowerCase()
-  return dest === '' ? scope.get('accept').includes('text/html') : dest === 'document'
 }
