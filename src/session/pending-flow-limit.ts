@@ -40,7 +40,8 @@ export interface PendingFlowLimitOptions {
  * digest of each flow's `state` (neither the address nor the state is stored). Admitting trims the ended
  * flows by score, adds the new one and counts, in one MULTI, so replicas sharing Redis share the count
  * and a flow that expires unseen stops counting at its end, not at the next sign-in of the address. The
- * set lives as long as its newest flow (Redis frees it then; in process the sweeper does).
+ * set lives as long as its newest flow (Redis frees it then; in process the sweeper does; after a reload
+ * that shortens `flowTimeout`, older flows may stop counting that much early).
  *
  * A flow taken at the callback is released from the set of the address the callback comes from: a
  * browser whose address changed in the middle of a sign-in leaves its flow counted against the old
