@@ -15,6 +15,7 @@ import type { CredentialBuilder } from './proxy/upstream-credential.ts'
 import type { UpstreamVersion } from './proxy/upstream-version.ts'
 import type { SessionCookieOptions } from './session/session-cookie.ts'
 import type { CachedSessionStore } from './session/cached-session-store.ts'
+import type { PendingFlowLimit } from './session/pending-flow-limit.ts'
 import type { SignInFlowStore } from './session/sign-in-flow-store.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 
@@ -39,6 +40,8 @@ export interface AppDeps {
   oidc?: OidcClient
   /** Sign-ins in progress at the identity provider, in the same store as the sessions, each for one use. */
   signInFlows: SignInFlowStore
+  /** How many of those flows each client address has pending (`oidc.maxPendingFlowsPerClient`), in the same store. */
+  pendingFlows: PendingFlowLimit
   /** Mints the per-session InfluxDB tokens of `mint` credentials, and deletes them. */
   minter: TokenMinter
   /** The cookie-less sessions that hold the minted tokens of auth-proxy identities, this replica's. */

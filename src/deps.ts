@@ -14,6 +14,7 @@ import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
 import { createUpstreamVersion } from './proxy/upstream-version.ts'
 import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
+import { createPendingFlowLimit } from './session/pending-flow-limit.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
@@ -83,6 +84,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     signInFlows: createSignInFlowStore({
       client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS
     }),
+    pendingFlows: createPendingFlowLimit({ client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.pendingFlowSweeper }),
     oidc: createOidc(initial, logger),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({
@@ -106,6 +108,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       await minting.close(MINT_CLOSE_GRACE_MS)
       store.throttleSweeper?.close()
       store.flowSweeper?.close()
+      store.pendingFlowSweeper?.close()
       deps.proxy.close()
       await deps.sessions.close()
     }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { STATUS_CODES } from 'node:http'
-import { errors, type GatewayError } from './errors.ts'
+import { errors, type ErrorKind, type GatewayError } from './errors.ts'
 
 /**
  * The shape of an error answer: InfluxDB 2's `{code, message}` with `X-Platform-Error-Code` (every route
@@ -39,15 +39,18 @@ export function errorResponse (err: GatewayError, dialect: ErrorDialect = 'influ
 
 /** Titles of the HTML error page, by status. */
 const PAGE_TITLES: Record<number, string> = {
-  400: 'Sign-in failed', 403: 'Access refused', 404: 'Not found', 405: 'Not allowed', 503: 'Sign-in unavailable'
+  400: 'Sign-in failed', 403: 'Access refused', 404: 'Not found', 405: 'Not allowed', 429: 'Too many sign-ins', 503: 'Sign-in unavailable'
 }
+
+/** Titles of the HTML error page for errors whose status alone would mislead (a sign-out that did end the session). */
+const KIND_TITLES: Partial<Record<ErrorKind, string>> = { ssoLogoutIncomplete: 'Signed out of the gateway' }
 
 /**
  * The error as a small HTML page: the title and the message (HTML-escaped; messages never carry codes
  * or tokens), a way back, no script and nothing loaded (the CSP forbids it).
  */
 function htmlErrorResponse (err: GatewayError): ErrorResponse {
-  const title = PAGE_TITLES[err.status] ?? (err.status >= 500 ? 'Something went wrong' : 'Request refused')
+  const title = KIND_TITLES[err.kind] ?? PAGE_TITLES[err.status] ?? (err.status >= 500 ? 'Something went wrong' : 'Request refused')
   const body = '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
     `<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}` +
     '</style></head>\n' +

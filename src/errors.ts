@@ -31,7 +31,7 @@ export type ErrorKind =
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
   | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'mintUnavailable' | 'mintRefused'
-  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'proxyIdentityInvalid' | 'internal'
+  | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'ssoFlowsPerClient' | 'ssoLogoutIncomplete' | 'proxyIdentityInvalid' | 'internal'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -151,7 +151,23 @@ export const errors = {
   /** The identity provider cannot be reached, answers too slowly or not as a provider: the sign-in can be retried. */
   ssoUnavailable: (cause: unknown) =>
     new GatewayError('ssoUnavailable', 'unavailable', 'the identity provider is unavailable; retry shortly',
-      { cause, headers: { 'Retry-After': '5' } })
+      { cause, headers: { 'Retry-After': '5' } }),
+  /**
+   * This client address already has `oidc.maxPendingFlowsPerClient` sign-ins at the provider started and not
+   * finished: its own doing (or its network's), so a 429 for it alone, not a 503 that says the gateway is down.
+   */
+  ssoFlowsPerClient: (retryAfterMs: number) =>
+    new GatewayError('ssoFlowsPerClient', 'too many requests',
+      'too many sign-ins were started from your address and not finished; finish one, or retry later',
+      { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } }),
+  /**
+   * Sign-out: the gateway session has ended, but the identity provider could not be reached to end its own
+   * (signing in again may need no password there). Retrying the sign-out reaches it once it is up.
+   */
+  ssoLogoutIncomplete: (cause: unknown) =>
+    new GatewayError('ssoLogoutIncomplete', 'unavailable',
+      'you are signed out of the gateway; the identity provider could not be reached to end your session there, ' +
+      'so it may sign you in again without asking: sign out again later to end it', { cause, headers: { 'Retry-After': '5' } })
 } satisfies Catalogue
 
 /** The InfluxDB code for an HTTP status, for errors raised by Koa or Node rather than by us. */

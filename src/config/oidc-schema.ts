@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { boolean, duration, secret } from './schema-types.ts'
+import { boolean, duration, integer, secret } from './schema-types.ts'
 
 /** An absolute `http://` or `https://` URL without a fragment. */
 const httpUrl = (what: string) => z.string().refine((text) => {
@@ -44,6 +44,10 @@ export const oidcSchema = z.object({
       'sends the browser there itself (else to `/`).'),
   flowTimeout: duration('10m', { min: '30s' })
     .describe('How long a sign-in at the provider may take, from the redirect there to the return; later returns are refused.'),
+  maxPendingFlowsPerClient: integer(1, 10_000).default(20)
+    .describe('Most sign-ins at the provider one client address (IPv6: its /64; behind `server.trustProxy`, the address the proxy ' +
+      'names) may have started and not finished within `flowTimeout`; past it that address gets a 429 page, everyone else still ' +
+      'signs in.'),
   timeout: duration('5s', { min: '100ms' })
     .describe('Longest wait for one answer of the provider (metadata, keys, tokens); then the sign-in gets 503.')
 }).strict().superRefine((oidc, ctx) => {

@@ -15,6 +15,8 @@ export interface StoreClient {
   throttleSweeper?: ExpirySweeper
   /** Active expiry of sign-in flows at an identity provider, in process only. */
   flowSweeper?: ExpirySweeper
+  /** Active expiry of the per-address counts of pending sign-in flows, in process only. */
+  pendingFlowSweeper?: ExpirySweeper
   keyPrefix: string
 }
 
@@ -49,5 +51,6 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
   // Throttle keys live minutes, sessions longer, sign-in flows one lifetime: each sweeper's queue stays in due order.
   const throttleSweeper = createExpirySweeper({ client, now, onError })
   const flowSweeper = createExpirySweeper({ client, now, onError })
-  return { client, sweeper, throttleSweeper, flowSweeper, keyPrefix: 'influx-gateway:' }
+  const pendingFlowSweeper = createExpirySweeper({ client, now, onError })
+  return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, keyPrefix: 'influx-gateway:' }
 }

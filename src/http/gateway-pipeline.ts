@@ -11,7 +11,8 @@ import { createRequestContext, type GatewayContext, type GatewayState, type Requ
 import { requestScope } from './request-scope.ts'
 import { requireSession } from './require-session.ts'
 import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
-import { isSsoPath, ssoRoutes, uiSigninRedirect, wantsUiSignin } from './sso-routes.ts'
+import { isSsoPath, ssoRoutes } from './sso-routes.ts'
+import { uiSigninRedirect, wantsUiSignin } from './ui-signin.ts'
 import { upstreamPolicy } from './upstream-policy.ts'
 
 /** What Koa is to do with a request handed to it: an answer of the gateway's own, or an error. */

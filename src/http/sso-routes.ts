@@ -3,16 +3,17 @@ import type { OidcClient } from '../auth/oidc-client.ts'
 import { oidcIdentity } from '../auth/oidc-identity.ts'
 import type { OidcConfig } from '../config/oidc-schema.ts'
 import { escapeHtml } from '../error-response.ts'
-import { errors, GatewayError } from '../errors.ts'
+import { errors, GatewayError, type ErrorKind } from '../errors.ts'
 import { clearedSessionCookie } from '../session/session-cookie.ts'
-import type { GatewayContext, RequestScope } from './request-context.ts'
+import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { localReturnTo } from './return-to.ts'
 import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
 import { endAudit, endPresentedSessions, endReplacedSessions, signinOutcome } from './sign-in-routes.ts'
 import { startSession } from './start-session.ts'
 
-type SsoDeps = Pick<AppDeps, 'config' | 'oidc' | 'signInFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
+type SsoDeps = Pick<AppDeps,
+  'config' | 'oidc' | 'signInFlows' | 'pendingFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
 interface Configured { deps: SsoDeps, oidc: OidcClient, config: OidcConfig }
 
 /** The single sign-on routes, below `server.gatewayPrefix`. */
@@ -72,15 +73,27 @@ async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): 
   }
   try {
     const start = await oidc.begin()
-    const id = await deps.signInFlows.put({ state: start.state, nonce: start.nonce, verifier: start.verifier, returnTo: returnTo ?? '/' },
-      config.flowTimeout)
+    const ip = ctx.state.client.ip
+    // SECURITY: anyone may start a flow, each kept for `flowTimeout`, and the process keeps a bounded number:
+    // one address looping over this route would take every place and lock everyone out of single sign-on.
+    // Each address gets its own share; past it, that address alone is refused.
+    const admission = await deps.pendingFlows.admit(ip, start.state, config.flowTimeout, config.maxPendingFlowsPerClient)
+    if (!admission.admitted) throw errors.ssoFlowsPerClient(admission.retryAfterMs)
+    const flow = { state: start.state, nonce: start.nonce, verifier: start.verifier, returnTo: returnTo ?? '/' }
+    const id = await deps.signInFlows.put(flow, config.flowTimeout).catch(async (err: unknown) => {
+      await deps.pendingFlows.release(ip, start.state).catch(() => {})
+      throw err
+    })
     ctx.set('Set-Cookie', flowCookie(start.state, id, config.flowTimeout, scopeOf(ctx, deps)))
     ctx.redirect(start.url.href)
   } catch (err) {
-    if (err instanceof GatewayError && (err.kind === 'ssoUnavailable' || err.kind === 'signinBusy')) refused(ctx, err)
+    if (err instanceof GatewayError && LOGIN_REFUSALS.has(err.kind)) refused(ctx, err)
     throw err
   }
 }
+
+/** Refusals of the login route that are audited (a flow never started is no sign-in attempt in the metrics). */
+const LOGIN_REFUSALS = new Set<ErrorKind>(['ssoUnavailable', 'signinBusy', 'ssoFlowsPerClient'])
 
 /** The provider's return: the flow is taken (once), checked, and a session started for the identity. */
 async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
@@ -93,6 +106,8 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
     if (id === undefined) throw flowRefused('state not bound to this browser')
     const flow = await deps.signInFlows.take(id)
     if (flow === undefined) throw flowRefused('flow expired or already used')
+    // No longer pending: its place is the address's again (a failed release leaves it counted until its end).
+    await deps.pendingFlows.release(ctx.state.client.ip, flow.state).catch(() => {})
     // openid-client derives the redirect_uri sent with the code from this URL: the registered one, not
     // the address this request came in on (behind a proxy they differ).
     const returned = new URL(config.redirectUrl)
@@ -152,7 +167,10 @@ async function logout (ctx: GatewayContext, { deps, oidc, config }: Configured):
   ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
   const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s, { provider: true }), 'signed out'))
   if (ended[0] !== undefined) ctx.state.user = ended[0].user
-  const target = await oidc.logoutUrl()
+  const target = await oidc.logoutUrl().catch((err: unknown) => {
+    // The session here has ended all the same: the page must not say that signing out failed.
+    throw err instanceof GatewayError && err.kind === 'ssoUnavailable' ? errors.ssoLogoutIncomplete(err.cause) : err
+  })
   ctx.redirect(target?.href ?? config.postLogoutRedirectUrl ?? '/')
 }
 
@@ -167,7 +185,9 @@ function flowRefused (reason: string): GatewayError {
  * openid-client's description and code, never the authorization code, the tokens or the provider's text.
  */
 function refused (ctx: GatewayContext, err: GatewayError): void {
-  const results: Partial<Record<string, string>> = { ssoDenied: 'denied', ssoUnavailable: 'unavailable', signinBusy: 'busy' }
+  const results: Partial<Record<string, string>> = {
+    ssoDenied: 'denied', ssoUnavailable: 'unavailable', signinBusy: 'busy', ssoFlowsPerClient: 'throttled'
+  }
   const result = results[err.kind] ?? 'failure'
   const cause = err.cause
   const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined
@@ -176,31 +196,4 @@ function refused (ctx: GatewayContext, err: GatewayError): void {
     ? `${cause.message}${inner}${typeof code === 'string' ? ` (${code})` : ''}`.slice(0, 200)
     : undefined
   ctx.state.log.info({ audit: 'signin', result, source: 'oidc', reason: err.message, detail, ip: ctx.state.client.ip }, 'sign-in refused')
-}
-
-/**
- * With `oidc.uiSignin`: whether a request without a live session is a browser opening one of the InfluxDB
- * UI's pages (its `/signin` page included), to be sent to the provider ({@link uiSigninRedirect}). Only
- * top-level page loads: the UI's own scripts and API calls are answered as before.
- */
-export function wantsUiSignin (scope: RequestScope, deps: Pick<AppDeps, 'config'>): boolean {
-  return deps.config.oidc?.uiSignin === true && scope.state.route === 'ui' && isPageLoad(scope)
-}
-
-/** Sends a page load {@link wantsUiSignin} picked to the provider, to come back to that page (for `/signin`, to its `returnTo`). */
-export function uiSigninRedirect (ctx: GatewayContext, deps: Pick<AppDeps, 'config'>): void {
-  const prefix = deps.config.server.gatewayPrefix
-  const path = ctx.state.canonicalPath
-  const back = path === '/signin' || path.startsWith('/signin/')
-    ? localReturnTo(query(ctx, 'returnTo'), prefix)
-    : localReturnTo(ctx.originalUrl, prefix)
-  ctx.set('Cache-Control', 'no-store')
-  ctx.redirect(`${prefix}/oidc/login?returnTo=${encodeURIComponent(back ?? '/')}`)
-}
-
-/** A GET of a document: `Sec-Fetch-Dest: document`, or without fetch metadata an `Accept` asking for HTML. */
-function isPageLoad (scope: RequestScope): boolean {
-  if (scope.method !== 'GET') return false
-  const dest = scope.get('sec-fetch-dest').toLowerCase()
-  return dest === '' ? scope.get('accept').includes('text/html') : dest === 'document'
 }

@@ -36,6 +36,7 @@ test('a complete section, with its defaults', () => {
     uiSignin: false,
     allowHttpIssuer: false,
     flowTimeout: 600_000,
+    maxPendingFlowsPerClient: 20,
     timeout: 5000
   })
 })
@@ -49,9 +50,10 @@ test('an http:// issuer is refused unless allowHttpIssuer: true', () => {
 })
 
 test('each problem is named by its path', () => {
-  const bad = `${GOOD.replace('openid, ', '').replace('/gateway/oidc/callback', '/callback')}\nflowTimeout: 5s`
+  const bad = `${GOOD.replace('openid, ', '').replace('/gateway/oidc/callback', '/callback')}\nflowTimeout: 5s\nmaxPendingFlowsPerClient: 0`
   assert.deepEqual(problems(oidc(bad)).sort(), [
     'oidc.flowTimeout: must be at least 30s',
+    'oidc.maxPendingFlowsPerClient: Too small: expected number to be >=1',
     "oidc.redirectUrl: must end in the gateway's callback path /gateway/oidc/callback",
     'oidc.scopes: must include openid'
   ])

@@ -26,6 +26,11 @@ export interface OidcProviderOptions {
   jwksOverride?: { keys: JsonWebKey[] }
   /** RP-initiated logout (`end_session_endpoint`); default on. */
   logout?: boolean
+  /**
+   * Rewrites the ID token in the token endpoint's answer, as a man in the middle on the token request
+   * would (a token endpoint reached over plain HTTP, or through an intercepting proxy).
+   */
+  idTokenInTransit?: (idToken: string) => string
 }
 
 /** A running provider. */
@@ -107,6 +112,7 @@ export async function startOidcProvider (t: TestContext, opts: OidcProviderOptio
       res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(opts.jwksOverride))
       return
     }
+    if (opts.idTokenInTransit !== undefined && req.method === 'POST' && req.url === '/token') rewriteIdToken(res, opts.idTokenInTransit)
     handle(req, res)
   })
   let stopped = false
@@ -139,4 +145,17 @@ async function grantEverything (ctx: GrantContext): Promise<unknown> {
   grant.addOIDCClaims(['preferred_username', 'name', 'email', 'groups'])
   await grant.save()
   return grant
+}
+
+/** Makes `res` send its JSON body with `id_token` rewritten (the length adjusted; nothing is sent before the end). */
+function rewriteIdToken (res: http.ServerResponse, rewrite: (idToken: string) => string): void {
+  const end = res.end.bind(res) as (chunk?: unknown) => http.ServerResponse
+  res.end = ((chunk?: unknown) => {
+    const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? String(chunk) : undefined
+    const body = text === undefined ? undefined : JSON.parse(text) as { id_token?: unknown }
+    if (typeof body?.id_token !== 'string') return end(chunk)
+    const rewritten = JSON.stringify({ ...body, id_token: rewrite(body.id_token) })
+    res.setHeader('content-length', Buffer.byteLength(rewritten))
+    return end(rewritten)
+  }) as typeof res.end
 }

@@ -22,6 +22,12 @@ export interface Hop { url: string, status: number, location?: string, body: str
 export class SsoBrowser {
   readonly cookies = new Map<string, string>()
 
+  /**
+   * `localAddress`: the loopback address its connections come from (a second client next to 127.0.0.1);
+   * `headers`: sent with every request (`X-Forwarded-*`, as a trusted proxy in front of the gateway adds them).
+   */
+  constructor (private readonly opts: { localAddress?: string, headers?: Record<string, string> } = {}) {}
+
   /** `Cookie` header value of the jar. */
   cookieHeader (): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -32,11 +38,11 @@ export class SsoBrowser {
    * (undici's fetch sets its own); the jar takes the answer's cookies.
    */
   async request (url: string, init: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<Hop> {
-    const headers: Record<string, string> = { ...init.headers }
+    const headers: Record<string, string> = { ...this.opts.headers, ...init.headers }
     if (this.cookies.size > 0) headers.cookie = this.cookieHeader()
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body))
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(url, { method: init.method ?? 'GET', headers }, resolve)
+      const req = httpRequest(url, { method: init.method ?? 'GET', headers, localAddress: this.opts.localAddress }, resolve)
       req.on('error', reject)
       req.end(init.body)
     })
@@ -86,6 +92,14 @@ export class SsoBrowser {
     assert.equal(first.status, 302, `login route: ${first.body}`)
     assert.ok(first.location !== undefined)
     const authUrl = tamper === undefined ? first.location : tamper(new URL(first.location)).href
+    return await this.signInAt(authUrl, login, callbackPrefix)
+  }
+
+  /**
+   * From an authorization URL at the provider (one a relying party built) to the provider's return: signs
+   * in as `login` and resolves to the callback URL, not yet visited.
+   */
+  async signInAt (authUrl: string, login: string, callbackPrefix: string): Promise<string> {
     const form = await this.follow(authUrl, (next) => next.startsWith(callbackPrefix))
     if (form.location?.startsWith(callbackPrefix) === true) return this.sawCallback(form.location)
     const action = /action="([^"]+)"/.exec(form.body)?.[1]

@@ -1,6 +1,7 @@
 /**
  * A provider that is down when the gateway starts: the gateway starts anyway, a sign-in gets a readable
- * 503 page (audited), and once the provider is up the next sign-in discovers it and works.
+ * 503 page (audited), and once the provider is up the next sign-in discovers it and works. A provider
+ * down at logout: the gateway session ends all the same, and the page says so.
  */
 import assert from 'node:assert/strict'
 import http from 'node:http'
@@ -8,6 +9,9 @@ import { test } from 'node:test'
 import { startOidcProvider } from '../helpers/oidc-provider.ts'
 import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { startSsoGateway } from '../helpers/sso-gateway.ts'
+
+/** The fetch metadata of the gateway's own page sending the browser to logout. */
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
 
 test('provider down: a 503 page and an audit line; discovery is tried again at the next sign-in', async (t) => {
   const gw = await startSsoGateway(t, { providerDown: true })
@@ -53,4 +57,28 @@ test('metadata naming another issuer (mix-up) is not used: no redirect to its en
   assert.ok(!hop.body.includes(evil))
   const failed = gw.logs.filter((l) => l.msg === 'identity provider discovery failed; retried at the next sign-in').at(-1)
   assert.match(JSON.stringify(failed?.err), /issuer/, 'refused for the issuer, not for being down')
+})
+
+test('logout with the provider unreachable: the page says the gateway session ended, and it has', async (t) => {
+  const gw = await startSsoGateway(t)
+  const browser = new SsoBrowser()
+  await browser.request(await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl), { headers: FROM_PROVIDER })
+  const session = browser.cookies.get('influxdb-oss-session') ?? ''
+  assert.equal((await browser.request(`${gw.url}/api/v2/me`)).status, 200)
+  await gw.provider.stop()
+  // A reload rebuilds the relying party, which has to discover the provider again: now it cannot.
+  const config = gw.deps.config
+  await gw.deps.applyConfig({ ...config, oidc: { ...(config.oidc as NonNullable<typeof config.oidc>), timeout: 1000 } })
+  await gw.waitForLog((l) => l.msg === 'identity provider discovery failed; retried at the next sign-in')
+
+  const out = await browser.request(`${gw.url}/gateway/oidc/logout`, { headers: SAME_ORIGIN })
+  assert.equal(out.status, 503, out.body)
+  assert.match(out.body, /<title>Signed out of the gateway<\/title>/)
+  assert.match(out.body, /You are signed out of the gateway; the identity provider could not be reached to end your session there/)
+  assert.ok(!out.body.includes('Sign-in unavailable') && !out.body.includes('ECONNREFUSED'), 'neither a sign-in failure nor internals')
+  assert.equal(out.headers['retry-after'], '5')
+  assert.equal(browser.cookies.has('influxdb-oss-session'), false, 'the session cookie is cleared')
+  const old = await fetch(`${gw.url}/gateway/session`, { headers: { cookie: `influxdb-oss-session=${session}` } })
+  assert.equal(old.status, 401, 'the session is ended in the store, not only forgotten by the browser')
+  assert.ok(gw.logs.some((l) => l.audit === 'signout' && l.user === 'alice' && l.source === 'oidc'))
 })
