@@ -26,7 +26,8 @@ export interface RedisSessionStoreOptions {
   /**
    * Told when a session holding a minted token ends here (destroyed, found expired, its user revoked), with
    * the authorization's id and the session's ref: the token must be deleted in InfluxDB. Sessions that Redis
-   * expires silently are found by {@link SessionStore.heldAuthorizations} instead.
+   * expires silently are found by the next request that presents them, else by
+   * {@link SessionStore.heldAuthorizations}.
    */
   onReleased?: (authId: string, ref: string) => void
 }
