@@ -2,11 +2,13 @@
  * `check-config --online` (src/cli.ts, src/mint/online-check.ts): before a user finds out at sign-in, the
  * operator token is tried against InfluxDB (the double here): it must resolve each org a `mint` credential
  * names and create and delete an authorization there; each named bucket must exist. Problems name the YAML path.
+ * An authorization whose delete failed is left to the gateway's sweep (src/mint/orphan-sweep.ts).
  */
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { cli, tempFile } from './helpers/cli-process.ts'
 import { startFakeInflux, type FakeInflux } from './helpers/fake-influx.ts'
+import { startGateway } from './helpers/gateway.ts'
 
 const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
 
@@ -61,4 +63,37 @@ test('check-config without --online never calls InfluxDB', async (t) => {
   const run = cli(t, ['check-config', '--config', file], { env: { ...process.env, INFLUX_OPERATOR_TOKEN: 'whatever-token-value' } })
   assert.equal(await run.exited, 0, run.stderr())
   assert.equal(influx.requests.length, 0)
+})
+
+test('a check whose delete fails says so; a gateway\'s start deletes what it left once two minutes old, no younger one, no one else\'s', async (t) => {
+  let clock = Date.now()
+  const influx = await startFakeInflux({ tenancy: { buckets: ['telemetry'], now: () => clock } })
+  t.after(() => influx.close())
+  influx.failNext('DELETE', '/api/v2/authorizations/', 1, 503)
+  const failed = await check(t, yaml(influx), influx.tenancy.operatorToken)
+  assert.equal(failed.code, 1)
+  assert.match(failed.err, /^upstream\.operatorToken: cannot delete tokens in organization "my-org": InfluxDB answered 503: injected failure \(authorization \w+ stays/m)
+  const [leftover] = influx.tenancy.authorizations()
+  assert.equal(leftover?.description, 'influx-gateway (check-config) session check')
+  const create = async (description: string): Promise<string> => {
+    const res = await fetch(`${influx.url}/api/v2/authorizations`, {
+      method: 'POST',
+      headers: { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ orgID: influx.tenancy.orgID, description, permissions: [{ action: 'read', resource: { type: 'orgs' } }] })
+    })
+    return (await res.json() as { id: string }).id
+  }
+  const foreign = [await create('check-config'), await create('influx-gateway (check-config) session check of telegraf'), await create('telegraf')]
+  clock += 2 * 60_000 + 1
+  const running = await create('influx-gateway (check-config) session check') // another check, running right now
+  const gw = await startGateway(t, {
+    users: [{ name: 'alice', password: 'correct horse battery staple', mint: { org: 'my-org', permissions: ['read:buckets'] } }],
+    upstreamUrl: influx.url,
+    operatorToken: influx.tenancy.operatorToken,
+    now: () => clock
+  })
+  const swept = await gw.waitForLog((l) => l.msg === 'orphaned minted tokens deleted')
+  assert.equal(swept.swept, 1)
+  await gw.waitForLog((l) => l.result === 'revoked' && l.authorization === leftover?.id && l.reason === 'left by check-config')
+  assert.deepEqual(influx.tenancy.authorizations().map((a) => a.id).sort(), [...foreign, running].sort())
 })

@@ -29,19 +29,33 @@ export interface MintPermission {
 const TYPES: ReadonlySet<string> = new Set(INFLUX_RESOURCE_TYPES)
 const PERMISSION = /^(read|write):([A-Za-z]+)(?:\/(.+))?$/
 const INFLUX_ID = /^[0-9a-f]{16}$/
-/**
- * SECURITY: write permissions a minted token must not carry, because they let the session act beyond the
- * token. InfluxDB runs a task (checks and notification rules are tasks) with every permission of its owner,
- * the user of the token that wrote it (the operator, when no InfluxDB user has the signed-in name), not
- * with the token's own; and a token that may create authorizations makes ones that outlive the session.
- */
-const BEYOND_THE_TOKEN: Readonly<Record<string, string>> = {
-  tasks: 'InfluxDB runs a task',
-  checks: 'InfluxDB runs a check (a task)',
-  notificationRules: 'InfluxDB runs a notification rule (a task)'
-}
 const OWNER = 'with every permission of the token\'s user (the operator\'s when no InfluxDB user has the signed-in name), ' +
   'not with the minted ones'
+const TOKENS = 'InfluxDB answers a list of authorizations with each one\'s token: the session could read the tokens of other ' +
+  'sessions and the operator\'s'
+/**
+ * SECURITY: permissions a minted token must not carry, because they let the session act beyond the token
+ * or beyond its session. InfluxDB runs a task (checks and notification rules are tasks) with every
+ * permission of its owner, the user of the token that wrote it, not with the token's own. Reading
+ * authorizations returns their tokens: every other session's and the operator's. A token that may create
+ * authorizations makes ones that outlive the session; one that may write users sets any user's password
+ * (the operator's user included), one that may write orgs makes any user an owner of the org; secrets are
+ * other systems' credentials (Flux's `secrets.get` reads them).
+ */
+const REFUSED: Readonly<Record<string, { read?: string, write: string }>> = {
+  tasks: { write: `InfluxDB runs a task ${OWNER}` },
+  checks: { write: `InfluxDB runs a check (a task) ${OWNER}` },
+  notificationRules: { write: `InfluxDB runs a notification rule (a task) ${OWNER}` },
+  authorizations: { read: TOKENS, write: `${TOKENS}, and the tokens it could create would outlive the session` },
+  secrets: {
+    read: 'the org\'s secrets are credentials of other systems, which a Flux query reads with secrets.get',
+    write: 'the org\'s secrets are credentials its tasks and notification endpoints rely on: the session could replace them'
+  },
+  users: { write: 'a token that may write users sets any InfluxDB user\'s password, the operator\'s user included' },
+  orgs: { write: 'a token that may write the org adds owners to it, who hold every permission in it, and may delete it' }
+}
+
+const OWN_TOKEN = 'give whoever needs it a token credential of their own InfluxDB user'
 
 /** Parses `action:type[/name-or-id]`; a string says what is wrong with it. */
 export function parsePermission (text: string): MintPermission | string {
@@ -49,10 +63,8 @@ export function parsePermission (text: string): MintPermission | string {
   if (m === null) return 'write action:type or action:type/name, e.g. read:buckets or write:buckets/telemetry (action: read or write)'
   const [, action, type = '', target] = m
   if (!TYPES.has(type)) return `unknown InfluxDB resource type "${type}"; one of ${INFLUX_RESOURCE_TYPES.join(', ')}`
-  if (action === 'write' && (Object.hasOwn(BEYOND_THE_TOKEN, type) || type === 'authorizations')) {
-    const why = type === 'authorizations' ? 'the tokens it could create would outlive the session' : `${BEYOND_THE_TOKEN[type]} ${OWNER}`
-    return `write:${type} cannot be minted: ${why}; give whoever needs it a token credential of their own InfluxDB user`
-  }
+  const why = Object.hasOwn(REFUSED, type) ? REFUSED[type]?.[action as 'read' | 'write'] : undefined
+  if (why !== undefined) return `${action}:${type} cannot be minted: ${why}; ${OWN_TOKEN}`
   const permission = { action: action as MintPermission['action'], type: type as InfluxResourceType }
   if (target === undefined) return permission
   if (type === 'buckets') return { ...permission, bucket: target }
@@ -69,7 +81,8 @@ export const mintCredential = z.object({
     const parsed = parsePermission(text)
     if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
   }).meta({ type: 'permission' })).min(1)
-    .describe('What the token may do: `action:type[/bucket name or resource ID]`, e.g. `read:buckets`, `write:buckets/telemetry`.')
+    .describe('What the token may do: `action:type[/bucket name or resource ID]`, e.g. `read:buckets`, `write:buckets/telemetry`. ' +
+      'Never `authorizations` or `secrets`, nor `write` on `tasks`, `checks`, `notificationRules`, `users` or `orgs`.')
 }).strict()
 
 /** A validated `mint` credential. */

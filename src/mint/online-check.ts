@@ -1,7 +1,7 @@
 import { parsePermission, type MintSpec } from '../config/influx-permissions.ts'
 import type { Config } from '../config/schema.ts'
 import { createInfluxAdminClient, type InfluxAdminClient } from './influx-admin-client.ts'
-import { mintMarker } from './token-minter.ts'
+import { CHECK_CONFIG_DESCRIPTION } from './mint-marker.ts'
 
 /** The longest one call may take. */
 const TIMEOUT_MS = 10_000
@@ -43,17 +43,20 @@ export async function checkMintingOnline (config: Config, client?: InfluxAdminCl
 
 /** The org's ID when the operator token can mint there; else undefined, and the problem added. */
 async function canMint (admin: InfluxAdminClient, org: string, problems: string[]): Promise<string | undefined> {
+  let created: { id: string } | undefined
   try {
     const orgID = await admin.orgId(org)
-    const created = await admin.createAuthorization({
-      orgID,
-      description: `${mintMarker('check-config')}check`,
-      permissions: [{ action: 'read', resource: { type: 'orgs', id: orgID, orgID } }]
+    created = await admin.createAuthorization({
+      orgID, description: CHECK_CONFIG_DESCRIPTION, permissions: [{ action: 'read', resource: { type: 'orgs', id: orgID, orgID } }]
     })
     await admin.deleteAuthorization(created.id)
     return orgID
   } catch (err) {
-    problems.push(`upstream.operatorToken: cannot mint tokens in organization "${org}": ${(err as Error).message}`)
+    const why = (err as Error).message
+    problems.push(created === undefined
+      ? `upstream.operatorToken: cannot mint tokens in organization "${org}": ${why}`
+      : `upstream.operatorToken: cannot delete tokens in organization "${org}": ${why} ` +
+        `(authorization ${created.id} stays until a gateway's sweep, at its start or periodic, deletes it once two minutes old)`)
     return undefined
   }
 }

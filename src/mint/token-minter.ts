@@ -8,6 +8,8 @@ import type { Session, SessionAttachment, SessionStore } from '../session/sessio
 import { InfluxAdminError, type InfluxAdminClient } from './influx-admin-client.ts'
 import { influxPermissions, specDigest } from './mint-spec.ts'
 import { createMintedCredentials, type MintedCredentials } from './minted-credentials.ts'
+import { mintMarker } from './mint-marker.ts'
+import { sweepOrphans } from './orphan-sweep.ts'
 import { createRevoker, type Revoker } from './revoker.ts'
 import { sealToken } from './sealed-token.ts'
 import { createTtlCache } from './ttl-cache.ts'
@@ -26,10 +28,11 @@ export interface TokenMinter {
   revoke (authId: string, ref: string, reason: string): void
   /**
    * Deletes this gateway's authorizations that `held` says no live session holds (minted over
-   * {@link SWEEP_GRACE_MS} ago: a replica may be storing a young one right now); `stopping` (the sessions
+   * two minutes ago: a replica may be storing a young one right now); `stopping` (the sessions
    * die with the process) deletes instead every one that `held` says a live session holds, and no other:
-   * those of another gateway taking over are not this one's. Resolves to how many it deleted. Never
-   * touches an authorization without the marker.
+   * those of another gateway taking over are not this one's. Unless stopping, it also deletes what
+   * `check-config --online` left behind (its authorization, over two minutes old, when InfluxDB
+   * failed its delete). Resolves to how many it deleted. Never touches any other authorization.
    */
   sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { stopping?: boolean }): Promise<number>
   /**
@@ -63,15 +66,8 @@ export interface TokenMinterOptions {
   retryDelayMs?: number
 }
 
-/** An authorization younger than this is never swept as an orphan. */
-const SWEEP_GRACE_MS = 2 * 60_000
 /** Names and IDs looked up in InfluxDB are believed this long. */
 const LOOKUP_TTL_MS = 10 * 60_000
-
-/** The description prefix of every authorization this gateway mints (for `namespace`). */
-export function mintMarker (namespace: string): string {
-  return `influx-gateway (${namespace}) session `
-}
 
 /** Creates the minter; see {@link TokenMinter}. */
 export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
@@ -176,26 +172,4 @@ function createMint (opts: TokenMinterOptions): Mint {
       throw errors.mintUnavailable(err)
     }
   }
-}
-
-/** {@link TokenMinter.sweep}, one run. */
-async function sweepOrphans (
-  opts: TokenMinterOptions, revoker: Revoker, held: (authIds: readonly string[]) => Promise<Set<string>>, stopping: boolean
-): Promise<number> {
-  const marker = mintMarker(opts.namespace)
-  const t = opts.now()
-  const young = (createdAt: string | undefined): boolean =>
-    !stopping && createdAt !== undefined && t - Date.parse(createdAt) < SWEEP_GRACE_MS
-  const ours = (await opts.client.listAuthorizations()).filter((a) => a.description.startsWith(marker) && !young(a.createdAt))
-  const live = await held(ours.map((a) => a.id))
-  const doomed = ours.filter((a) => live.has(a.id) === stopping)
-  for (const a of doomed) {
-    const ref = a.description.slice(marker.length).split(' ')[0] ?? ''
-    if (!stopping) {
-      opts.metrics.tokens('orphan_swept')
-      opts.logger.info({ audit: 'token', result: 'orphan', session: ref, authorization: a.id }, 'minted token no live session holds')
-    }
-    await revoker.revoke(a.id, ref, stopping ? 'gateway stopped' : 'orphan')
-  }
-  return doomed.length
 }

@@ -11,7 +11,7 @@ import { createMintedIndex, type MintedIndex } from './minted-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi' | 'zrem' | 'hset' | 'hdel' | 'hmget'>
+'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi' | 'zrem' | 'hset' | 'hdel' | 'hget' | 'hmget'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -26,7 +26,8 @@ export interface RedisSessionStoreOptions {
   /**
    * Told when a session holding a minted token ends here (destroyed, found expired, its user revoked), with
    * the authorization's id and the session's ref: the token must be deleted in InfluxDB. Sessions that Redis
-   * expires silently are found by {@link SessionStore.heldAuthorizations} instead.
+   * expires silently are found by the next request that presents them, else by
+   * {@link SessionStore.heldAuthorizations}.
    */
   onReleased?: (authId: string, ref: string) => void
 }
@@ -62,7 +63,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     },
     async get (id, { renew = true }: GetSessionOptions = {}) {
       if (!isSessionId(id)) return undefined
-      return await read(opts, keyOf(id), renew, live)
+      return await read(opts, keyOf(id), renew, { live, minted })
     },
     async update (id, { groups, checkedAt }) {
       if (!isSessionId(id)) return false
@@ -99,20 +100,25 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
  * The record says how long the TTL was when last set (`i`), so the TTL left tells when the session was last
  * used: a reload that shortens either timeout applies to live sessions too (never lengthens them).
  */
-async function read (opts: RedisSessionStoreOptions, key: string, renew: boolean, live?: LiveSessionCount): Promise<Session | undefined> {
+async function read (
+  opts: RedisSessionStoreOptions, key: string, renew: boolean, { live, minted }: { live?: LiveSessionCount, minted: MintedIndex }
+): Promise<Session | undefined> {
   const { client } = opts
   const { idleMs, absoluteMs } = opts.timeouts()
   const replies = await client.multi().get(key).pttl(key).exec()
   const stored = decodeSessionRecord((replies?.[0]?.[1] ?? null) as string | null)
   const ttl = Number(replies?.[1]?.[1] ?? -2)
-  if (stored === undefined || ttl < 0) return undefined
+  if (stored === undefined || ttl < 0) {
+    await minted.released(key)
+    return undefined
+  }
   const record = { ...stored, a: Math.min(stored.a, stored.c + absoluteMs) }
   const t = opts.now()
   const lastUse = t - Math.max(0, (stored.i ?? idleMs) - ttl)
   if (t >= record.a || t >= lastUse + idleMs) {
     const deleted = await client.del(key)
     opts.sweeper?.forget(key)
-    if (deleted > 0 && stored.m !== undefined) opts.onReleased?.(stored.m.i, sessionRef(key))
+    if (deleted > 0) minted.release(stored.m?.i, key)
     return undefined
   }
   if (!renew) return { ...sessionFromRecord(record, key), idleExpiresAt: Math.min(lastUse + idleMs, record.a) }

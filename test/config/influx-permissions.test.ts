@@ -51,6 +51,40 @@ users:
   assert.ok(found.some((p) => p.startsWith('users.0.mint.permissions.1:')), found.join('\n'))
 })
 
+test('no permission that reads or makes tokens, or takes over users, the org or its secrets', () => {
+  // InfluxDB answers GET /api/v2/authorizations with every authorization's token: a session holding
+  // read:authorizations reads the other sessions' tokens and the operator's.
+  for (const text of ['read:authorizations', 'read:authorizations/0a1b2c3d4e5f6a7b']) {
+    assert.match(parsePermission(text) as string, /cannot be minted: InfluxDB answers a list of authorizations with each one's token/, text)
+  }
+  assert.match(parsePermission('write:authorizations') as string, /tokens of other sessions and the operator's, and .* outlive the session/)
+  for (const text of ['read:secrets', 'write:secrets']) assert.match(parsePermission(text) as string, /secrets are credentials/, text)
+  assert.match(parsePermission('write:users') as string, /sets any InfluxDB user's password/)
+  assert.match(parsePermission('write:users/0a1b2c3d4e5f6a7b') as string, /sets any InfluxDB user's password/)
+  assert.match(parsePermission('write:orgs') as string, /adds owners to it/)
+  // Reading users and the org stays possible (names, IDs; no credential).
+  assert.deepEqual(parsePermission('read:users'), { action: 'read', type: 'users' })
+  assert.deepEqual(parsePermission('read:orgs'), { action: 'read', type: 'orgs' })
+  const found = problems(`upstream:
+  operatorToken: \${OPERATOR}
+access:
+  - group: analysts
+    mint: { org: my-org, permissions: [read:buckets, read:users, read:authorizations] }
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    mint: { org: my-org, permissions: [write:orgs, read:secrets, write:users] }
+`)
+  const has = (prefix: string, pattern: RegExp): void => {
+    assert.ok(found.some((p) => p.startsWith(prefix) && pattern.test(p)), `${prefix} ${String(pattern)} in:\n${found.join('\n')}`)
+  }
+  has('access.0.mint.permissions.2:', /^\S+ read:authorizations cannot be minted: .*give whoever needs it a token credential of their own InfluxDB user$/)
+  has('users.0.mint.permissions.0:', /write:orgs cannot be minted/)
+  has('users.0.mint.permissions.1:', /read:secrets cannot be minted/)
+  has('users.0.mint.permissions.2:', /write:users cannot be minted/)
+  assert.equal(found.length, 4, found.join('\n'))
+})
+
 test('a mint credential parses, on a user and in a rule, with the operator token from the environment', () => {
   const config = parseConfig(`upstream:
   operatorToken: \${OPERATOR}

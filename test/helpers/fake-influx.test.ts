@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { patternBytes, sha256OfPattern, startFakeInflux } from './fake-influx.ts'
 import { responseValidator, spec } from './openapi.ts'
+import { OPERATOR_AUTH_ID } from './fake-influx-tenancy.ts'
 
 type Schema = { properties: Record<string, { enum?: string[] }>, required?: string[] }
 const schemas = (spec().doc.components as { schemas: Record<string, Schema> }).schemas
@@ -103,7 +104,7 @@ test('fake influx: streaming routes, stalls, aborts and resets', async (t) => {
   assert.equal(influx.requests.some(r => r.path.startsWith('/test/reset') && r.aborted), false)
 })
 
-test('fake influx: only the operator token lists, creates and deletes authorizations; a deleted token stops working', async (t) => {
+test('fake influx: only the operator token (of the tokens here) lists, creates and deletes authorizations; a deleted token stops working', async (t) => {
   const influx = await startFakeInflux({ tenancy: { users: ['alice'] } })
   t.after(() => influx.close())
   const operator = { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' }
@@ -123,11 +124,46 @@ test('fake influx: only the operator token lists, creates and deletes authorizat
   await assertError(await fetch(`${influx.url}/api/v2/authorizations`, { headers: TOKEN }), 401, 'unauthorized')
   const listed = await (await fetch(`${influx.url}/api/v2/authorizations?orgID=${influx.tenancy.orgID}&user=admin`, { headers: operator })).json()
   assert.equal(responseValidator('/authorizations', 'get', 200)(listed).errors, '')
-  assert.deepEqual((listed as { authorizations: Array<{ id: string }> }).authorizations.map((a) => a.id), [auth.id])
+  assert.deepEqual((listed as { authorizations: Array<{ id: string }> }).authorizations.map((a) => a.id), [OPERATOR_AUTH_ID, auth.id])
   const none = await (await fetch(`${influx.url}/api/v2/authorizations?user=alice`, { headers: operator })).json() as { authorizations: unknown[] }
   assert.deepEqual(none.authorizations, [])
   await assertError(await fetch(`${influx.url}/api/v2/authorizations/${auth.id}`, { method: 'DELETE', headers: minted }), 401, 'unauthorized')
   assert.equal((await fetch(`${influx.url}/api/v2/authorizations/${auth.id}`, { method: 'DELETE', headers: operator })).status, 204)
   await assertError(await fetch(`${influx.url}/api/v2/buckets`, { headers: minted }), 401, 'unauthorized')
   await assertError(await fetch(`${influx.url}/api/v2/authorizations/${auth.id}`, { method: 'DELETE', headers: operator }), 404, 'not found')
+})
+
+test('fake influx: as the contract says, listing authorizations hands out their tokens to whoever may read them', async (t) => {
+  const influx = await startFakeInflux({ tenancy: { users: ['alice'] } })
+  t.after(() => influx.close())
+  const operator = { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' }
+  const create = async (...permissions: string[]): Promise<{ id: string, token: string }> => {
+    const body = JSON.stringify({
+      orgID: influx.tenancy.orgID,
+      description: permissions.join(' '),
+      permissions: permissions.map((p) => ({ action: p.split(':')[0], resource: { type: p.split(':')[1], orgID: influx.tenancy.orgID } }))
+    })
+    const res = await fetch(`${influx.url}/api/v2/authorizations`, { method: 'POST', headers: operator, body })
+    assert.equal(res.status, 201)
+    return await res.json() as { id: string, token: string }
+  }
+  const other = await create('read:buckets')
+  const reader = await create('read:authorizations', 'read:users')
+  const halfReader = await create('read:authorizations')
+  const list = async (token: string): Promise<Response> => await fetch(`${influx.url}/api/v2/authorizations`, { headers: { authorization: `Token ${token}` } })
+  const res = await list(reader.token)
+  assert.equal(res.status, 200)
+  const listed = await res.json() as { authorizations: Array<{ id: string, token: string }> }
+  assert.equal(responseValidator('/authorizations', 'get', 200)(listed).errors, '')
+  const tokens = new Map(listed.authorizations.map((a) => [a.id, a.token]))
+  assert.equal(tokens.get(OPERATOR_AUTH_ID), influx.tenancy.operatorToken, 'the operator\'s token')
+  assert.equal(tokens.get(other.id), other.token, 'another token')
+  assert.equal(tokens.size, 4)
+  // InfluxDB also wants read on each authorization's user; and a token without read:authorizations gets 401.
+  assert.deepEqual((await (await list(halfReader.token)).json() as { authorizations: unknown[] }).authorizations, [])
+  await assertError(await list(other.token), 401, 'unauthorized')
+  const one = await fetch(`${influx.url}/api/v2/authorizations/${OPERATOR_AUTH_ID}`, { headers: { authorization: `Token ${reader.token}` } })
+  assert.equal((await one.json() as { token: string }).token, influx.tenancy.operatorToken)
+  const del = await fetch(`${influx.url}/api/v2/authorizations/${other.id}`, { method: 'DELETE', headers: { authorization: `Token ${reader.token}` } })
+  await assertError(del, 401, 'unauthorized')
 })

@@ -1,7 +1,7 @@
 /**
  * Every way a session ends deletes its minted token in InfluxDB (src/mint/token-minter.ts, called from the
- * session store's end paths): sign-out, a new sign-in over it, the idle timeout (found by a request or by the
- * in-process sweeper), the user disabled or removed by a reload, their password changed, the rule no longer
+ * session store's end paths): sign-out, a new sign-in over it, the idle timeout (found by a request, at once, or
+ * by the in-process sweeper), the user disabled or removed by a reload, their password changed, the rule no longer
  * matching, minting otherwise or giving a configured token instead. A token InfluxDB deleted stops working; a
  * failed delete is retried.
  */
@@ -60,20 +60,28 @@ test('a new sign-in over a presented session deletes the old session\'s token', 
   assert.equal(gw.influx.tenancy.authorizations().length, 1)
 })
 
-test('the idle timeout deletes the token: found by the next request, or by the in-process sweeper without one', async (t) => {
-  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+test('a request that finds its session expired deletes the token then and there, not only the sweeper', async (t) => {
+  // The fake clock moves (setTime fires no timer) and the in-process store's expiry sweepers, on
+  // setInterval, never run: only the request that presents the expired session can end it.
+  mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.now() })
   t.after(() => mock.timers.reset())
   const gw = await startGateway(t, { users: [ALICE], influx: INFLUX, config: { session: { idleTimeout: '10m' } } })
   const cookie = await signIn(gw)
-  const first = onlyAuthorization(gw)
-  mock.timers.tick(10 * 60_000 + 1)
+  const auth = onlyAuthorization(gw)
+  mock.timers.setTime(Date.now() + 10 * 60_000 + 1)
   assert.equal(await get(gw, cookie), 401)
-  await revoked(gw, first)
+  await revoked(gw, auth)
+  assert.equal(gw.logs.filter((l) => l.audit === 'token' && l.result === 'revoked').length, 1)
+})
 
+test('a session never used again: the in-process sweeper finds it expired and deletes its token', async (t) => {
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.after(() => mock.timers.reset())
+  const gw = await startGateway(t, { users: [ALICE], influx: INFLUX, config: { session: { idleTimeout: '10m' } } })
   await signIn(gw) // never used again: the sweeper (every second, real time) finds it expired
-  const second = onlyAuthorization(gw)
+  const auth = onlyAuthorization(gw)
   mock.timers.tick(10 * 60_000 + 1)
-  await revoked(gw, second)
+  await revoked(gw, auth)
 })
 
 test('a reload that disables or removes the user deletes their tokens at once, without waiting for a request', async (t) => {
