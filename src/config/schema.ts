@@ -119,7 +119,9 @@ const limits = z.object({
 
 const signin = z.object({
   maxFailures: integer(0, 1000).default(5)
-    .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables.'),
+    .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables. ' +
+      'Also bounds the sign-ins in flight at once for either: with its failures they stay within this, more get 429 ' +
+      'with `Retry-After: 1` (a retry, never a ban).'),
   findTime: duration('2m', { min: '1s' }).describe('The window failures are counted in.'),
   banTime: duration('5m', { min: '1s' }).describe('How long a ban lasts, even for the right password.'),
   maxConcurrentHashes: integer(1, 3).default(1)
