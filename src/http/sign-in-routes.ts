@@ -12,6 +12,7 @@ import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
+import { startSigninAttempt } from './start-signin-attempt.ts'
 
 type SignInDeps = Pick<AppDeps,
 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter' | 'implicitSessions'>
@@ -111,19 +112,7 @@ async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ i
   const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
   // SECURITY: a name that is not a user is never logged: users type passwords into the name field.
   const loggable = creds !== undefined && deps.users.find(creds.username) !== undefined ? creds.username : undefined
-  // Counted before the hash: concurrent guesses cannot all get checked before the ban lands.
-  const verdict = await deps.throttle.begin(subjects)
-  if (!verdict.allowed) {
-    const source = loggable === undefined ? {} : { source: 'file' }
-    const refused = { audit: 'signin', user: loggable, ...source, ip: subjects.ip }
-    if (verdict.reason === 'busy') {
-      ctx.state.log.info({ ...refused, result: 'busy' }, 'sign-in refused: too many in progress')
-      throw errors.signinConcurrent(verdict.retryAfterMs)
-    }
-    ctx.state.log.info({ ...refused, result: 'throttled' }, 'sign-in refused: banned')
-    throw errors.signinThrottled(verdict.retryAfterMs)
-  }
-  const { attempt } = verdict
+  const attempt = await startSigninAttempt(ctx, deps.throttle, subjects, loggable)
   try {
     return await checkCredentials(ctx, deps, creds, { subjects, attempt })
   } finally {
