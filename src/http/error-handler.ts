@@ -14,8 +14,12 @@ export interface ErrorHandlerDeps {
   faults: { store: { failed: (kind: string) => void } }
 }
 
-/** Failures of InfluxDB, which the proxy already reported to its fault log (one line per episode, not per request). */
-const UPSTREAM_FAILURES: ReadonlySet<ErrorKind> = new Set(['upstreamDown', 'upstreamFailed', 'upstreamTimeout'])
+/**
+ * 5xx answers not logged per request (each keeps its access line with the status): InfluxDB's failures,
+ * which the proxy reported to its fault log (one line per episode), and a failed readiness probe, which
+ * orchestrators poll every few seconds and whose answer says why.
+ */
+const NOT_LOGGED: ReadonlySet<ErrorKind> = new Set(['upstreamDown', 'upstreamFailed', 'upstreamTimeout', 'notReady'])
 
 /**
  * The one place that writes error responses, shaped by `errorResponse`: InfluxDB 2's
@@ -37,7 +41,7 @@ export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHa
   if (err.kind === 'publicRequestTimeout') ctx.state.log.info({ code: err.code, reason: err.message }, 'request cut')
   // A dead InfluxDB or store fails every request: each keeps its access line, the failure is logged per episode.
   else if (err.kind === 'sessionStoreDown') deps.faults.store.failed(storeFailureKind(err.cause))
-  else if (err.status >= 500 && !UPSTREAM_FAILURES.has(err.kind)) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
+  else if (err.status >= 500 && !NOT_LOGGED.has(err.kind)) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
   if (ctx.res.headersSent) {
     // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
     ctx.res.destroy()

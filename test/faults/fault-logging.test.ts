@@ -59,6 +59,7 @@ test('InfluxDB down: a hundred failed requests are one line, then one summary pe
   assert.deepEqual(new Set(statuses), new Set([503]))
   await gw.waitForLog((l) => l.msg === 'InfluxDB requests failing')
   assert.equal(gw.logs.slice(from).filter((l) => l.msg === 'request').length, 100, 'every request keeps its access line')
+  for (let i = 0; i < 10; i++) assert.equal((await fetch(`${gw.url}/gateway/ready`)).status, 503, 'the readiness probe, polled')
   assert.deepEqual(faultLines(gw, from).map((l) => ({ level: l.level, msg: l.msg, kind: l.kind, err: l.err })),
     [{ level: 40, msg: 'InfluxDB requests failing', kind: 'ECONNREFUSED', err: undefined }], 'one line, no stack')
 
