@@ -7,6 +7,7 @@ import type { OidcClient } from './auth/oidc-client.ts'
 import type { ProxyIdentityReader } from './auth/proxy-identity.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
+import type { FaultLog } from './observability/fault-log.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ImplicitSessions } from './mint/implicit-sessions.ts'
 import type { TokenMinter } from './mint/token-minter.ts'
@@ -58,6 +59,11 @@ export interface AppDeps {
   /** The clock, epoch ms. */
   now: () => number
   metrics: Metrics
+  /**
+   * Failures of InfluxDB and of the session store, logged once per episode (src/observability/fault-log.ts)
+   * rather than once per request; the error handler reports the store's here.
+   */
+  faults: { upstream: FaultLog, store: Pick<FaultLog, 'failed'> }
   /** InfluxDB's major version (`upstream.version`, or learned from `/ping`): v1 routes answer in its dialect. */
   upstreamVersion: UpstreamVersion
   /** Set when the process is stopping: readiness fails and connections are not kept alive. */

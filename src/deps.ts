@@ -6,10 +6,11 @@ import type { IdentitySource } from './auth/identity-source.ts'
 import { createOidcClient, type OidcClient } from './auth/oidc-client.ts'
 import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
-import { createStoreClient, type StoreClient } from './deps/store-client.ts'
+import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './deps/store-client.ts'
 import { createTokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './mint/implicit-sessions.ts'
 import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
+import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
 import { createUpstreamVersion } from './proxy/upstream-version.ts'
@@ -68,14 +69,16 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const derive = (config: Config): ConfigDerived => createConfigDerived(config, { ...limiters, now })
   const metrics = createMetrics()
   const store = createStoreClient(initial, logger, now)
+  const upstreamFaults = createFaultLog({ logger, now, what: 'InfluxDB requests', intervalMs: FAULT_LOG_INTERVAL_MS })
   const minting = createTokenMinting(initial, live, { logger, metrics, now })
   const onReleased = (authId: string, ref: string): void => minting.minter.revoke(authId, ref, 'session ended')
-  const buildProxy = (upstreamUrl: string): InfluxProxy => createUpstreamProxy(upstreamUrl, () => deps, { metrics, logger })
+  const buildProxy = (url: string): InfluxProxy => createUpstreamProxy(url, () => deps, { metrics, faults: upstreamFaults })
   const deps: Deps = {
     ...derive(initial),
     logger,
     now,
     metrics,
+    faults: { upstream: upstreamFaults, store: store.health },
     lifecycle: { shuttingDown: false },
     sessions: createSessions(store, live, now, onReleased),
     minter: minting.minter,
@@ -107,6 +110,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     async close () {
       await minting.close(MINT_CLOSE_GRACE_MS)
       store.throttleSweeper?.close()
+      store.health.close()
       store.flowSweeper?.close()
       store.pendingFlowSweeper?.close()
       deps.proxy.close()
@@ -188,18 +192,24 @@ function createThrottle ({ client, keyPrefix, throttleSweeper }: StoreClient, co
   })
 }
 
-/** The proxy to `upstreamUrl`; timeout and cookie name are read live, upstream failures counted and logged. */
+/**
+ * The proxy to `upstreamUrl`; timeout and cookie name are read live, upstream failures counted, and logged
+ * as episodes (`faults`), which its answers end.
+ */
 function createUpstreamProxy (
-  upstreamUrl: string, current: () => Pick<Deps, 'config' | 'cookie'>, { metrics, logger }: Pick<Deps, 'metrics' | 'logger'>
+  upstreamUrl: string, current: () => Pick<Deps, 'config' | 'cookie'>, { metrics, faults }: Pick<Deps, 'metrics'> & { faults: FaultLog }
 ): InfluxProxy {
   return createInfluxProxy({
     upstreamUrl,
     timeoutMs: () => current().config.upstream.timeout,
     cookieName: () => current().cookie.name,
-    onUpstreamResponse: (seconds) => metrics.upstreamLatency(seconds),
-    onUpstreamError: (err, req) => {
+    onUpstreamResponse: (seconds) => {
+      metrics.upstreamLatency(seconds)
+      faults.succeeded()
+    },
+    onUpstreamError: (err) => {
       metrics.upstreamError(upstreamFailure(err))
-      logger.warn({ kind: errorCode(err) ?? upstreamFailure(err), method: req.method }, 'upstream request failed')
+      faults.failed(errorCode(err) ?? upstreamFailure(err))
     }
   })
 }

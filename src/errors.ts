@@ -30,7 +30,8 @@ export type ErrorKind =
   | 'notFound' | 'notReady' | 'methodNotAllowed' | 'bodyTooLarge' | 'bodyTimeout' | 'clientClosed'
   | 'headersTooLarge' | 'headTimeout' | 'badRequest' | 'transferCodingNotImplemented' | 'httpError'
   | 'upstreamDown' | 'upstreamFailed' | 'upstreamTimeout' | 'publicRequestTimeout' | 'overCapacity'
-  | 'sessionStoreDown' | 'signinThrottled' | 'signinBusy' | 'noAccess' | 'directoryUnavailable' | 'mintUnavailable' | 'mintRefused'
+  | 'sessionStoreDown' | 'signinThrottled' | 'signinConcurrent' | 'signinBusy' | 'noAccess' | 'directoryUnavailable'
+  | 'mintUnavailable' | 'mintRefused'
   | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'ssoFlowsPerClient' | 'ssoLogoutIncomplete' | 'proxyIdentityInvalid' | 'internal'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
@@ -110,6 +111,14 @@ export const errors = {
   sessionStoreDown: (cause: unknown) => new GatewayError('sessionStoreDown', 'unavailable', 'session store is unavailable', { cause }),
   signinThrottled: (retryAfterMs: number) =>
     new GatewayError('signinThrottled', 'too many requests', 'too many failed sign-ins; retry later', {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
+    }),
+  /**
+   * Too many sign-ins in flight for one address or user name (failures plus attempts in flight at
+   * `signin.maxFailures`): retry in a second. Not a ban, and not counted as a failure.
+   */
+  signinConcurrent: (retryAfterMs: number) =>
+    new GatewayError('signinConcurrent', 'too many requests', 'too many sign-ins in progress; retry shortly', {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
     }),
   /** No hash slot: the queue is full, or the sign-in waited longer than `signin.maxHashWait`. */

@@ -11,7 +11,7 @@ import { listen, type RunningServer } from './server.ts'
 /** A started gateway: its listeners and dependencies. */
 export interface Gateway {
   url: string
-  /** The separate metrics listener's URL, when `metrics.port` is set. */
+  /** The separate metrics listener's URL, unless `metrics.listener` is `main` (or metrics are off). */
   metricsUrl?: string
   deps: Deps
   /** The public listener, for whoever needs to watch its requests (the test harness does). */
@@ -28,7 +28,7 @@ export type StartGatewayOptions = Omit<DepsOptions, 'logger'>
 
 /**
  * Starts the gateway for a validated configuration: builds its dependencies, listens where
- * `server` says (TLS when `server.tls` is set) and, when `metrics.port` is set, starts the separate
+ * `server` says (TLS when `server.tls` is set) and, unless `metrics.listener` is `main`, starts the separate
  * metrics listener. Whatever started is released again if a later step fails.
  */
 export async function startGateway (config: Config, logger: Logger, opts: StartGatewayOptions = {}): Promise<Gateway> {
@@ -47,7 +47,7 @@ export async function startGateway (config: Config, logger: Logger, opts: StartG
       onConnectionRefused: () => deps.metrics.connectionRefused(),
       tls: tls === undefined ? undefined : { cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
     })
-    if (config.metrics.enabled && config.metrics.port !== undefined) {
+    if (config.metrics.enabled && config.metrics.listener === 'separate') {
       const { host, port } = config.metrics
       metricsServer = await listenMetrics(deps.metrics, { host, port, prefix: config.server.gatewayPrefix })
     }

@@ -25,6 +25,7 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
   ['server.host', (c) => c.server.host],
   ['server.port', (c) => c.server.port],
   ['server.tls', (c) => c.server.tls],
+  ['metrics.listener', (c) => c.metrics.listener],
   ['metrics.port', (c) => c.metrics.port],
   ['metrics.host', (c) => c.metrics.host],
   ['log.format', (c) => c.log.format],

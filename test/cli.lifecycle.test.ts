@@ -21,6 +21,7 @@ async function config (opts: { token: string, extra?: string, users?: string, po
   return [
     `server: { host: 127.0.0.1, port: ${opts.port ?? 0}, shutdownTimeout: \${SHUTDOWN:-5s} }`,
     'upstream: { url: "${INFLUX_URL}" }',
+    'metrics: { listener: main }',
     opts.extra ?? '',
     'users:',
     `  - { name: alice, passwordHash: "${hash}", token: "\${${opts.token}}" }`,
@@ -121,7 +122,7 @@ test('--watch follows the file: a saved change is applied without a signal', asy
 test('log.format: pretty writes human lines, only on request', async (t) => {
   const influx = await startFakeInflux()
   t.after(() => influx.close())
-  const file = tempFile(t, 'gateway.yaml', 'server: { port: 0 }\nlog: { format: pretty }\n')
+  const file = tempFile(t, 'gateway.yaml', 'server: { port: 0 }\nmetrics: { port: 0 }\nlog: { format: pretty }\n')
   const run = cli(t, ['--config', file])
   const line = await run.waitForLine((l) => l.includes('listening'))
   assert.throws(() => JSON.parse(line))

@@ -10,6 +10,7 @@ async function validConfig (): Promise<string> {
   const hash = await hashPassword('alice password', { ln: 10, r: 8, p: 1 })
   return [
     'server: { host: 127.0.0.1, port: 0 }',
+    'metrics: { port: 0 }',
     'upstream: { url: "http://127.0.0.1:9" }',
     'log: { level: info }',
     'users:',
@@ -110,14 +111,17 @@ test('the gateway serves, then stops cleanly on SIGTERM', async (t) => {
   assert.ok(!run.lines.join('\n').includes(SECRET), 'a secret was logged')
 })
 
-test('the committed default config starts with no environment but PATH, HOME and GATEWAY_PORT', async (t) => {
-  const env: NodeJS.ProcessEnv = { GATEWAY_PORT: '0' }
+test('the committed default config starts with no environment but PATH, HOME, GATEWAY_PORT and GATEWAY_METRICS_PORT', async (t) => {
+  const env: NodeJS.ProcessEnv = { GATEWAY_PORT: '0', GATEWAY_METRICS_PORT: '0' }
   if (process.env.PATH !== undefined) env.PATH = process.env.PATH
   if (process.env.HOME !== undefined) env.HOME = process.env.HOME
   const run = cli(t, [], { env })
   const listening = JSON.parse(await run.waitForLine(isLog('listening'))) as { url?: unknown }
   assert.match(String(listening.url), /^http:\/\/127\.0\.0\.1:\d+$/)
   assert.doesNotMatch(String(listening.url), /:8080$/)
+  const { metrics } = listening as { metrics?: unknown }
+  assert.match(String(metrics), /^http:\/\/127\.0\.0\.1:\d+$/, 'metrics on their own loopback listener')
+  assert.equal((await fetch(`${String(listening.url)}/gateway/metrics`)).status, 404, 'never on the public one')
   await run.waitForLine((line) => line.includes('hash-password'))
   process.kill(run.child.pid as number, 'SIGTERM')
   assert.equal(await run.exited, 0, run.stderr())

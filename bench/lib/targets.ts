@@ -71,6 +71,8 @@ export async function startGateway (opts: GatewayTargetOptions): Promise<Target>
     `upstream: { url: "${opts.upstreamUrl}" }`,
     'users:',
     `  - { name: ${BENCH_USER}, passwordHash: "${await hashPassword(BENCH_PASSWORD)}", token: "\${BENCH_TOKEN}" }`,
+    // Metrics on a listener of their own at any free port: several gateways run at once (a fixed port would clash).
+    (opts.extra ?? '').includes('metrics:') ? '' : 'metrics: { port: 0 }',
     opts.extra ?? ''
   ].join('\n'))
   const out = openSync(log, 'a')

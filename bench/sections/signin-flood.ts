@@ -23,7 +23,7 @@ interface Run { rps: number, p99: number, errors: number, lagP99: number, signin
 const PATH = '/api/v2/buckets?orgID=0000000000000002'
 const LAG_P99 = 'nodejs_eventloop_lag_p99_seconds'
 const MAX_P99_RATIO = 2
-const EXTRA = 'metrics: { enabled: true }\nsignin: { maxFailures: 0 }\n'
+const EXTRA = 'metrics: { listener: main }\nsignin: { maxFailures: 0 }\n'
 
 /** One wrk run on the cookie path, with or without sign-in loops alongside; event-loop p99 from two scrapes. */
 async function once (gateway: Target, cookie: string, opts: Required<SigninFloodOptions>, flood: boolean): Promise<Run> {
@@ -74,7 +74,7 @@ function report (opts: Required<SigninFloodOptions>, quiet: Run[], flooded: Run[
   ].join(' | ')
   const ratio = med(flooded, (r) => r.p99) / med(quiet, (r) => r.p99)
   return [
-    'A dedicated gateway with `metrics: { enabled: true }` and `signin: { maxFailures: 0 }` (the failed-sign-in throttle off, so one benchmark address may sign in without pause; ' +
+    'A dedicated gateway with `metrics: { listener: main }` and `signin: { maxFailures: 0 }` (the failed-sign-in throttle off, so one benchmark address may sign in without pause; ' +
     'the default hash cost, `maxConcurrentHashes: 1` and `maxQueuedHashes: 32` are what is measured). ' +
     `Each round runs \`wrk -t1 -c${opts.connections} -d${opts.durationS}s\` on \`GET ${PATH}\` with a session cookie, first alone, then with ${opts.loops} closed-loop ` +
     `sign-in loops (\`POST /api/v2/signin\`, Basic, keep-alive) from the bench process for the same ${opts.durationS} s; ${opts.rounds} interleaved round${opts.rounds === 1 ? '' : 's'} after a warm-up, medians (min–max). ` +

@@ -27,10 +27,16 @@ const server = z.object({
 }).strict()
 
 const metrics = z.object({
-  enabled: boolean.default(true).describe('Serve Prometheus metrics at `<gatewayPrefix>/metrics`.'),
-  port: integer(0, 65535).optional()
-    .describe('Serve them on this separate port instead (bound to `metrics.host`), not on the main listener.'),
-  host: z.string().min(1).default('127.0.0.1').describe('Address of the separate metrics listener.')
+  enabled: boolean.default(true).describe('Serve Prometheus metrics at `<gatewayPrefix>/metrics` (and `/metrics`).'),
+  // SECURITY: metrics name users' traffic, error rates and the gateway's internals: by default only a
+  // listener the public cannot reach serves them, never the public port.
+  listener: z.enum(['separate', 'main']).default('separate')
+    .describe('`separate`: only on their own listener at `metrics.host`:`metrics.port`. `main`: on the main listener instead, ' +
+      'to anyone who can reach it (only where a firewall or proxy in front keeps them private).'),
+  port: integer(0, 65535).default(9464).describe('Port of the separate metrics listener (`0`: any free port).'),
+  host: z.string().min(1).default('127.0.0.1')
+    .describe('Address of the separate metrics listener; loopback by default ' +
+      '(in a container: `0.0.0.0`, and publish the port on loopback).')
 }).strict()
 
 const upstream = z.object({
@@ -119,7 +125,9 @@ const limits = z.object({
 
 const signin = z.object({
   maxFailures: integer(0, 1000).default(5)
-    .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables.'),
+    .describe('Failed sign-ins per user name or client address within `findTime` before a ban (429); 0 disables. ' +
+      'Also bounds the sign-ins in flight at once for either: with its failures they stay within this, more get 429 ' +
+      'with `Retry-After: 1` (a retry, never a ban).'),
   findTime: duration('2m', { min: '1s' }).describe('The window failures are counted in.'),
   banTime: duration('5m', { min: '1s' }).describe('How long a ban lasts, even for the right password.'),
   maxConcurrentHashes: integer(1, 3).default(1)

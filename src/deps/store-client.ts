@@ -1,10 +1,18 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
+import { createFaultLog } from '../observability/fault-log.ts'
 import { createExpirySweeper, type ExpirySweeper } from '../session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../session/memory-redis-client.ts'
 import { createRedisClient } from '../session/redis-client.ts'
 import { sessionRef } from '../session/session-id.ts'
+import { createStoreHealth, type StoreHealth } from './store-health.ts'
+
+/** At most one line per this long about a failing store (a summary of the failures), ms. */
+export const FAULT_LOG_INTERVAL_MS = 10_000
+
+/** How often a failing store is asked whether it answers again, ms. */
+const STORE_PROBE_MS = 1000
 
 /** The client the session store and the sign-in throttle share, and what the in-process one needs besides. */
 export interface StoreClient {
@@ -18,6 +26,8 @@ export interface StoreClient {
   /** Active expiry of the per-address counts of pending sign-in flows, in process only. */
   pendingFlowSweeper?: ExpirySweeper
   keyPrefix: string
+  /** Where requests that failed on the store are reported: logged as episodes, with the store's comebacks. */
+  health: Pick<StoreHealth, 'failed' | 'close'>
 }
 
 /**
@@ -27,16 +37,20 @@ export interface StoreClient {
  */
 export function createStoreClient (config: Config, logger: Logger, now: () => number): StoreClient {
   const redis = config.session.redis
+  const faults = createFaultLog({ logger, now, what: 'session store requests', intervalMs: FAULT_LOG_INTERVAL_MS })
   if (config.session.store === 'redis' && redis !== undefined) {
     const client = createRedisClient({
       url: redis.url,
       connectTimeoutMs: redis.connectTimeout,
       commandTimeoutMs: redis.commandTimeout,
-      onState: (state, detail) => state === 'connected'
-        ? logger.info(detail, 'session store connected (redis)')
-        : logger.warn(detail, 'session store unavailable (redis); retrying, requests needing it get 503')
+      onState: (state, detail) => {
+        if (state !== 'connected') return logger.warn(detail, 'session store unavailable (redis); retrying, requests needing it get 503')
+        logger.info(detail, 'session store connected (redis)')
+        health.connected(detail.host).catch(() => {})
+      }
     })
-    return { client, keyPrefix: redis.keyPrefix }
+    const health = createStoreHealth({ client, markerKey: `${redis.keyPrefix}store-marker`, faults, logger, probeMs: STORE_PROBE_MS })
+    return { client, keyPrefix: redis.keyPrefix, health }
   }
   const client = createMemoryRedisClient()
   const onError = (err: unknown): void => logger.warn({ err }, 'session expiry sweep failed')
@@ -52,5 +66,7 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
   const throttleSweeper = createExpirySweeper({ client, now, onError })
   const flowSweeper = createExpirySweeper({ client, now, onError })
   const pendingFlowSweeper = createExpirySweeper({ client, now, onError })
-  return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, keyPrefix: 'influx-gateway:' }
+  // In process the store fails only with the process: nothing to probe.
+  const health = { failed: (kind: string) => faults.failed(kind), close: () => {} }
+  return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, keyPrefix: 'influx-gateway:', health }
 }

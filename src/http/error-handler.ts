@@ -1,11 +1,25 @@
 import type { Socket } from 'node:net'
-import { errors, GatewayError } from '../errors.ts'
+import { errors, GatewayError, type ErrorKind } from '../errors.ts'
 import { errorResponse, type ErrorDialect } from '../error-response.ts'
 import type { UpstreamVersion } from '../proxy/upstream-version.ts'
+import { storeFailureKind } from '../session/store-unavailable.ts'
 import type { GatewayContext } from './request-context.ts'
 
-/** What the error handler needs: the upstream's version, for the dialect of the v1 routes. */
-export interface ErrorHandlerDeps { upstreamVersion: Pick<UpstreamVersion, 'major'> }
+/**
+ * What the error handler needs: the upstream's version, for the dialect of the v1 routes, and where the
+ * session store's failures are counted.
+ */
+export interface ErrorHandlerDeps {
+  upstreamVersion: Pick<UpstreamVersion, 'major'>
+  faults: { store: { failed: (kind: string) => void } }
+}
+
+/**
+ * 5xx answers not logged per request (each keeps its access line with the status): InfluxDB's failures,
+ * which the proxy reported to its fault log (one line per episode), and a failed readiness probe, which
+ * orchestrators poll every few seconds and whose answer says why.
+ */
+const NOT_LOGGED: ReadonlySet<ErrorKind> = new Set(['upstreamDown', 'upstreamFailed', 'upstreamTimeout', 'notReady'])
 
 /**
  * The one place that writes error responses, shaped by `errorResponse`: InfluxDB 2's
@@ -25,7 +39,9 @@ export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHa
   const err = toGatewayError(caught)
   // A request without credentials that ran out of time is the client's doing, not a failure here.
   if (err.kind === 'publicRequestTimeout') ctx.state.log.info({ code: err.code, reason: err.message }, 'request cut')
-  else if (err.status >= 500) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
+  // A dead InfluxDB or store fails every request: each keeps its access line, the failure is logged per episode.
+  else if (err.kind === 'sessionStoreDown') deps.faults.store.failed(storeFailureKind(err.cause))
+  else if (err.status >= 500 && !NOT_LOGGED.has(err.kind)) ctx.state.log.error({ err: caught, code: err.code }, 'request failed')
   if (ctx.res.headersSent) {
     // Mid-stream: the status is gone already; cutting the connection is the only honest signal.
     ctx.res.destroy()

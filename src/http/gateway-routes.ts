@@ -81,12 +81,12 @@ async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<vo
   }
 }
 
-/** Prometheus text, when served on the main listener (`metrics.enabled` without `metrics.port`). */
+/** Prometheus text, when served on the main listener (`metrics.listener: main`). */
 async function metrics (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
   ctx.type = deps.metrics.registry.contentType
   ctx.body = await deps.metrics.registry.metrics()
 }
 
 function servesMetrics (deps: GatewayRouteDeps): boolean {
-  return deps.config.metrics.enabled && deps.config.metrics.port === undefined
+  return deps.config.metrics.enabled && deps.config.metrics.listener === 'main'
 }

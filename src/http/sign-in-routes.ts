@@ -3,7 +3,7 @@ import { errors, GatewayError } from '../errors.ts'
 import type { SigninOutcome } from '../observability/metrics.ts'
 import { clearedSessionCookie } from '../session/session-cookie.ts'
 import type { Session } from '../session/session-store.ts'
-import type { ThrottleSubjects } from '../session/signin-throttle.ts'
+import type { SigninAttempt, ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { Identity } from '../auth/identity.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
@@ -12,6 +12,7 @@ import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
+import { startSigninAttempt } from './start-signin-attempt.ts'
 
 type SignInDeps = Pick<AppDeps,
 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter' | 'implicitSessions'>
@@ -49,7 +50,7 @@ export function signinOutcome (err: unknown): SigninOutcome {
     case 'unauthorized': return 'failure'
     case 'userInactive': return 'disabled'
     case 'signinThrottled': return 'throttled'
-    case 'signinBusy': return 'busy'
+    case 'signinBusy': case 'signinConcurrent': return 'busy'
     case 'crossSite': return 'cross_site'
     case 'bodyTooLarge': return 'too_large'
     case 'bodyTimeout': return 'body_timeout'
@@ -103,34 +104,42 @@ export function endAudit (audit: string, s: Session, extra: Record<string, unkno
 
 /**
  * Checks the Basic credentials against the identity sources (file users, then the directory), under the
- * failed-sign-in throttle.
+ * failed-sign-in throttle: the attempt holds a throttle slot until it is settled as a failure, a success, or
+ * neither (a disabled user, a directory that did not answer, any error).
  */
 async function authenticate (ctx: GatewayContext, deps: SignInDeps): Promise<{ identity: Identity, stamp?: string }> {
   const creds = parseBasicAuth(ctx.get('authorization') || undefined)
   const subjects: ThrottleSubjects = { user: creds?.username, ip: ctx.state.client.ip }
   // SECURITY: a name that is not a user is never logged: users type passwords into the name field.
   const loggable = creds !== undefined && deps.users.find(creds.username) !== undefined ? creds.username : undefined
-  // Counted before the hash: concurrent guesses cannot all get checked before the ban lands.
-  const verdict = await deps.throttle.begin(subjects)
-  if (!verdict.allowed) {
-    const source = loggable === undefined ? {} : { source: 'file' }
-    ctx.state.log.info({ audit: 'signin', result: 'throttled', user: loggable, ...source, ip: subjects.ip }, 'sign-in refused: banned')
-    throw errors.signinThrottled(verdict.retryAfterMs)
+  const attempt = await startSigninAttempt(ctx, deps.throttle, subjects, loggable)
+  try {
+    return await checkCredentials(ctx, deps, creds, { subjects, attempt })
+  } finally {
+    await attempt.release()
   }
-  if (creds === undefined) return await failed(ctx, deps, subjects, { reason: 'no basic credentials' })
+}
+
+/** The attempt {@link authenticate} started, settled by {@link checkCredentials}. */
+interface Counted { subjects: ThrottleSubjects, attempt: SigninAttempt }
+
+async function checkCredentials (
+  ctx: GatewayContext, deps: SignInDeps, creds: ReturnType<typeof parseBasicAuth>, counted: Counted
+): Promise<{ identity: Identity, stamp?: string }> {
+  if (creds === undefined) return await failed(ctx, deps, counted, { reason: 'no basic credentials' })
   const checked = await verify(ctx, deps, creds.username, creds.password)
   if (checked.outcome === 'invalid') {
     // A name the source knows is a user's, never a password typed into the name field: it may be logged.
     const user = checked.userKnown ? creds.username : undefined
     const reason = checked.userKnown ? 'wrong password' : 'unknown user'
-    return await failed(ctx, deps, subjects, { reason, user, source: checked.source })
+    return await failed(ctx, deps, counted, { reason, user, source: checked.source })
   }
   if (checked.outcome === 'disabled') {
     const { name: user, source } = checked.identity
     ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user, source }, 'sign-in failed')
     throw errors.userInactive()
   }
-  await deps.throttle.succeeded(subjects)
+  await counted.attempt.succeeded()
   return checked
 }
 
@@ -154,10 +163,10 @@ interface Failure { reason: string, user?: string, source?: Identity['source'] }
 
 /** Logs and counts a failed sign-in (banning its subjects when they reach the limit), then refuses it. */
 async function failed (
-  ctx: GatewayContext, deps: SignInDeps, subjects: ThrottleSubjects, { reason, user, source }: Failure
+  ctx: GatewayContext, deps: SignInDeps, { subjects, attempt }: Counted, { reason, user, source }: Failure
 ): Promise<never> {
   ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, source, ip: subjects.ip }, 'sign-in failed')
-  for (const subject of await deps.throttle.failed(subjects)) {
+  for (const subject of await attempt.failed()) {
     const who = subject === 'ip' ? { ip: subjects.ip } : { user }
     ctx.state.log.warn({ audit: 'ban', subject, ...who, banMs: deps.config.signin.banTime }, 'sign-in banned')
   }

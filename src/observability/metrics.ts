@@ -3,7 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /**
  * Sign-in outcomes counted by `influx_gateway_signins_total`: a success, a wrong credential
  * (`failure`), a disabled user, and one label per kind of refusal: banned (`throttled`), no hash slot
- * (`busy`), CSRF (`cross_site`), a body too large or too slow (`too_large`, `body_timeout`), the
+ * or too many sign-ins in flight for one name or address (`busy`), CSRF (`cross_site`), a body too large
+ * or too slow (`too_large`, `body_timeout`), the
  * client gone (`aborted`), a right password without any access rule granting a credential (`no_access`),
  * the LDAP directory down or too slow (`directory_unavailable`), InfluxDB unable or unwilling to mint the
  * session's token (`mint_unavailable`, `mint_refused`); at the single sign-on callback, the

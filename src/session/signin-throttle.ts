@@ -6,20 +6,34 @@ export interface ThrottleSubjects {
   ip: string
 }
 
-/** The verdict on starting a sign-in attempt. */
-export type AttemptVerdict = { allowed: true } | { allowed: false, retryAfterMs: number }
+/** One attempt the throttle let start: exactly one of its methods settles it (later calls do nothing). */
+export interface SigninAttempt {
+  /** The password was wrong (or the name unknown): a failure is counted; resolves to the subjects it just banned. */
+  failed (): Promise<Array<'user' | 'ip'>>
+  /** The password was right: the user name's failures are reset (the address's are not). */
+  succeeded (): Promise<void>
+  /** Neither (a disabled user, a directory that did not answer, an error): nothing is counted. Never rejects. */
+  release (): Promise<void>
+}
 
 /**
- * Throttles sign-ins per user name and per client address. An attempt is counted when it starts,
- * before the password is hashed, so concurrent attempts cannot all slip past the limit.
+ * The verdict on starting a sign-in attempt: allowed; refused because a subject is banned (`banned`,
+ * for `banTime`); or refused for now because too many attempts are already in flight (`busy`, retry
+ * in a second: never a ban).
+ */
+export type AttemptVerdict =
+  | { allowed: true, attempt: SigninAttempt }
+  | { allowed: false, reason: 'banned' | 'busy', retryAfterMs: number }
+
+/**
+ * Throttles sign-ins per user name and per client address. Only failed attempts count toward a ban.
+ * An attempt in flight holds a slot from before the password is hashed until it settles, and a new
+ * attempt starts only while failures plus attempts in flight stay within `maxFailures`: concurrent
+ * guesses cannot all be checked before the ban lands, and concurrent right passwords are never banned.
  */
 export interface SigninThrottle {
-  /** Counts an attempt; refused while either subject is banned or already at `maxFailures` attempts. */
+  /** Starts an attempt; refused while either subject is banned, or its failures plus attempts in flight are at the limit. */
   begin (subjects: ThrottleSubjects): Promise<AttemptVerdict>
-  /** The attempt failed: resolves to the subjects it just banned (for the audit log). */
-  failed (subjects: ThrottleSubjects): Promise<Array<'user' | 'ip'>>
-  /** The attempt succeeded: the user name's count is reset and the address's attempt uncounted. */
-  succeeded (subjects: ThrottleSubjects): Promise<void>
 }
 
 /** The throttle's settings, read on every call so a reload applies. */

@@ -100,8 +100,11 @@ test('InfluxDB is reachable only through the gateway, which starts once InfluxDB
   assert.equal(containerEnv().INFLUX_URL, 'http://influxdb:8086')
 })
 
-test('the gateway publishes 8086 on the port the image exposes, checks and listens on', () => {
-  assert.deepEqual(service('gateway').ports, [`8086:${exposedPort}`])
+test('the gateway publishes 8086 on the port the image exposes, checks and listens on; metrics on loopback only', () => {
+  assert.deepEqual(service('gateway').ports, [`8086:${exposedPort}`, '127.0.0.1:9464:9464'])
+  for (const published of service('gateway').ports ?? []) {
+    if (!published.startsWith('8086:')) assert.match(published, /^127\.0\.0\.1:/, `${published}: only the gateway's own port is public`)
+  }
   assert.equal(exposedPort, 8080)
   const healthcheck = lastInstruction('HEALTHCHECK')
   assert.match(healthcheck, new RegExp(`CMD \\["node", "-e", ".*fetch\\('http://127\\.0\\.0\\.1:${exposedPort}/gateway/health'\\)`))
@@ -143,6 +146,8 @@ test('the mounted config loads with exactly the environment the gateway containe
   assert.equal(config.server.host, '0.0.0.0')
   assert.equal(config.server.port, exposedPort)
   assert.equal(config.upstream.url, 'http://influxdb:8086')
+  // Metrics on their own listener, reachable from the host's loopback through the published port only.
+  assert.deepEqual(config.metrics, { enabled: true, listener: 'separate', host: '0.0.0.0', port: 9464 })
   // Docker's SIGKILL must come after the gateway's own shutdown timeout (25 s by default).
   const shutdownMs = (config.server as { shutdownTimeout?: number }).shutdownTimeout ?? 25_000
   const grace = service('gateway').stop_grace_period ?? assert.fail('no stop_grace_period')

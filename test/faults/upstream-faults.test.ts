@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { patternBytes, type FakeInflux } from '../helpers/fake-influx.ts'
 import { signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { LEDGER_ENV } from '../helpers/secret-ledger.ts'
 
 /**
  * Faults: a storm of faulty requests through one in-process gateway. Upstream refuses, resets
@@ -282,10 +283,25 @@ function assertAbortsPropagated (storm: Storm): void {
   assert.deepEqual(seen.filter((r) => !r.aborted).map((r) => r.url), [], 'InfluxDB saw every client abort')
 }
 
+/**
+ * Why the storm is skipped, or false. Its heap check needs `globalThis.gc` (`node --expose-gc`, which
+ * `npm test`'s runner, scripts/run-tests.ts, passes): run by hand without it, the storm is skipped with a
+ * banner on stderr. Under the runner (which sets the log-secret ledger) or with `CI=true` a missing gc is
+ * not skipped but fails, so the runner cannot stop passing the flag unnoticed.
+ */
+function gcMissing (): string | false {
+  if (globalThis.gc !== undefined || process.env[LEDGER_ENV] !== undefined || process.env.CI === 'true') return false
+  const reason = 'SKIPPING the upstream fault storm: its heap check needs node --expose-gc ' +
+    '(node --expose-gc --import tsx --test test/faults/upstream-faults.test.ts, or npm test)'
+  const bar = '!'.repeat(100)
+  process.stderr.write(`\n${bar}\n${reason}\n${bar}\n\n`)
+  return reason
+}
+
 /** Heap in use after full collections (run with `--expose-gc`). */
 async function heapUsed (): Promise<number> {
   const gc = globalThis.gc
-  assert.ok(gc !== undefined, 'run with node --expose-gc')
+  assert.ok(gc !== undefined, 'run with node --expose-gc (npm test\'s runner, scripts/run-tests.ts, must pass it)')
   for (let i = 0; i < 3; i++) {
     gc()
     await new Promise((resolve) => setImmediate(resolve))
@@ -295,7 +311,7 @@ async function heapUsed (): Promise<number> {
 
 const MB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
-test(`a storm of ${STORM} upstream and client faults: mapped errors, no crash, no leaked sockets, no heap growth`, { timeout: 120_000 }, async (t) => {
+test(`a storm of ${STORM} upstream and client faults: mapped errors, no crash, no leaked sockets, no heap growth`, { timeout: 120_000, skip: gcMissing() }, async (t) => {
   const crashes: unknown[] = []
   const onCrash = (err: unknown): void => { crashes.push(err) }
   process.on('uncaughtException', onCrash)

@@ -30,7 +30,11 @@ export interface StartGatewayOptions {
   /** Upstream to use; default: a fresh InfluxDB 2 double, closed with the gateway. */
   upstreamUrl?: string
   users?: TestUser[]
-  /** Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1m' } }`). */
+  /**
+   * Extra config sections merged over the defaults (YAML shape, e.g. `{ session: { idleTimeout: '1m' } }`).
+   * Without a `metrics:` section, metrics are served on the main listener (`metrics.listener: main`), where
+   * tests read them, and no separate listener takes a fixed port; with one, the section stands as given.
+   */
   config?: Record<string, Record<string, unknown>>
   /** Shared secret for `jwt` users. */
   jwtSharedSecret?: string
@@ -55,7 +59,7 @@ export interface StartGatewayOptions {
 /** A running gateway and what a test needs to look at. */
 export interface TestGateway {
   url: string
-  /** The separate metrics listener's URL, when the config sets `metrics.port`. */
+  /** The separate metrics listener's URL, when the test's `metrics:` section asks for it (see {@link StartGatewayOptions.config}). */
   metricsUrl?: string
   deps: Deps
   /** The InfluxDB 2 double, when the gateway started one. */
@@ -164,7 +168,8 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   recordSecret(opts.ldap?.bindPassword, 'password')
   recordSecret(opts.oidc?.clientSecret, 'client-secret')
   for (const rule of opts.access ?? []) recordSecret(rule.token, 'token')
-  const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, upstream, log: { level: 'debug' }, users }
+  const metrics = opts.config?.metrics ?? { listener: 'main' }
+  const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, metrics, upstream, log: { level: 'debug' }, users }
   // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
   // Without one it is written inline, as an operator would.
   const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis

@@ -99,7 +99,7 @@ test('InfluxDB down gets 503 unavailable; a reset before headers gets 502', asyn
   const res = await fetch(`${down.url}/api/v2/buckets`, { headers: { cookie: await signIn(down) } })
   assert.equal(res.status, 503)
   assert.deepEqual(await res.json(), { code: 'unavailable', message: 'InfluxDB is unreachable' })
-  assert.ok(down.logs.some((l) => l.msg === 'upstream request failed' && l.kind === 'ECONNREFUSED'))
+  await down.waitForLog((l) => l.msg === 'InfluxDB requests failing' && l.kind === 'ECONNREFUSED')
 
   const gw = await startGateway(t)
   const reset = await fetch(`${gw.url}/test/reset`, { headers: { cookie: await signIn(gw) } })

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { parseConfig } from '../../src/config/load.ts'
+import { noFiles } from '../helpers/config-problems.ts'
 import { ALICE, basic, signIn, startGateway } from '../helpers/gateway.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 
@@ -30,17 +32,33 @@ test('metrics count requests, sign-ins, upstream latency and errors, sessions; n
   }
 })
 
-test('metrics can be switched off, or moved to a separate loopback port', async (t) => {
+test('by default metrics are served only on a separate loopback listener, never to the public listener', async (t) => {
+  const defaults = parseConfig('users: []\n', { env: {}, readFile: noFiles })
+  assert.deepEqual(defaults.metrics, { enabled: true, listener: 'separate', port: 9464, host: '127.0.0.1' })
+  // The defaults but the port (a fixed one would collide between tests).
+  const gw = await startGateway(t, { config: { metrics: { port: 0 } } })
+  const res = await fetch(`${gw.url}/gateway/metrics`)
+  assert.equal(res.status, 404, 'an anonymous client of the public listener gets no metrics')
+  assert.doesNotMatch(await res.text(), /influx_gateway_/)
+  assert.equal((await fetch(`${gw.url}/metrics`)).status, 401, 'InfluxDB\'s /metrics still needs a session')
+  assert.match(gw.metricsUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/)
+  assert.equal((await fetch(`${gw.metricsUrl ?? ''}/gateway/metrics`)).status, 200)
+})
+
+test('metrics can be switched off, moved to another address, or put on the main listener', async (t) => {
   const off = await startGateway(t, { config: { metrics: { enabled: false } } })
   assert.equal((await fetch(`${off.url}/gateway/metrics`)).status, 404)
-  const moved = await startGateway(t, { config: { metrics: { port: 0 } } })
+  const moved = await startGateway(t, { config: { metrics: { port: 0, host: '127.0.0.1' } } })
   assert.equal((await fetch(`${moved.url}/gateway/metrics`)).status, 404, 'not on the public listener')
   const metricsUrl = moved.metricsUrl
-  assert.ok(metricsUrl !== undefined, 'metrics.port starts the separate listener')
+  assert.ok(metricsUrl !== undefined, 'the separate listener runs')
   assert.match(metricsUrl, /^http:\/\/127\.0\.0\.1:\d+$/, 'on metrics.host, loopback by default')
   const res = await fetch(`${metricsUrl}/gateway/metrics`)
   assert.equal(res.status, 200)
   assert.ok(parsePrometheus(await res.text()).length > 0)
   assert.equal((await fetch(`${metricsUrl}/other`)).status, 404)
   assert.equal((await fetch(`${metricsUrl}/metrics`, { method: 'POST' })).status, 405)
+  const main = await startGateway(t, { config: { metrics: { listener: 'main' } } })
+  assert.equal((await fetch(`${main.url}/gateway/metrics`)).status, 200, 'metrics.listener: main serves them to the public listener')
+  assert.equal(main.metricsUrl, undefined, 'and starts no separate listener')
 })

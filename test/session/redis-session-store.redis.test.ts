@@ -128,6 +128,7 @@ test('two gateway processes on one Redis: made on A works on B, signed out on B 
   const hash = await hashPassword('replica password', { ln: 10, r: 8, p: 1 })
   const file = tempFile(t, 'gateway.yaml', [
     'server: { host: 127.0.0.1, port: 0 }',
+    'metrics: { port: 0 }',
     'upstream: { url: "${INFLUX_URL}" }',
     // No in-process cache: the processes' clocks cannot be moved, so exactness is what is checked here
     // (the cacheTime bound is tested with in-process replicas on a test clock above).

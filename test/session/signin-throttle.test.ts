@@ -4,6 +4,7 @@ import { syncBuiltinESMExports } from 'node:module'
 import { mock, test, type TestContext } from 'node:test'
 import { ALICE, basic, startGateway } from '../helpers/gateway.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
+import { crowd, signInTogether } from '../helpers/sign-in-crowd.ts'
 
 const BOB = { name: 'bob', password: 'bob-password', token: 'test-token' }
 
@@ -135,4 +136,37 @@ test('IPv6 clients are counted per /64', async () => {
   assert.equal(addressSubject('2001:db8::7'), '2001:db8:0:0::/64')
   assert.equal(addressSubject('::1'), '0:0:0:0::/64')
   assert.equal(addressSubject('198.51.100.7'), '198.51.100.7')
+})
+
+test('twenty people behind one address signing in at once are never banned (right passwords only count in flight)', async (t) => {
+  const users = crowd(20)
+  const gw = await startGateway(t, { users, config: { signin: { maxFailures: 5, banTime: '5m' } } })
+  const refused = await signInTogether(gw.url, users)
+  for (const res of refused) {
+    assert.equal(res.status, 429)
+    assert.equal(res.headers.get('retry-after'), '1', 'a retry in a second, not a five-minute ban')
+    assert.deepEqual(await res.json(), { code: 'too many requests', message: 'too many sign-ins in progress; retry shortly' })
+  }
+  assert.equal(gw.logs.filter((l) => l.audit === 'ban').length, 0, 'no ban')
+  assert.equal((await attempt(gw.url, 'user3', users[3]?.password ?? '')).status, 204, 'and none follows')
+  const metrics = parsePrometheus(await gw.deps.metrics.registry.metrics())
+  assert.equal(sampleValue(metrics, 'influx_gateway_signins_total', { outcome: 'throttled' }), 0)
+  assert.equal(sampleValue(metrics, 'influx_gateway_signins_total', { outcome: 'busy' }), refused.length)
+})
+
+test('concurrent wrong passwords from one address: only maxFailures are checked, then the address is banned', async (t) => {
+  const gw = await startGateway(t, { config: { signin: { maxFailures: 4, maxConcurrentHashes: 1 } } })
+  const statuses = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await attempt(gw.url, `guess${i}`, 'wrong')).status))
+  assert.equal(statuses.filter((s) => s === 401).length, 4, `only four were checked: ${statuses.join(',')}`)
+  assert.equal(statuses.filter((s) => s === 429).length, 16)
+  const banned = await attempt(gw.url, 'alice', ALICE.password)
+  assert.equal(banned.status, 429, 'banned now, the right password included')
+  assert.equal(banned.headers.get('retry-after'), '300')
+})
+
+test('an attempt that is neither success nor failure (a disabled user) gives its slot back and counts nothing', async (t) => {
+  const gw = await startGateway(t, { users: [ALICE, { ...BOB, disabled: true }], config: { signin: { maxFailures: 2 } } })
+  for (let i = 0; i < 6; i++) assert.equal((await attempt(gw.url, 'bob', BOB.password)).status, 403)
+  assert.equal((await attempt(gw.url, 'alice', ALICE.password)).status, 204)
+  assert.equal(gw.logs.filter((l) => l.audit === 'ban').length, 0)
 })
