@@ -172,3 +172,19 @@ export function createTenancy (opts: TenancyOptions, send: Send, sendError: Send
     }
   }
 }
+
+/**
+ * Creates a read-buckets authorization in the double at `url` with the operator token, as an operator
+ * or another tool would, outside the gateway; resolves to its id.
+ */
+export async function createAuthorizationDirectly (
+  influx: { url: string, tenancy: { operatorToken: string, orgID: string } }, description: string
+): Promise<string> {
+  const res = await fetch(`${influx.url}/api/v2/authorizations`, {
+    method: 'POST',
+    headers: { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ orgID: influx.tenancy.orgID, description, permissions: [{ action: 'read', resource: { type: 'buckets' } }] })
+  })
+  if (res.status !== 201) throw new Error(`the double refused to create an authorization: ${res.status}`)
+  return (await res.json() as { id: string }).id
+}

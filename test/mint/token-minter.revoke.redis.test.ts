@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { hashSessionId, newSessionId } from '../../src/session/session-id.ts'
 import { requireBinary } from '../helpers/binaries.ts'
-import { OPERATOR_AUTH_ID } from '../helpers/fake-influx-tenancy.ts'
-import { startFakeInflux, type FakeInflux } from '../helpers/fake-influx.ts'
+import { createAuthorizationDirectly, OPERATOR_AUTH_ID } from '../helpers/fake-influx-tenancy.ts'
+import { startFakeInflux } from '../helpers/fake-influx.ts'
 import { signIn, startGateway, type TestGateway, type TestUser } from '../helpers/gateway.ts'
 import { startRedis } from '../helpers/redis-server.ts'
 
@@ -18,17 +18,6 @@ const skip = REDIS === undefined ? 'redis-server not installed' : false
 
 const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', mint: { org: 'my-org', permissions: ['read:buckets'] } }
 const PREFIX = 'influx-gateway:'
-
-/** Creates an authorization directly in the double, with the operator token. */
-async function createDirectly (influx: FakeInflux, description: string): Promise<string> {
-  const res = await fetch(`${influx.url}/api/v2/authorizations`, {
-    method: 'POST',
-    headers: { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ orgID: influx.tenancy.orgID, description, permissions: [{ action: 'read', resource: { type: 'buckets' } }] })
-  })
-  assert.equal(res.status, 201)
-  return (await res.json() as { id: string }).id
-}
 
 test('a request presenting a session Redis expired deletes its token at once, not at the next sweep', { skip }, async (t) => {
   const redis = await startRedis(REDIS as string)
@@ -66,8 +55,8 @@ test('only this gateway\'s exact marker: the revoker and the sweep leave every n
     'copy of influx-gateway (influx-gateway:) session AAAAAAAAAAAA of bob', // the marker, not at the start
     'INFLUX-GATEWAY (influx-gateway:) session AAAAAAAAAAAA of bob'
   ]
-  const foreign = [OPERATOR_AUTH_ID, ...await Promise.all(nearMisses.map(async (d) => await createDirectly(influx, d)))]
-  const orphan = await createDirectly(influx, `influx-gateway (${PREFIX}) session CCCCCCCCCCCC of alice`)
+  const foreign = [OPERATOR_AUTH_ID, ...await Promise.all(nearMisses.map(async (d) => await createAuthorizationDirectly(influx, d)))]
+  const orphan = await createAuthorizationDirectly(influx, `influx-gateway (${PREFIX}) session CCCCCCCCCCCC of alice`)
   const gw = await startGateway(t, {
     users: [ALICE],
     upstreamUrl: influx.url,
@@ -81,7 +70,7 @@ test('only this gateway\'s exact marker: the revoker and the sweep leave every n
   assert.equal(await gw.deps.minter.sweep(async () => new Set()), 0)
 
   // Someone who writes to Redis points sessions (an index entry, no record) at each of them, then presents them.
-  for (const authId of [...foreign, await createDirectly(influx, `influx-gateway (${PREFIX}) session DDDDDDDDDDDD of alice`)]) {
+  for (const authId of [...foreign, await createAuthorizationDirectly(influx, `influx-gateway (${PREFIX}) session DDDDDDDDDDDD of alice`)]) {
     const id = newSessionId()
     await redis.command('HSET', `${PREFIX}minted`, authId, `${PREFIX}session:${hashSessionId(id)}`, `${PREFIX}session:${hashSessionId(id)}`, authId)
     const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie: `influxdb-oss-session=${id}` } })

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createAuthorizationDirectly } from '../helpers/fake-influx-tenancy.ts'
 import { signIn, startGateway, type TestUser } from '../helpers/gateway.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 
@@ -13,25 +14,14 @@ const MINT = { org: 'my-org', permissions: ['read:buckets'] }
 const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', mint: MINT }
 const LATER = 10 * 60_000
 
-/** Creates an authorization directly in the double, with the operator token. */
-async function createDirectly (influx: { url: string, tenancy: { operatorToken: string, orgID: string } }, description: string): Promise<string> {
-  const res = await fetch(`${influx.url}/api/v2/authorizations`, {
-    method: 'POST',
-    headers: { authorization: `Token ${influx.tenancy.operatorToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ orgID: influx.tenancy.orgID, description, permissions: [{ action: 'read', resource: { type: 'buckets' } }] })
-  })
-  assert.equal(res.status, 201)
-  return (await res.json() as { id: string }).id
-}
-
 test('after a restart, the sweep at start deletes the tokens no session holds, and nothing else', async (t) => {
   const crashed = await startGateway(t, { users: [ALICE] })
   const influx = crashed.influx
   await signIn(crashed) // this gateway's sessions are lost with it (as after a crash)
   const [orphan] = influx.tenancy.authorizations()
   assert.ok(orphan !== undefined)
-  const foreign = await createDirectly(influx, 'telegraf on host-1')
-  const otherGateway = await createDirectly(influx, 'influx-gateway (prod:) session AAAAAAAAAAAA of bob')
+  const foreign = await createAuthorizationDirectly(influx, 'telegraf on host-1')
+  const otherGateway = await createAuthorizationDirectly(influx, 'influx-gateway (prod:) session AAAAAAAAAAAA of bob')
   // The restarted gateway: a fresh in-process store, ten minutes on (past the sweep's grace for young tokens).
   const restarted = await startGateway(t, {
     users: [ALICE], upstreamUrl: influx.url, operatorToken: influx.tenancy.operatorToken, now: () => Date.now() + LATER
@@ -51,7 +41,7 @@ test('after a restart, the sweep at start deletes the tokens no session holds, a
 
 test('a token minted moments ago is not swept, even without a session here: another replica may be storing it', async (t) => {
   const gw = await startGateway(t, { users: [ALICE] })
-  await createDirectly(gw.influx, 'influx-gateway (memory) session BBBBBBBBBBBB of alice')
+  await createAuthorizationDirectly(gw.influx, 'influx-gateway (memory) session BBBBBBBBBBBB of alice')
   assert.equal(await gw.deps.minter.sweep(async () => new Set()), 0)
   assert.equal(gw.influx.tenancy.authorizations().length, 1)
 })
@@ -60,7 +50,7 @@ test('a gateway with the in-process store deletes its tokens when it stops', asy
   const gw = await startGateway(t, { users: [ALICE] })
   await signIn(gw)
   await signIn(gw)
-  const foreign = await createDirectly(gw.influx, 'ci token')
+  const foreign = await createAuthorizationDirectly(gw.influx, 'ci token')
   assert.equal(gw.influx.tenancy.authorizations().length, 3)
   await gw.deps.close()
   assert.deepEqual(gw.influx.tenancy.authorizations().map((a) => a.id), [foreign])
