@@ -12,6 +12,8 @@ import { errors, type GatewayError } from './errors.ts'
  *  3. the canonical path, what deny-lists and route rules match ({@link canonicalPath}): one per request,
  *     never the raw path in its stead;
  *  4. the route class: public or not, session-only or not ({@link classifyRoute}).
+ * The pipeline works out 3 and 4 first (so that a refusal by 1 or 2 answers in the route's dialect), but
+ * no rule reads them before 1 and 2 have passed.
  */
 
 /** Dot segments (also percent-encoded), empty segments, backslashes and encoded slashes. */
