@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { IncomingHttpHeaders } from 'node:http'
 import { errors, type GatewayError } from './errors.ts'
 
@@ -6,9 +7,13 @@ import { errors, type GatewayError } from './errors.ts'
  * how a path is folded for matching, and what each route needs before it may be forwarded. Checked in
  * this order by the request pipeline:
  *  1. framing: a body is framed by `Content-Length` or plain `chunked` only ({@link targetProblem});
- *  2. the target: origin-form, no `#`, no path that servers resolve differently ({@link targetProblem});
- *  3. the canonical path, what deny-lists and route rules match ({@link canonicalPath});
+ *  2. the target: origin-form, no `#`, a path whose escapes are UTF-8, no path that servers resolve
+ *     differently ({@link targetProblem});
+ *  3. the canonical path, what deny-lists and route rules match ({@link canonicalPath}): one per request,
+ *     never the raw path in its stead;
  *  4. the route class: public or not, session-only or not ({@link classifyRoute}).
+ * The pipeline works out 3 and 4 first (so that a refusal by 1 or 2 answers in the route's dialect), but
+ * no rule reads them before 1 and 2 have passed.
  */
 
 /** Dot segments (also percent-encoded), empty segments, backslashes and encoded slashes. */
@@ -31,7 +36,12 @@ export function targetProblem (target: string, transferEncoding: string | undefi
   // A raw `#` never belongs in a request target: URL parsers on the way (ours, a proxy's) drop what
   // follows it while InfluxDB's Go parser keeps it, so what is checked and what arrives could differ.
   if (target.includes('#')) return errors.badRequest('request target must not contain #')
-  if (AMBIGUOUS.test(pathOf(target))) {
+  const path = pathOf(target)
+  // SECURITY: a path whose escapes are not UTF-8 (`/debu%67/vars%ff`, `%c0`, `%ed%a0%80`) has no text
+  // a route rule could match, while Go decodes it byte by byte and influxd 1.x serves it by prefix as its
+  // unauthenticated `/debug/vars`. Refused before any rule sees it, never matched as some other spelling.
+  if (!isUtf8Path(path)) return errors.badRequest('request path must be percent-encoded UTF-8')
+  if (AMBIGUOUS.test(path)) {
     return errors.badRequest('request path must not contain dot segments, empty segments or encoded slashes')
   }
   return undefined
@@ -49,13 +59,27 @@ export function pathOf (target: string): string {
   return q < 0 ? target : target.slice(0, q)
 }
 
+/** A `%` that does not start an escape (two hex digits): Go refuses such a path, so no client sends one. */
+const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i
+
+/**
+ * Whether every percent-escape of a path is well formed and together they decode to UTF-8 (overlong forms
+ * and surrogates excluded): a path that is text. Request targets are ASCII (Node's parser refuses other bytes).
+ */
+export function isUtf8Path (path: string): boolean {
+  if (!path.includes('%')) return true
+  return !MALFORMED_ESCAPE.test(path) && isUtf8(escapedBytes(path))
+}
+
 /** What needs the full treatment: escapes, backslashes, empty segments, dot segments. */
 const SLOW = /%|\\|\/\/|\/\./
 
 /**
  * The path as a router that forgives spelling would see it: percent-escapes decoded, `\` as `/`,
  * empty and dot segments resolved, lowercase, no trailing slash. For deny-lists and route rules, so
- * that `/api/v2//setup` or `/API/v2/%73etup` match `/api/v2/setup`.
+ * that `/api/v2//setup` or `/API/v2/%73etup` match `/api/v2/setup`. Total: escapes that are not UTF-8
+ * decode to U+FFFD (as browsers show them) and malformed ones stay as they are, so no input ever yields
+ * its raw self in place of a decoded path; callers refuse such paths first ({@link isUtf8Path}).
  */
 export function canonicalPath (path: string): string {
   // The common case: nothing to decode or resolve, only case and a trailing slash to fold.
@@ -67,10 +91,7 @@ export function canonicalPath (path: string): string {
 
 /** {@link canonicalPath} the long way, for any input. */
 export function resolvePath (path: string): string {
-  let decoded = path
-  try {
-    decoded = decodeURIComponent(path)
-  } catch {}
+  const decoded = path.includes('%') ? decodeEscapes(path) : path
   const out: string[] = []
   for (const segment of decoded.replaceAll('\\', '/').split('/')) {
     if (segment === '' || segment === '.') continue
@@ -78,6 +99,39 @@ export function resolvePath (path: string): string {
     else out.push(segment.toLowerCase())
   }
   return `/${out.join('/')}`
+}
+
+/** The path with its percent-escapes decoded as UTF-8, bytes that are not UTF-8 as U+FFFD. */
+function decodeEscapes (path: string): string {
+  return escapedBytes(path).toString('utf8')
+}
+
+/**
+ * The bytes a path stands for: its UTF-8 bytes with each `%XX` replaced by the byte it names, a `%`
+ * that starts no escape kept as it is (what Go's and WHATWG's percent-decoding read, byte for byte).
+ */
+function escapedBytes (path: string): Buffer {
+  const bytes = Buffer.from(path, 'utf8')
+  let n = 0
+  for (let i = 0; i < bytes.length; i++, n++) {
+    const hi = bytes[i] === 0x25 ? hexDigit(bytes[i + 1]) : -1
+    const lo = hi < 0 ? -1 : hexDigit(bytes[i + 2])
+    if (lo < 0) {
+      bytes[n] = bytes[i] as number
+    } else {
+      bytes[n] = hi * 16 + lo
+      i += 2
+    }
+  }
+  return bytes.subarray(0, n)
+}
+
+/** The value of an ASCII hex digit, or -1. */
+function hexDigit (byte: number | undefined): number {
+  if (byte === undefined) return -1
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30
+  const lower = byte | 0x20
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1
 }
 
 /** A route group: a label for logs and metrics (never the raw path) and what it needs to be forwarded. */

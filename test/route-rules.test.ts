@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { canonicalPath, classifyRoute, resolvePath, targetProblem } from '../src/route-rules.ts'
+import { canonicalPath, classifyRoute, isUtf8Path, resolvePath, targetProblem } from '../src/route-rules.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200)
 
@@ -16,6 +16,34 @@ test('targetProblem: only plain framing and plain origin-form targets pass', () 
     ['/api/./v2', undefined, 'badRequest'], ['/query?q=a/../b', undefined, undefined], ['/a.b/..c', undefined, undefined]
   ]
   for (const [target, te, kind] of cases) assert.equal(targetProblem(target, te)?.kind, kind, `${target} ${String(te)}`)
+})
+
+test('a path whose percent-escapes are not UTF-8 is refused before any route rule: 400 invalid', () => {
+  const notText = [
+    '/debu%67/vars%ff', '/debug/vars%FF', '/debug/requests%c0', '/query%ff', '/query/%ff', '/a%c0%af', '/a%C0%AE%C0%AE',
+    '/a%ed%a0%80', '/a%e2%82', '/a%f4%90%80%80', '/a%80', '/a%zz', '/a%f', '/a%', '/%%61pi', '/api/v2/%ff?org=o'
+  ]
+  for (const target of notText) {
+    const problem = targetProblem(target, undefined)
+    assert.equal(problem?.kind, 'badRequest', target)
+    assert.equal(problem?.code, 'invalid')
+    assert.equal(problem?.message, 'request path must be percent-encoded UTF-8')
+    assert.equal(isUtf8Path(target.split('?')[0] as string), false, target)
+  }
+  // Text in any script, escaped as UTF-8, and the query string (read by InfluxDB pair by pair) pass.
+  for (const target of ['/dashboards/%C3%A9t%C3%A9', '/x/%E2%82%AC%F0%9F%98%80', '/%71uery', '/query?q=%ff&db=%c0', '/a%2525']) {
+    assert.equal(targetProblem(target, undefined), undefined, target)
+  }
+})
+
+test('the canonical path is never the raw path: escapes that are not UTF-8 decode to U+FFFD, and keep their route', () => {
+  assert.equal(canonicalPath('/debu%67/vars%ff'), '/debug/vars\ufffd')
+  assert.equal(canonicalPath('/QUERY/%c0%af'), '/query/\ufffd\ufffd')
+  assert.equal(canonicalPath('/%71uery%ed%a0%80'), '/query\ufffd\ufffd\ufffd')
+  assert.equal(canonicalPath('/debu%67/%zz'), '/debug/%zz', 'a malformed escape stays, the others are decoded')
+  assert.deepEqual(classifyRoute('GET', '/debu%67/vars%ff'), { group: 'debug', public: false, sessionOnly: true })
+  assert.deepEqual(classifyRoute('GET', '/query/%ff'), { group: 'v1', public: false, sessionOnly: false })
+  assert.equal(classifyRoute('GET', '/query%ff').public, false, 'not canonical, so not public')
 })
 
 test('spellings of a route fold to one canonical path', () => {

@@ -29,7 +29,8 @@ export interface ProxyIdentityReader {
   readonly headerNames: readonly string[]
   /**
    * The identity the headers of a request from a trusted proxy assert, or undefined when it carries no
-   * user name (then it is not a proxy identity at all).
+   * user name (then it is not a proxy identity at all). Each value is one header line: the caller refuses
+   * a header sent more than once, whose lines Node would join with `, `.
    * @throws GatewayError `proxyIdentityInvalid` (400) for a malformed or oversized name or groups
    */
   read (user: string | undefined, groups: string | undefined): Identity | undefined
@@ -48,8 +49,8 @@ export function createProxyIdentityReader (config: AuthProxyConfig): ProxyIdenti
     read (user, groups) {
       const name = user === undefined ? '' : decoded(user.trim(), userHeader)
       if (name === '') return undefined
-      // SECURITY: Node joins repeated lines with `, `: a second user line (a client's, passed on by a
-      // proxy that appends instead of replacing) must not pick who this is.
+      // SECURITY: one name, never a list (`carol, admin`, what a proxy that appends a client's value to its
+      // own would send): whichever name a reader picked, it must not be the client's choice.
       if (name.includes(',')) throw errors.proxyIdentityInvalid(`${userHeader}: one user name expected, got a list or repeated header`)
       checkName(name, userHeader, PROXY_IDENTITY_LIMITS.nameChars, 'user name')
       return { name, source: 'proxy', groups: groupsHeader === undefined ? [] : parseGroups(groups, groupsHeader) }
@@ -57,10 +58,7 @@ export function createProxyIdentityReader (config: AuthProxyConfig): ProxyIdenti
   }
 }
 
-/**
- * The groups of a comma-separated list (repeated lines, which Node joins with `, `, add up): trimmed,
- * empty items dropped, each once.
- */
+/** The groups of a comma-separated list, one header line: trimmed, empty items dropped, each once. */
 function parseGroups (value: string | undefined, header: string): string[] {
   if (value === undefined) return []
   const groups = new Set<string>()

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http'
 import Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
-import { canonicalPath, pathOf, targetProblem } from '../route-rules.ts'
+import { canonicalPath, classifyRoute, pathOf, targetProblem } from '../route-rules.ts'
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
@@ -23,9 +23,10 @@ interface HandOver { state: GatewayState, started: number, answer: Answer }
 /**
  * The whole gateway as one request listener: each request passes the same steps in this order, as plain
  * calls (no middleware chain; no child logger unless a step logs):
- *  1. its id, client and state; CORS (a preflight is answered and goes no further);
- *  2. the route rules (framing, target shape; the canonical path); with `authProxy:`, its identity headers
- *     (believed from a trusted proxy only, removed from every request);
+ *  1. its id, client and state; its canonical path and route class; CORS headers;
+ *  2. the route rules (framing, target shape), before anything else answers; then a preflight is answered
+ *     and goes no further; with `authProxy:`, its identity headers (believed from a trusted proxy only,
+ *     removed from every request);
  *  3. the gateway's own routes: sign-in and sign-out, single sign-on (`<gatewayPrefix>/oidc/…`), then
  *     everything else under `server.gatewayPrefix`;
  *  4. the upstream policy (routes refused whatever the credentials);
@@ -83,12 +84,19 @@ export function gatewayPipeline (deps: AppDeps): RequestListener {
 
 /** Steps 1–3: the answer when the gateway answers the request itself, undefined when it goes on. */
 function ownAnswer (scope: RequestScope, deps: AppDeps): Answer | undefined {
-  if (cors(scope, deps.config.cors.origins)) return (ctx) => { ctx.status = 204 }
   const target = scope.req.url ?? ''
+  const rawPath = pathOf(target)
+  const path = canonicalPath(rawPath)
+  // The route, from the one canonical path, before any rule runs: every answer from here on, refusals of
+  // the target and of an auth proxy's identity included, is in the dialect of the route (1.x's on v1).
+  const route = classifyRoute(scope.method, rawPath, path)
+  scope.state.canonicalPath = path
+  scope.state.routeClass = route
+  scope.state.route = route.group
+  const preflight = cors(scope, deps.config.cors.origins)
   const problem = targetProblem(target, scope.req.headers['transfer-encoding'])
   if (problem !== undefined) throw problem
-  const path = canonicalPath(pathOf(target))
-  scope.state.canonicalPath = path
+  if (preflight) return (ctx) => { ctx.status = 204 }
   const authProxy = deps.authProxy
   if (authProxy !== undefined) readProxyIdentity(scope, authProxy, deps)
   if (SIGN_IN_PATHS.has(path)) return (ctx) => signInRoutes(ctx, deps)

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../app-deps.ts'
 import type { ProxyIdentityReader } from '../auth/proxy-identity.ts'
-import { GatewayError } from '../errors.ts'
+import { errors, GatewayError } from '../errors.ts'
 import { isAuthProxyPeer } from './client-info.ts'
 import type { RequestScope } from './request-context.ts'
 
@@ -10,14 +10,12 @@ type ReadProxyIdentityDeps = Pick<AppDeps, 'metrics'>
  * The auth proxy's step of the pipeline (only with `authProxy:`): reads the identity headers, then removes
  * them from the request, whoever sent it, so nothing after this step (forwarding, InfluxDB) ever sees
  * them. They are believed only when the TCP peer is in `authProxy.trustedProxies`: then a user name makes
- * the request that identity's ({@link GatewayState.proxyIdentity}); a malformed one gets 400. From any
- * other peer they are spoofing (or a proxy missing from the list): removed, logged and counted, and the
- * request goes on as if they were never sent.
+ * the request that identity's ({@link GatewayState.proxyIdentity}); a malformed one, or either header sent
+ * on more than one line, gets 400. From any other peer they are spoofing (or a proxy missing from the
+ * list): removed, logged and counted, and the request goes on as if they were never sent.
  */
 export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReader, deps: ReadProxyIdentityDeps): void {
   const headers = ctx.req.headers
-  const user = headers[reader.userHeader] as string | undefined
-  const groups = reader.groupsHeader === undefined ? undefined : headers[reader.groupsHeader] as string | undefined
   let sent = false
   // SECURITY: every spelling, from every peer, trusted or not: never forwarded (set undefined, which the
   // engine never sends: a delete turns the object into a slow dictionary).
@@ -35,7 +33,10 @@ export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReade
     return
   }
   try {
-    ctx.state.proxyIdentity = reader.read(user, groups)
+    // Read as the lines that were sent (the joined values above are gone), each header once.
+    const lines = ctx.req.headersDistinct
+    const groups = reader.groupsHeader === undefined ? undefined : oneLine(lines[reader.groupsHeader], reader.groupsHeader)
+    ctx.state.proxyIdentity = reader.read(oneLine(lines[reader.userHeader], reader.userHeader), groups)
   } catch (err) {
     if (err instanceof GatewayError) {
       deps.metrics.proxyIdentity('invalid')
@@ -43,4 +44,15 @@ export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReade
     }
     throw err
   }
+}
+
+/**
+ * The one line of an identity header, or undefined when it was not sent.
+ * @throws GatewayError `proxyIdentityInvalid` when it was sent more than once
+ */
+function oneLine (lines: string[] | undefined, header: string): string | undefined {
+  // SECURITY: Node joins repeated lines with `, `: a client's line that a proxy appends to instead of
+  // replacing would add a group (`ops`) or a name to the proxy's. Any repeat is refused, never merged.
+  if (lines !== undefined && lines.length > 1) throw errors.proxyIdentityInvalid(`${header}: sent more than once`)
+  return lines?.[0]
 }

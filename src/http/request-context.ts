@@ -17,8 +17,10 @@ export interface GatewayState {
   route: RouteClass['group'] | 'signin' | 'signout' | 'gateway' | 'preflight' | 'sso'
   /** The client as far as it may be believed (see `server.trustProxy`). */
   client: ClientInfo
-  /** The path as route rules match it (`canonicalPath`), once the target passed the route rules. */
+  /** The path as route rules match it (`canonicalPath`), the one every rule uses. */
   canonicalPath: string
+  /** The route class of the canonical path (`classifyRoute`), decided once before any rule runs. */
+  routeClass: RouteClass
   /** The signed-in user, once known. */
   user?: string
   /** The identity a trusted auth proxy asserted for this request (`authProxy:`), once its headers were read. */
@@ -46,10 +48,14 @@ export interface RequestScope {
 /** A request id from a client is kept only when it is a short, plain token. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
+/** Until the pipeline classifies the request: nothing public. */
+const UNCLASSIFIED: RouteClass = { group: 'ui', public: false, sessionOnly: false }
+
 /** One request's state: plain fields, and the child logger only when something logs. */
 class RequestState implements GatewayState {
   route: GatewayState['route'] = 'ui'
   canonicalPath = '/'
+  routeClass: RouteClass = UNCLASSIFIED
   user?: string
   proxyIdentity?: Identity = undefined
   private child: Logger | undefined

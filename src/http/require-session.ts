@@ -4,7 +4,7 @@ import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { RequestScope } from './request-context.ts'
-import { classifyRoute, hasBody, isOnboarding, pathOf } from '../route-rules.ts'
+import { hasBody, isOnboarding } from '../route-rules.ts'
 import { proxyCredential } from './proxy-credential.ts'
 import { cachedActiveSession, findActiveSession, presentedSessionIds } from './session-lookup.ts'
 
@@ -35,8 +35,7 @@ type RequireSessionDeps = Pick<AppDeps,
  * gets the uniform 401 before anything reaches InfluxDB.
  */
 export async function requireSession (ctx: RequestScope, deps: RequireSessionDeps): Promise<Authentication> {
-  const route = classifyRoute(ctx.method, pathOf(ctx.req.url ?? ''), ctx.state.canonicalPath)
-  ctx.state.route = route.group
+  const route = ctx.state.routeClass
   const proxied = ctx.state.proxyIdentity
   if (proxied !== undefined) {
     const credential = await proxyCredential(ctx, deps, proxied, { uiPage: route.group === 'ui', renew: !isPassive(ctx, deps) })

@@ -1,4 +1,4 @@
-import { canonicalPath, classifyRoute } from '../route-rules.ts'
+import { canonicalPath, classifyRoute, isUtf8Path } from '../route-rules.ts'
 
 /** Longest `returnTo` kept; a longer one is replaced by `/`. */
 const MAX_RETURN_TO = 2048
@@ -23,15 +23,17 @@ export function localReturnTo (value: string | undefined, avoid: string): string
   } catch {
     return undefined
   }
-  if (url.origin !== HERE || url.pathname.startsWith('//')) return undefined
-  // Compared as the gateway routes it (case folded, escapes decoded): `/Gateway/%6fidc/logout` is logout.
+  // A path the gateway would refuse (escapes that are not UTF-8: `/query%ff`) is no page to return to.
+  if (url.origin !== HERE || url.pathname.startsWith('//') || !isUtf8Path(url.pathname)) return undefined
+  // Compared as the gateway routes it, by the one canonical path (case folded, escapes decoded):
+  // `/Gateway/%6fidc/logout` is logout.
   const path = canonicalPath(url.pathname)
   if (path === avoid || path.startsWith(`${avoid}/`)) return undefined
   // SECURITY: CSRF through the sign-in. The browser continues to `returnTo` from the gateway's own page or
   // redirect, as a same-origin request that resource isolation lets through: only a UI page, which a
   // navigation from anywhere may open anyway, never an API route (InfluxDB 1.x drops a database on a
   // `GET /query`).
-  if (classifyRoute('GET', path).group !== 'ui') return undefined
+  if (classifyRoute('GET', url.pathname, path).group !== 'ui') return undefined
   return `${url.pathname}${url.search}`
 }
 

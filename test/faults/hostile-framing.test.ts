@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
-import { connect } from 'node:net'
-import { test } from 'node:test'
-import { setTimeout as delay } from 'node:timers/promises'
+import { once } from 'node:events'
+import http, { request, type IncomingMessage } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
+import { test, type TestContext } from 'node:test'
 import { signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
 
 /** Writes raw bytes to the gateway and resolves with everything it answers until it closes or `until` matches. */
@@ -50,28 +50,54 @@ test('headers named in Connection cannot strip the body framing', async (t) => {
   assert.equal(gw.influx.count('/ui-page'), 2)
 })
 
-test('an upload slower than upstream.timeout is not cut while its body is still flowing', async (t) => {
-  const gw = await startGateway(t, { config: { upstream: { timeout: '300ms' } } })
-  const cookie = await signIn(gw)
-  const answer = new Promise<{ status: number, body: string }>((resolve, reject) => {
-    const req = request(`${gw.url}/test/upload`, { method: 'POST', headers: { cookie } }, (res) => {
-      let body = ''
-      res.on('data', (d) => { body += String(d) })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+/**
+ * An upstream that counts each upload's body as it arrives (`received(n)`: resolves once `n` bytes have
+ * come in) and answers `{bytes}` at its end: the test's pace is set by what reached it, not by a clock.
+ */
+async function startCountingUpstream (t: TestContext): Promise<{ url: string, received: (bytes: number) => Promise<void> }> {
+  let bytes = 0
+  const waiting = new Set<{ bytes: number, resolve: () => void }>()
+  const server = http.createServer((req, res) => {
+    req.on('data', (d: Buffer) => {
+      bytes += d.length
+      for (const w of waiting) if (bytes >= w.bytes) { waiting.delete(w); w.resolve() }
     })
-    req.on('error', reject)
-    ;(async () => {
-      // Wall-clock gaps are the subject here: 100 ms between chunks, 500 ms in all, against 300 ms.
-      for (let i = 0; i < 5; i++) {
-        req.write('x'.repeat(1000))
-        await delay(100)
-      }
-      req.end()
-    })().catch(reject)
+    req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ bytes })))
   })
-  const { status, body } = await answer
-  assert.equal(status, 200)
-  assert.equal(JSON.parse(body).bytes, 5000)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => { server.closeAllConnections(); server.close() })
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received: (n) => n <= bytes ? Promise.resolve() : new Promise((resolve) => waiting.add({ bytes: n, resolve }))
+  }
+}
+
+test('an upload slower than upstream.timeout is not cut while its body is still flowing', async (t) => {
+  const timeoutMs = 300
+  const upstream = await startCountingUpstream(t)
+  const gw = await startGateway(t, { upstreamUrl: upstream.url, config: { upstream: { timeout: `${timeoutMs}ms`, version: 2 } } })
+  const cookie = await signIn(gw)
+  const req = request(`${gw.url}/test/upload`, { method: 'POST', headers: { cookie } })
+  const answer = once(req, 'response') as Promise<[IncomingMessage]>
+  req.on('error', () => {}) // an error rejects `answer`, which fails the test
+  // Each chunk goes once the one before reached InfluxDB (an event, no sleep), until the upload as a
+  // whole has outlasted upstream.timeout twice over: only the gap since the last byte may count.
+  const started = performance.now()
+  let sent = 0
+  let cut = false
+  while (!cut && performance.now() - started < 2 * timeoutMs) {
+    req.write('x'.repeat(1000))
+    sent += 1000
+    // A cut upload never arrives in full: then the gateway's answer ends the wait, and the loop.
+    cut = await Promise.race([upstream.received(sent).then(() => false), answer.then(() => true)])
+  }
+  req.end()
+  const [res] = await answer
+  let body = ''
+  for await (const d of res) body += String(d)
+  assert.equal(res.statusCode, 200, body)
+  assert.equal(JSON.parse(body).bytes, sent)
 })
 
 test('an upload that stops arriving is cut after upstream.timeout: 504, and InfluxDB\'s request is aborted', async (t) => {
@@ -161,14 +187,7 @@ test('a sign-in body that trickles in is cut after limits.signinBodyTimeout, log
     req.write('x'.repeat(10))
   })
   await closed
-  const line = await new Promise<Record<string, unknown>>((resolve) => {
-    const poll = (): void => {
-      const found = gw.logs.find((l) => l.msg === 'request' && l.route === 'signin')
-      if (found !== undefined) resolve(found)
-      else setImmediate(poll)
-    }
-    poll()
-  })
+  const line = await gw.waitForLog((l) => l.msg === 'request' && l.route === 'signin')
   assert.equal(line.status, 499)
   assert.ok(!gw.logs.some((l) => (l.level as number) >= 50), 'no error-level log')
 })

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ALICE, basic, startGateway } from '../helpers/gateway.ts'
+import { fetchFrom, OTHER_ADDRESS, PROXY_ADDRESS } from '../helpers/peer.ts'
 
 async function signInCookie (url: string, headers: Record<string, string> = {}): Promise<string> {
   const res = await fetch(`${url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(ALICE.name, ALICE.password), ...headers } })
@@ -79,4 +80,66 @@ test('every forwarding header from an untrusted client is dropped, not only the 
   const trusted = await startGateway(t, { config: { server: { trustProxy: ['127.0.0.1/32'] } } })
   await fetch(`${trusted.url}/ping`, { headers: { 'x-forwarded-prefix': '/influx' } })
   assert.equal(trusted.influx.last()?.headers['x-forwarded-prefix'], '/influx', 'a trusted proxy\'s headers stay')
+})
+
+/** One way a client may name its address, and what the gateway must make of it. */
+interface AddressCase {
+  what: string
+  peer: string
+  /** The headers of the `i`-th request: each names another address. */
+  headers: (i: number) => Record<string, string>
+  /** The client address the gateway logs and throttles by. */
+  ip: (i: number) => string
+  /** What InfluxDB gets as `X-Forwarded-For` and `X-Real-IP`. */
+  upstream: (i: number) => { xff: string, realIp: string | undefined }
+}
+
+const SPOOFED = (i: number): string => `203.0.113.${i + 1}`
+const CASES: AddressCase[] = [
+  ...[
+    ['X-Real-IP', (i: number) => ({ 'x-real-ip': SPOOFED(i) })],
+    ['X-Forwarded-For', (i: number) => ({ 'x-forwarded-for': SPOOFED(i) })],
+    ['both, and Forwarded', (i: number) => ({ 'x-real-ip': SPOOFED(i), 'x-forwarded-for': SPOOFED(i), forwarded: `for=${SPOOFED(i)}` })]
+  ].map(([name, headers]): AddressCase => ({
+    what: `untrusted peer sending ${name as string}`,
+    peer: OTHER_ADDRESS,
+    headers: headers as AddressCase['headers'],
+    ip: () => OTHER_ADDRESS,
+    upstream: () => ({ xff: OTHER_ADDRESS, realIp: undefined })
+  })),
+  {
+    what: 'trusted proxy sending X-Forwarded-For',
+    peer: PROXY_ADDRESS,
+    headers: (i) => ({ 'x-forwarded-for': SPOOFED(i) }),
+    ip: SPOOFED,
+    upstream: (i) => ({ xff: `${SPOOFED(i)}, ${PROXY_ADDRESS}`, realIp: undefined })
+  },
+  {
+    // The gateway reads the address from X-Forwarded-For only; a trusted proxy's X-Real-IP goes on as sent.
+    what: 'trusted proxy sending only X-Real-IP',
+    peer: PROXY_ADDRESS,
+    headers: (i) => ({ 'x-real-ip': SPOOFED(i) }),
+    ip: () => PROXY_ADDRESS,
+    upstream: (i) => ({ xff: PROXY_ADDRESS, realIp: SPOOFED(i) })
+  }
+]
+
+test('the client address for throttling, logs and InfluxDB: only a proxy in server.trustProxy names it', async (t) => {
+  for (const c of CASES) {
+    const gw = await startGateway(t, { config: { server: { trustProxy: [`${PROXY_ADDRESS}/32`] }, signin: { maxFailures: 2 } } })
+    const from = fetchFrom(t, c.peer)
+    const signin = async (i: number, name: string, password: string): Promise<number> => (await from(`${gw.url}/api/v2/signin`, {
+      method: 'POST', headers: { authorization: basic(name, password), ...c.headers(i) }
+    })).status
+    for (const i of [0, 1]) assert.equal(await signin(i, `nobody${i}`, 'x'), 401, c.what)
+    const failures = gw.logs.filter((l) => l.audit === 'signin' && l.result === 'failure').map((l) => l.ip)
+    assert.deepEqual(failures, [c.ip(0), c.ip(1)], `${c.what}: the address logged`)
+    // Two failures from one address ban it: a header naming a new address each time escapes only when believed.
+    const banned = c.ip(0) === c.ip(1)
+    assert.equal(await signin(2, ALICE.name, ALICE.password), banned ? 429 : 204, `${c.what}: throttled by ${c.ip(2)}`)
+    await (await from(`${gw.url}/ping`, { headers: c.headers(3) })).arrayBuffer()
+    const seen = gw.influx.last()?.headers
+    const { xff, realIp } = c.upstream(3)
+    assert.deepEqual({ xff: seen?.['x-forwarded-for'], realIp: seen?.['x-real-ip'], forwarded: seen?.forwarded }, { xff, realIp, forwarded: undefined }, c.what)
+  }
 })

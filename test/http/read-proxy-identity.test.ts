@@ -7,8 +7,8 @@ import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 const AUTH_PROXY = { userHeader: 'Remote-User', groupsHeader: 'Remote-Groups', trustedProxies: [`${PROXY_ADDRESS}/32`] }
 const ACCESS = [{ group: 'influx-writers', token: 'test-token' }, { group: 'influx-readers', token: 'reader-token' }]
 
-async function start (t: TestContext, config: Record<string, Record<string, unknown>> = {}): Promise<TestGateway> {
-  return await startGateway(t, { config: { authProxy: AUTH_PROXY, ...config }, access: ACCESS })
+async function start (t: TestContext, config: Record<string, Record<string, unknown>> = {}, access = ACCESS): Promise<TestGateway> {
+  return await startGateway(t, { config: { authProxy: AUTH_PROXY, ...config }, access })
 }
 
 /** The identity headers (any spelling) among what InfluxDB received. */
@@ -98,13 +98,31 @@ test('spoofing through the trusted proxy: repeated or listed user names get 400,
   await fetchRefusedFrom(gw, proxy, '/api/v2/buckets', { remote_user: 'admin', 'remote-groups': 'influx-writers' })
 })
 
-test('repeated groups lines add up; a user header carried only in a trailer is not an identity', async (t) => {
+test('a groups header sent twice gets 400, never merged: a client\'s line the proxy appends to cannot add a group', async (t) => {
+  const gw = await start(t, {}, [{ group: 'ops', token: 'ops-token' }, ...ACCESS])
+  const host = `Host: ${new URL(gw.url).host}`
+  const raw = async (lines: string[]): Promise<string> => await rawFrom(PROXY_ADDRESS, gw.url,
+    ['GET /api/v2/buckets HTTP/1.1', host, 'Remote-User: carol', ...lines, 'Connection: close', '', ''].join('\r\n'))
+  for (const lines of [
+    ['Remote-Groups: ops', 'Remote-Groups: staff'], // the client's line, then the proxy's
+    ['Remote-Groups: staff', 'remote-groups: ops'],
+    ['Remote-Groups: ', 'Remote-Groups: ops'],
+    ['Remote-Groups: staff', 'Remote-Groups: ']
+  ]) {
+    const answer = await raw(lines)
+    assert.match(answer, /^HTTP\/1\.1 400 /, lines.join(' | '))
+    assert.ok(answer.endsWith('{"code":"invalid","message":"auth proxy identity refused: remote-groups: sent more than once"}'), answer)
+  }
+  assert.equal(gw.influx.requests.length, 0, 'nothing reached InfluxDB, least of all with the ops token')
+  const refused = await gw.waitForLog((l) => l.msg === 'auth proxy identity refused')
+  assert.equal(refused.reason, 'auth proxy identity refused: remote-groups: sent more than once')
+  await raw(['Remote-Groups: staff, ops'])
+  assert.equal(gw.influx.last()?.headers.authorization, 'Token ops-token', 'one line listing groups is the proxy\'s own word')
+})
+
+test('a user header carried only in a trailer is not an identity', async (t) => {
   const gw = await start(t)
   const host = `Host: ${new URL(gw.url).host}`
-  const answer = await rawFrom(PROXY_ADDRESS, gw.url, ['GET /api/v2/buckets HTTP/1.1', host, 'Remote-User: carol',
-    'Remote-Groups: staff', 'Remote-Groups: influx-writers', 'Connection: close', '', ''].join('\r\n'))
-  assert.match(answer, /^HTTP\/1\.1 200 /)
-  assert.equal(gw.influx.last()?.headers.authorization, 'Token test-token')
   const before = gw.influx.requests.length
   const trailer = await rawFrom(PROXY_ADDRESS, gw.url, ['POST /api/v2/write?org=o&bucket=b HTTP/1.1', host, 'Transfer-Encoding: chunked',
     'Trailer: Remote-User', 'Connection: close', '', '5', 'm v=1', '0', 'Remote-User: carol', '', ''].join('\r\n'))
@@ -153,4 +171,20 @@ test('auth-proxy requests are counted by outcome', async (t) => {
 test('without authProxy the headers mean nothing to the gateway', async (t) => {
   const gw = await startGateway(t)
   await fetchRefused(gw, '/api/v2/buckets', { headers: { 'remote-user': 'alice' } })
+})
+
+test('in front of InfluxDB 1.x, a malformed identity on /query and /write is refused in 1.x\'s dialect, as its clients read it', async (t) => {
+  const gw = await start(t, { upstream: { version: 1 } })
+  const host = `Host: ${new URL(gw.url).host}`
+  const message = 'auth proxy identity refused: remote-user: one user name expected, got a list or repeated header'
+  for (const target of ['/query?q=SHOW+DATABASES', '/write?db=x', '/%71uery?q=SHOW+DATABASES']) {
+    const answer = await rawFrom(PROXY_ADDRESS, gw.url, [`GET ${target} HTTP/1.1`, host, 'Remote-User: carol, admin', 'Connection: close', '', ''].join('\r\n'))
+    assert.match(answer, /^HTTP\/1\.1 400 /, target)
+    assert.ok(answer.endsWith(`\r\n\r\n${JSON.stringify({ error: message })}`), answer)
+    assert.match(answer, new RegExp(`\r\nX-Influxdb-Error: ${message}\r\n`, 'i'))
+    assert.doesNotMatch(answer, /X-Platform-Error-Code/i)
+  }
+  const v2 = await rawFrom(PROXY_ADDRESS, gw.url, ['GET /api/v2/buckets HTTP/1.1', host, 'Remote-User: carol, admin', 'Connection: close', '', ''].join('\r\n'))
+  assert.ok(v2.endsWith(JSON.stringify({ code: 'invalid', message })), 'other routes keep InfluxDB 2\'s shape')
+  assert.equal(gw.influx.requests.length, 0)
 })

@@ -34,5 +34,16 @@ test('only a UI page is returned to: an API route or the gateway\'s own, in any 
     '/gateway/oidc/logout', '/Gateway/OIDC/logout', '/gateway/%6fidc/logout', '/gateway/session', '/gateway'
   ]
   for (const value of api) assert.equal(localReturnTo(value, AVOID), undefined, value)
+  // The gateway's prefix escaped: refused only when compared by the canonical path, not the raw one.
+  for (const value of ['/%67ateway/oidc/logout', '/%47ateway/session', '/%67ATEWAY', '/gatew%61y/oidc/login?returnTo=/']) {
+    assert.equal(localReturnTo(value, AVOID), undefined, value)
+  }
   for (const page of ['/orgs/1/data-explorer', '/signin', '/queryx', '/gatewayx/y']) assert.equal(localReturnTo(page, AVOID), page)
+})
+
+test('a path whose escapes are not UTF-8 is no page to return to: the gateway refuses it, and it has no canonical form', () => {
+  for (const value of ['/query%ff?q=DROP+DATABASE+telegraf', '/%71uery%c0?q=x', '/debu%67/vars%ff', '/orgs/1%ed%a0%80', '/orgs/%zz', '/%67ateway%ff/session']) {
+    assert.equal(localReturnTo(value, AVOID), undefined, value)
+  }
+  assert.equal(localReturnTo('/orgs/%C3%A9t%C3%A9', AVOID), '/orgs/%C3%A9t%C3%A9', 'escaped UTF-8 is kept')
 })

@@ -177,6 +177,27 @@ test('gateway in front of a real InfluxDB 1.6.7', { skip: binary === undefined ?
     }
   })
 
+  await t.test('a path whose escapes are not UTF-8 never reaches influxd, which would serve it as its open /debug/*', async () => {
+    // Go decodes `%ff` to a byte and influxd matches `/debug/vars` and `/debug/requests` (which lists client
+    // addresses and user names, here for 1 s instead of 10) as prefixes: all of these are open on it.
+    const notUtf8 = ['/debu%67/vars%ff', '/debug/vars%c0', '/debug/requests%ff?seconds=1', '/debu%67/requests%ed%a0%80?seconds=1']
+    for (const path of notUtf8) {
+      const open = await call(`${influxd.url}${path}`)
+      assert.equal(open.status, 200, `influxd ${path} is open`)
+      for (const headers of [{ authorization: 'Token junk' }, {}, { cookie: cookies.bob }] as Array<Record<string, string>>) {
+        const through = await call(`${gw.url}${path}`, { headers })
+        assert.equal(through.status, 400, `${path} ${JSON.stringify(headers)}: ${through.text.slice(0, 200)}`)
+        assert.deepEqual(through.json, { code: 'invalid', message: 'request path must be percent-encoded UTF-8' })
+        assert.doesNotMatch(through.text, /cmdline|memstats|database/)
+      }
+    }
+    // On a v1 route, in the dialect 1.x clients read.
+    const query = await call(`${gw.url}/query/%ff?q=SHOW+USERS`, { headers: { authorization: 'Token junk' } })
+    assert.equal(query.status, 400)
+    assert.deepEqual(query.json, { error: 'request path must be percent-encoded UTF-8' })
+    assert.equal(query.headers.get('x-platform-error-code'), null)
+  })
+
   await t.test('a client Bearer JWT without a cookie passes through untouched', async () => {
     const exp = Math.floor(Date.now() / 1000) + 60
     const good = await select(gw.url, 'SELECT "value" FROM "owned"', { authorization: `Bearer ${hs256({ username: 'carol', exp }, influxd.sharedSecret)}` })
