@@ -6,6 +6,7 @@ import type { IdentitySource } from './auth/identity-source.ts'
 import { createOidcClient, type OidcClient } from './auth/oidc-client.ts'
 import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
+import { createRecordSigning } from './deps/record-signing.ts'
 import { createStoreClient, type StoreClient } from './deps/store-client.ts'
 import { createTokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './mint/implicit-sessions.ts'
@@ -16,6 +17,7 @@ import { createUpstreamVersion } from './proxy/upstream-version.ts'
 import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
+import type { RecordSigner } from './session/record-signer.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 import { createSignInFlowStore } from './session/sign-in-flow-store.ts'
 
@@ -67,6 +69,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const derive = (config: Config): ConfigDerived => createConfigDerived(config, { ...limiters, now })
   const metrics = createMetrics()
   const store = createStoreClient(initial, logger, now)
+  const signer = createRecordSigning(initial, metrics)
   const minting = createTokenMinting(initial, live, { logger, metrics, now })
   const onReleased = (authId: string, ref: string): void => minting.minter.revoke(authId, ref, 'session ended')
   const buildProxy = (upstreamUrl: string): InfluxProxy => createUpstreamProxy(upstreamUrl, () => deps, { metrics, logger })
@@ -76,12 +79,12 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     now,
     metrics,
     lifecycle: { shuttingDown: false },
-    sessions: createSessions(store, live, now, onReleased),
+    sessions: createSessions({ ...store, signer }, live, now, onReleased),
     minter: minting.minter,
     implicitSessions: createImplicitSessions({ sessions: () => deps.sessions, minter: minting.minter }),
     throttle: createThrottle(store, live, now),
     signInFlows: createSignInFlowStore({
-      client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS
+      client: store.client, keyPrefix: store.keyPrefix, now, signer, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS
     }),
     oidc: createOidc(initial, logger),
     proxy: buildProxy(initial.upstream.url),
@@ -152,7 +155,8 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
  * holding a minted token that ends there has it revoked (`onReleased`).
  */
 function createSessions (
-  { client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number, onReleased: (authId: string, ref: string) => void
+  { client, keyPrefix, sweeper, signer }: StoreClient & { signer: RecordSigner }, config: () => Config, now: () => number,
+  onReleased: (authId: string, ref: string) => void
 ): CachedSessionStore {
   return createCachedSessionStore({
     store: createRedisSessionStore({
@@ -160,6 +164,7 @@ function createSessions (
       keyPrefix,
       timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
       now,
+      signer,
       sweeper,
       onReleased
     }),
