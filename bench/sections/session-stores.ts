@@ -56,7 +56,11 @@ export async function sessionStores (opts: SessionStoresOptions): Promise<string
     // The config refuses a Redis URL written inline (it may hold a password): the gateway reads it from a file.
     const urlFile = join(opts.dir, 'redis-url')
     writeFileSync(urlFile, redis.url)
-    gateways.redis = await startGateway({ dir: opts.dir, name: 'store-redis', upstreamUrl: opts.upstreamUrl, extra: `session: { store: redis, redis: { url: { file: "${urlFile}" } } }\n` })
+    // Likewise the key that signs its records, which the Redis store requires.
+    const keyFile = join(opts.dir, 'record-key')
+    writeFileSync(keyFile, randomBytes(32).toString('base64url'))
+    const session = `session: { store: redis, recordKey: { file: "${keyFile}" }, redis: { url: { file: "${urlFile}" } } }\n`
+    gateways.redis = await startGateway({ dir: opts.dir, name: 'store-redis', upstreamUrl: opts.upstreamUrl, extra: session })
     const targets = { memory: gateways.memory, redis: gateways.redis }
     const cookies = { memory: await signIn(targets.memory.url), redis: await signIn(targets.redis.url) }
     const load = async (store: Store, durationS: number): Promise<Run> => {
