@@ -139,10 +139,12 @@ async function read (ctx: StoreContext, key: string, renew: boolean): Promise<Se
     // SECURITY: coarse on purpose (one write per tenth of the idle timeout, not per request): a session may
     // end up to that much before its idle timeout after its last use, never after it.
     if (!renew || stored.r === 1 || renewedEnd - idleEnd < touchAfterMs(idleMs)) return session(idleEnd)
-    if (await ctx.swap(key, raw, sealSessionRecord(ctx.signer, key, { ...stored, l: t }), renewedEnd - t)) {
-      await ctx.live?.renewed(key, renewedEnd)
-      return session(renewedEnd)
-    }
+    // Sent together, one round trip: the count's `ZADD XX` leaves a session that ended meanwhile uncounted.
+    const [renewed] = await Promise.all([
+      ctx.swap(key, raw, sealSessionRecord(ctx.signer, key, { ...stored, l: t }), renewedEnd - t),
+      ctx.live?.renewed(key, renewedEnd)
+    ])
+    if (renewed) return session(renewedEnd)
     // Changed meanwhile (renewed by a request alongside, revoked, signed out): decide on what is there now.
     if (attempt === MAX_SWAPS) return session(idleEnd)
   }
