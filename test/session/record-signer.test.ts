@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { createReloader } from '../../src/reload.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
 import { createRecordSigner, type RecordKind } from '../../src/session/record-signer.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import { hashSessionId } from '../../src/session/session-id.ts'
+import { signIn, startGateway } from '../helpers/gateway.ts'
+import { recordSecret } from '../helpers/secret-ledger.ts'
 
 const OLD_KEY = randomBytes(32)
 const NEW_KEY = randomBytes(32)
@@ -48,4 +51,17 @@ test('a key rotation: records of the previous key are read, and signed with the 
   assert.equal((await after.get(id, { renew: false }))?.user, 'alice', 'signed with the new key since')
   assert.equal(await before.get(id, { renew: false }), undefined, 'and no longer with the old one')
   assert.ok((await client.get(`gw:session:${hashSessionId(id)}`))?.includes('"u":"alice"'))
+})
+
+test('a reload that changes session.recordKey keeps the running key (sessions live on) and says it needs a restart, without the key', async (t) => {
+  const gw = await startGateway(t)
+  const cookie = await signIn(gw)
+  const recordKey = randomBytes(32).toString('base64url')
+  recordSecret(recordKey, 'record-key')
+  const next = { ...gw.deps.config, session: { ...gw.deps.config.session, recordKey } }
+  assert.equal(await createReloader({ deps: gw.deps, logger: gw.deps.logger, load: () => next }).reload('test'), true)
+  const line = await gw.waitForLog((l) => l.msg === 'these settings only take effect after a restart')
+  assert.deepEqual(line.settings, ['session.recordKey'])
+  gw.deps.sessions.clear() // the next request reads the store, under the key it was signed with
+  assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
 })
