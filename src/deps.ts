@@ -6,6 +6,7 @@ import type { IdentitySource } from './auth/identity-source.ts'
 import { createOidcClient, type OidcClient } from './auth/oidc-client.ts'
 import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
+import { createRecordSigning } from './deps/record-signing.ts'
 import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './deps/store-client.ts'
 import { createTokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './mint/implicit-sessions.ts'
@@ -18,6 +19,7 @@ import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from 
 import { createPendingFlowLimit } from './session/pending-flow-limit.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
 import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
+import type { RecordSigner } from './session/record-signer.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 import { createSignInFlowStore } from './session/sign-in-flow-store.ts'
 
@@ -70,6 +72,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const metrics = createMetrics()
   const store = createStoreClient(initial, logger, now)
   const upstreamFaults = createFaultLog({ logger, now, what: 'InfluxDB requests', intervalMs: FAULT_LOG_INTERVAL_MS })
+  const signer = createRecordSigning(initial, metrics)
   const minting = createTokenMinting(initial, live, { logger, metrics, now })
   const onReleased = (authId: string, ref: string): void => minting.minter.revoke(authId, ref, 'session ended')
   const buildProxy = (url: string): InfluxProxy => createUpstreamProxy(url, () => deps, { metrics, faults: upstreamFaults })
@@ -80,14 +83,11 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     metrics,
     faults: { upstream: upstreamFaults, store: store.health },
     lifecycle: { shuttingDown: false },
-    sessions: createSessions(store, live, now, onReleased),
+    sessions: createSessions({ ...store, signer }, live, now, onReleased),
     minter: minting.minter,
     implicitSessions: createImplicitSessions({ sessions: () => deps.sessions, minter: minting.minter }),
     throttle: createThrottle(store, live, now),
-    signInFlows: createSignInFlowStore({
-      client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS
-    }),
-    pendingFlows: createPendingFlowLimit({ client: store.client, keyPrefix: store.keyPrefix, now, sweeper: store.pendingFlowSweeper }),
+    ...createFlowStores(store, signer, now),
     oidc: createOidc(initial, logger),
     proxy: buildProxy(initial.upstream.url),
     refresher: createIdentityRefresher({
@@ -121,6 +121,15 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   minting.start(() => deps.sessions)
   deps.upstreamVersion.probe().catch(() => {})
   return deps
+}
+
+/** Sign-ins in progress at an identity provider, and the per-address count of those pending. */
+function createFlowStores (store: StoreClient, signer: RecordSigner, now: () => number): Pick<AppDeps, 'signInFlows' | 'pendingFlows'> {
+  const { client, keyPrefix } = store
+  return {
+    signInFlows: createSignInFlowStore({ client, keyPrefix, now, signer, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS }),
+    pendingFlows: createPendingFlowLimit({ client, keyPrefix, now, sweeper: store.pendingFlowSweeper })
+  }
 }
 
 /**
@@ -159,7 +168,8 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
  * holding a minted token that ends there has it revoked (`onReleased`).
  */
 function createSessions (
-  { client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number, onReleased: (authId: string, ref: string) => void
+  { client, keyPrefix, sweeper, signer }: StoreClient & { signer: RecordSigner }, config: () => Config, now: () => number,
+  onReleased: (authId: string, ref: string) => void
 ): CachedSessionStore {
   return createCachedSessionStore({
     store: createRedisSessionStore({
@@ -167,6 +177,7 @@ function createSessions (
       keyPrefix,
       timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
       now,
+      signer,
       sweeper,
       onReleased
     }),

@@ -31,6 +31,8 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
   ['log.format', (c) => c.log.format],
   ['session.store', (c) => c.session.store],
   ['session.redis', (c) => c.session.redis],
+  ['session.recordKey', (c) => c.session.recordKey],
+  ['session.previousRecordKey', (c) => c.session.previousRecordKey],
   ['limits.maxHeaderBytes', (c) => c.limits.maxHeaderBytes],
   ['limits.headersTimeout', (c) => c.limits.headersTimeout],
   ['limits.keepAliveTimeout', (c) => c.limits.keepAliveTimeout]

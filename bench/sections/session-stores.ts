@@ -6,6 +6,8 @@ import { startRedis } from '../../test/helpers/redis-server.ts'
 import { fmt, median, spread } from '../lib/stats.ts'
 import { signIn, startGateway, type Target } from '../lib/targets.ts'
 import { wrk } from '../lib/wrk.ts'
+import { randomBytes } from 'node:crypto'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
 
 /** Options for {@link sessionStores}. */
 export interface SessionStoresOptions {
@@ -29,7 +31,7 @@ const STORE_NAMES: Record<Store, string> = { memory: 'in-process (ioredis-mock)'
 async function redisBytesPerSession (redisUrl: string, count: number): Promise<number> {
   const client = createRedisClient({ url: redisUrl, connectTimeoutMs: 5000, commandTimeoutMs: 5000 })
   const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1])
-  const store = createRedisSessionStore({ client, keyPrefix: 'bench-mem:', timeouts: () => ({ idleMs: 600_000, absoluteMs: 28_800_000 }), now: Date.now })
+  const store = createRedisSessionStore({ client, keyPrefix: 'bench-mem:', timeouts: () => ({ idleMs: 600_000, absoluteMs: 28_800_000 }), now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }) })
   try {
     const before = await used()
     for (let i = 0; i < count; i += 500) {
@@ -54,7 +56,11 @@ export async function sessionStores (opts: SessionStoresOptions): Promise<string
     // The config refuses a Redis URL written inline (it may hold a password): the gateway reads it from a file.
     const urlFile = join(opts.dir, 'redis-url')
     writeFileSync(urlFile, redis.url)
-    gateways.redis = await startGateway({ dir: opts.dir, name: 'store-redis', upstreamUrl: opts.upstreamUrl, extra: `session: { store: redis, redis: { url: { file: "${urlFile}" } } }\n` })
+    // Likewise the key that signs its records, which the Redis store requires.
+    const keyFile = join(opts.dir, 'record-key')
+    writeFileSync(keyFile, randomBytes(32).toString('base64url'))
+    const session = `session: { store: redis, recordKey: { file: "${keyFile}" }, redis: { url: { file: "${urlFile}" } } }\n`
+    gateways.redis = await startGateway({ dir: opts.dir, name: 'store-redis', upstreamUrl: opts.upstreamUrl, extra: session })
     const targets = { memory: gateways.memory, redis: gateways.redis }
     const cookies = { memory: await signIn(targets.memory.url), redis: await signIn(targets.redis.url) }
     const load = async (store: Store, durationS: number): Promise<Run> => {

@@ -6,6 +6,8 @@ import { createExpirySweeper, type ExpirySweeper } from '../../src/session/expir
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import type { SessionStore } from '../../src/session/session-store.ts'
+import { randomBytes } from 'node:crypto'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
 
 /** Process memory after two full GCs, bytes. */
 export interface Memory { rss: number, heapUsed: number }
@@ -50,7 +52,7 @@ function openStore (idleMs: number, onExpired?: () => void): { store: SessionSto
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now, onExpired })
   const store = createRedisSessionStore({
-    client, keyPrefix: 'influx-gateway:', timeouts: () => ({ idleMs, absoluteMs: ABSOLUTE_MS }), now: Date.now, sweeper
+    client, keyPrefix: 'influx-gateway:', timeouts: () => ({ idleMs, absoluteMs: ABSOLUTE_MS }), now: Date.now, sweeper, signer: createRecordSigner({ key: randomBytes(32) })
   })
   return { store, sweeper, dbsize: () => client.dbsize() }
 }

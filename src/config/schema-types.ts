@@ -53,6 +53,11 @@ export const boolean = z.preprocess((v) => v === 'true' ? true : v === 'false' ?
 /** A secret after `${VAR}` or `{ file: PATH }` has been resolved by the loader. */
 export const secret = z.string().min(1, 'must not be empty').meta({ type: 'secret' })
 
+/** A key that signs records: a secret of at least 32 bytes (HMAC-SHA256's strength; a short one could be guessed offline). */
+export const recordKey = z.string()
+  .refine((key) => Buffer.byteLength(key) >= 32, 'too short: at least 32 bytes (e.g. openssl rand -base64 32)')
+  .meta({ type: 'secret ≥ 32 bytes' })
+
 /** An IP address or CIDR block, e.g. `10.0.0.0/8`, `::1`. */
 export const cidr = z.string().refine((text) => parseCidr(text) !== undefined, 'not an IP address or CIDR block')
   .meta({ type: 'CIDR' })

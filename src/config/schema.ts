@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { authProxySchema } from './auth-proxy-schema.ts'
 import { accessRule, ldapSchema } from './identity-schema.ts'
 import { oidcSchema } from './oidc-schema.ts'
-import { boolean, cidr, duration, integer, origin, pathPrefix, routeRule, secret } from './schema-types.ts'
+import { boolean, cidr, duration, integer, origin, pathPrefix, recordKey, routeRule, secret } from './schema-types.ts'
 import { userSchema } from './user-schema.ts'
 
 /**
@@ -80,6 +80,13 @@ const session = z.object({
   redis: redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).'),
   idleTimeout: duration('10m', { min: '1m' }).describe('A session ends after this long without an authenticated request.'),
   absoluteTimeout: duration('8h', { min: '1m' }).describe('A session ends this long after sign-in, however busy.'),
+  recordKey: recordKey.optional()
+    .describe('Key of the HMAC-SHA256 that signs every session and sign-in flow record in the store, so that a record written, ' +
+      'copied or edited there by anyone else is no session. Required with `store: redis` (the same on every replica; ' +
+      'e.g. `openssl rand -base64 32`); otherwise one is made at start. Needs a restart.'),
+  previousRecordKey: recordKey.optional()
+    .describe('During a rotation, the former `recordKey`: records it signed are still accepted, and signed with `recordKey` ' +
+      'when next written. Remove it once `absoluteTimeout` has passed. Needs a restart.'),
   passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
     .describe('Requests that are authenticated but do not extend the idle timeout (UI polling).'),
   cookie: z.object({
@@ -185,11 +192,28 @@ export const configSchema = z.object({
   if (config.session?.store === 'redis' && config.session.redis === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }
+  checkRecordKeys(config, ctx)
   const { idleTimeout, absoluteTimeout } = config.session ?? {}
   if (typeof idleTimeout === 'number' && typeof absoluteTimeout === 'number' && absoluteTimeout < idleTimeout) {
     ctx.addIssue({ code: 'custom', path: ['session', 'absoluteTimeout'], message: 'must not be shorter than session.idleTimeout' })
   }
 }, always)
+
+/** Replicas sharing a Redis must sign and check records with one key of their own; a previous key only beside a current one. */
+function checkRecordKeys (
+  config: { session?: { store?: unknown, recordKey?: unknown, previousRecordKey?: unknown } }, ctx: z.RefinementCtx
+): void {
+  const { store, recordKey, previousRecordKey } = config.session ?? {}
+  if (store === 'redis' && recordKey === undefined) {
+    const message = 'required when session.store is redis: the key every replica signs session records with, ' +
+      // eslint-disable-next-line no-template-curly-in-string -- the message shows the literal syntax
+      'from ${ENV_VAR} or { file: PATH }'
+    ctx.addIssue({ code: 'custom', path: ['session', 'recordKey'], message })
+  }
+  if (previousRecordKey !== undefined && recordKey === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['session', 'previousRecordKey'], message: 'needs session.recordKey (the key it is rotated to)' })
+  }
+}
 
 /** Directory, single sign-on and auth-proxy users get credentials only from rules; a file user's `groups:` must reach one. */
 function checkAccess (

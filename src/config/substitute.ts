@@ -33,7 +33,9 @@ export function extractVariables (text: string, nonce: string): { text: string, 
   return { text: replaced, variables: { placeholder: new RegExp(`ENV${nonce}X\\d+X`, 'g'), refs } }
 }
 /** Keys whose values are credentials: they must come from `${VAR}` or `{ file: PATH }`, never inline. */
-const SECRET_KEYS = new Set(['token', 'password', 'jwtSharedSecret', 'bindPassword', 'clientSecret', 'operatorToken'])
+const SECRET_KEYS = new Set([
+  'token', 'password', 'jwtSharedSecret', 'bindPassword', 'clientSecret', 'operatorToken', 'recordKey', 'previousRecordKey'
+])
 
 /**
  * Walks a parsed YAML tree and returns a copy where the placeholders of `${VAR}` and

@@ -54,6 +54,8 @@ export interface Metrics {
   tokens (event: TokenEvent): void
   /** Where the active-session gauge reads from at scrape time. */
   countSessionsWith (count: () => Promise<number | undefined>): void
+  /** A record found in the store that the gateway did not sign there (forged, copied, tampered with, or older). */
+  recordRejected (kind: 'session' | 'flow'): void
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -87,10 +89,17 @@ export function createMetrics (): Metrics {
   const countSessionsWith = sessionsGauge(registry)
   const proxyIdentity = proxyIdentityCounter(registry)
   const tokens = tokenCounters(registry)
+  const rejectedRecords = new Counter({
+    name: 'influx_gateway_session_records_rejected_total',
+    help: 'Records in the session store that failed their signature check (treated as absent), by kind: session, flow.',
+    labelNames: ['kind'],
+    registers: [registry]
+  })
   // Known series start at zero so dashboards and alerts see them before the first event.
   for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
   for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
+  for (const kind of ['session', 'flow']) rejectedRecords.labels({ kind }).inc(0)
   return {
     registry,
     request,
@@ -101,7 +110,8 @@ export function createMetrics (): Metrics {
     reload: (outcome) => reloads.inc({ outcome }),
     connectionRefused: () => refusedConnections.inc(),
     tokens: (event) => tokens[event].inc(),
-    countSessionsWith
+    countSessionsWith,
+    recordRejected: (kind) => rejectedRecords.inc({ kind })
   }
 }
 

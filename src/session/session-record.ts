@@ -1,13 +1,15 @@
 import type { Identity, IdentitySourceName } from '../auth/identity.ts'
+import type { RecordSigner } from './record-signer.ts'
 import { sessionRef } from './session-id.ts'
 import type { MintedAuthorization, Session } from './session-store.ts'
 
 /**
  * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
- * times, and `r` once revoked; for a source other than the file users its name `o`, groups `g` and when
- * they were read `k`; the token minted for it `m` (its authorization id, the token sealed under a key only the
- * session id gives, and the digest of what it was minted for). No id, no usable credential. Records without
- * `o` (older ones too) are file users.
+ * times, when it was last used `l`, and `r` once revoked; for a source other than the file users its name `o`,
+ * groups `g` and when they were read `k`; the token minted for it `m` (its authorization id, the token sealed
+ * under a key only the session id gives, and the digest of what it was minted for). No id, no usable
+ * credential. Records without `o` are file users. Stored signed ({@link sealSessionRecord}): every time the
+ * gateway decides by is in the record, and the key's TTL only lets Redis collect what has ended.
  */
 export interface SessionRecord {
   u: string
@@ -18,8 +20,8 @@ export interface SessionRecord {
   o?: Exclude<IdentitySourceName, 'file'>
   g?: string[]
   k?: number
-  /** How long (ms) the TTL was when last set (sign-in, then a renewal): with the TTL left, when the session was last used. */
-  i?: number
+  /** When the session was last used, as last written (sign-in, then a renewal): the idle timeout runs from it. */
+  l: number
   m?: { i: string, t: string, p: string }
 }
 
@@ -30,33 +32,42 @@ export interface NewSessionRecord {
   absoluteMs: number
   /** When the identity's groups were read, for sources that are asked again. */
   checkedAt: number | undefined
-  /** The TTL the session starts with (ms). */
-  ttlMs: number
   /** The token minted for the session, sealed. */
   minted?: MintedAuthorization
 }
 
 /** The record of a new session for `identity`. */
 export function newSessionRecord (identity: Identity, opts: NewSessionRecord): SessionRecord {
-  const { stamp, createdAt, absoluteMs, checkedAt, ttlMs, minted } = opts
+  const { stamp, createdAt, absoluteMs, checkedAt, minted } = opts
   const m = minted === undefined ? {} : { m: { i: minted.authId, t: minted.sealed, p: minted.spec } }
-  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, i: ttlMs, ...identityFields(identity, checkedAt), ...m }
+  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, l: createdAt, ...identityFields(identity, checkedAt), ...m }
 }
 
-/** The record as stored: JSON, without the fields that are undefined. */
-export function encodeSessionRecord (record: SessionRecord): string {
-  return JSON.stringify(record)
+/** The record as stored under `key`: JSON without the fields that are undefined, signed for that key. */
+export function sealSessionRecord (signer: RecordSigner, key: string, record: SessionRecord): string {
+  return signer.sign(key, JSON.stringify(record))
 }
 
-/** The record stored as `raw`, or undefined when there is none or it is not a well-formed record. */
-export function decodeSessionRecord (raw: string | null): SessionRecord | undefined {
-  if (raw === null) return undefined
+/**
+ * The record stored as `raw` under `key`, or undefined when there is none, or it is not signed by the
+ * gateway for this key (written or copied there by anyone else, or before records were signed), or is
+ * not a well-formed record.
+ */
+export function openSessionRecord (signer: RecordSigner, key: string, raw: string | null): SessionRecord | undefined {
+  // SECURITY: whoever can write to Redis could otherwise make any identity, copy one session onto another
+  // session's key, or move the times the gateway decides by (`l`, `a`, `k`).
+  const value = signer.open('session', key, raw)
+  return value === undefined ? undefined : decodeSessionRecord(value)
+}
+
+/** The record in `value`, or undefined when it is not a well-formed record. */
+function decodeSessionRecord (value: string): SessionRecord | undefined {
   try {
-    const r = JSON.parse(raw) as Partial<SessionRecord>
+    const r = JSON.parse(value) as Partial<SessionRecord>
     const valid = typeof r.u === 'string' && typeof r.c === 'number' && typeof r.a === 'number' &&
       (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap' || r.o === 'oidc' || r.o === 'proxy') &&
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
-      (r.k === undefined || typeof r.k === 'number') && (r.i === undefined || typeof r.i === 'number') &&
+      (r.k === undefined || typeof r.k === 'number') && typeof r.l === 'number' &&
       (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string'))
     return valid ? r as SessionRecord : undefined
   } catch {
@@ -64,7 +75,7 @@ export function decodeSessionRecord (raw: string | null): SessionRecord | undefi
   }
 }
 
-/** The session a record stored under `key` describes, but for its idle expiry (which Redis's TTL holds). */
+/** The session a record stored under `key` describes, but for its idle expiry (which depends on the live timeout). */
 export function sessionFromRecord (record: SessionRecord, key: string): Omit<Session, 'idleExpiresAt'> {
   const identity: Identity = { name: record.u, source: record.o ?? 'file', groups: record.g ?? [] }
   return {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { errors } from '../errors.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
+import type { RecordSigner } from './record-signer.ts'
 import { hashSessionId, isSessionId, newSessionId } from './session-id.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
 
@@ -38,6 +39,8 @@ export interface SignInFlowStoreOptions {
   client: FlowRedisClient
   keyPrefix: string
   now: () => number
+  /** Signs the flow records (`session.recordKey`) and checks them when taken. */
+  signer: RecordSigner
   /** Active expiry for the in-process client (flows that never come back must not pile up). */
   sweeper?: ExpirySweeper
   /** Most flows pending at once with the in-process client (counted by `sweeper`); Redis is bounded by its own `maxmemory`. */
@@ -50,7 +53,7 @@ interface FlowRecord extends SignInFlow { e: number }
  * Sign-in flows in the session store, so that any replica can finish a flow another one started: keys
  * `<prefix>signin-flow:<sha256(id)>` with a TTL of the flow's lifetime, read and deleted with one `GETDEL`
  * (single use, even between replicas). The record carries its own end too, checked against the
- * gateway's clock. One code path for Redis and the in-process client.
+ * gateway's clock, and is signed for its key. One code path for Redis and the in-process client.
  */
 export function createSignInFlowStore (opts: SignInFlowStoreOptions): SignInFlowStore {
   const { client, sweeper, now } = opts
@@ -59,7 +62,7 @@ export function createSignInFlowStore (opts: SignInFlowStoreOptions): SignInFlow
     const id = newSessionId()
     const key = keyOf(id)
     const record: FlowRecord = { ...flow, e: now() + ttlMs }
-    await client.set(key, JSON.stringify(record), 'PX', ttlMs)
+    await client.set(key, opts.signer.sign(key, JSON.stringify(record)), 'PX', ttlMs)
     sweeper?.track(key, record.e)
     return id
   })
@@ -75,16 +78,18 @@ export function createSignInFlowStore (opts: SignInFlowStoreOptions): SignInFlow
       const key = keyOf(id)
       const raw = await client.getdel(key)
       sweeper?.forget(key)
-      const record = decode(raw)
+      // SECURITY: a flow written into the store by anyone but the gateway would choose the `state`, `nonce`
+      // and PKCE verifier a sign-in is checked against, and where the browser goes after it.
+      const record = decode(opts.signer.open('flow', key, raw))
       return record === undefined || record.e <= now() ? undefined : strip(record)
     })
   }
 }
 
-function decode (raw: string | null): FlowRecord | undefined {
-  if (raw === null) return undefined
+function decode (value: string | undefined): FlowRecord | undefined {
+  if (value === undefined) return undefined
   try {
-    const r = JSON.parse(raw) as Partial<FlowRecord>
+    const r = JSON.parse(value) as Partial<FlowRecord>
     const strings = [r.state, r.nonce, r.verifier, r.returnTo].every((v) => typeof v === 'string')
     return strings && typeof r.e === 'number' ? r as FlowRecord : undefined
   } catch {

@@ -21,7 +21,7 @@ type Doc = Record<string, unknown>
 
 /** What else a key needs set to be checked alone (by path prefix): Redis keys need the store, absoluteTimeout ≥ idleTimeout. */
 const CONTEXT: Array<[string, Doc]> = [
-  ['session.redis.', { session: { store: 'redis', redis: { url: 'redis://127.0.0.1:6379' } } }],
+  ['session.redis.', { session: { store: 'redis', redis: { url: 'redis://127.0.0.1:6379' }, recordKey: `\${RECORD_KEY:-${'k'.repeat(32)}}` } }],
   ['session.absoluteTimeout', { session: { idleTimeout: '1m' } }]
 ]
 

@@ -162,7 +162,7 @@ test('passive routes are stored canonical; cookie prefixes and durations are che
 })
 
 test('a Redis URL without a password may be inline; one carrying a password must come from ${VAR} or a file', () => {
-  const redis = (url: string): string => `session:\n  store: redis\n  redis: { url: "${url}" }\n`
+  const redis = (url: string): string => `session:\n  store: redis\n  recordKey: \${RECORD_KEY:-${'k'.repeat(32)}}\n  redis: { url: "${url}" }\n`
   for (const url of ['redis://redis:6379', 'rediss://cache.internal:6380/2', 'redis://default@redis:6379', 'redis://127.0.0.1:6379?db=1']) {
     assert.equal(parseConfig(redis(url), { env: {}, readFile: noFiles }).session.redis?.url, url, url)
   }
@@ -171,11 +171,31 @@ test('a Redis URL without a password may be inline; one carrying a password must
     assert.deepEqual(problems(redis(url)), [refused], url)
     assert.ok(!problems(redis(url)).join('\n').includes('hunter2'), 'the password is not echoed')
   }
-  assert.deepEqual(problems('session:\n  store: redis\n'), ['session.redis: required when session.store is redis'])
+  assert.deepEqual(problems('session:\n  store: redis\n'), [
+    'session.redis: required when session.store is redis',
+    'session.recordKey: required when session.store is redis: the key every replica signs session records with, from ${ENV_VAR} or { file: PATH }'
+  ])
   const config = parseConfig(redis('${REDIS_URL:-redis://redis:6379}'), { env: {}, readFile: noFiles })
   assert.equal(config.session.redis?.url, 'redis://redis:6379')
   const fromEnv = parseConfig(redis('${REDIS_URL}'), { env: { REDIS_URL: 'redis://:hunter2@redis:6379' }, readFile: noFiles })
   assert.equal(fromEnv.session.redis?.url, 'redis://:hunter2@redis:6379')
-  const fromFile = parseConfig('session:\n  store: redis\n  redis: { url: { file: /run/secrets/redis } }\n', { env: {}, readFile: () => 'redis://:hunter2@redis:6379\n' })
+  const fromFile = parseConfig(`session:\n  store: redis\n  recordKey: \${RECORD_KEY:-${'k'.repeat(32)}}\n  redis: { url: { file: /run/secrets/redis } }\n`, { env: {}, readFile: () => 'redis://:hunter2@redis:6379\n' })
   assert.equal(fromFile.session.redis?.url, 'redis://:hunter2@redis:6379')
+})
+
+test('session.recordKey: required with the Redis store, at least 32 bytes, never inline; previousRecordKey only beside it', () => {
+  const key = 'k'.repeat(32)
+  const redis = 'session:\n  store: redis\n  redis: { url: "redis://redis:6379" }\n'
+  assert.deepEqual(problems(redis), [
+    'session.recordKey: required when session.store is redis: the key every replica signs session records with, from ${ENV_VAR} or { file: PATH }'
+  ])
+  assert.deepEqual(problems(`${redis}  recordKey: \${RECORD_KEY}\n`, { RECORD_KEY: 'k'.repeat(31) }),
+    ['session.recordKey: too short: at least 32 bytes (e.g. openssl rand -base64 32)'])
+  assert.deepEqual(problems(`${redis}  recordKey: ${key}\n`), ['session.recordKey: write secrets as ${ENV_VAR} or { file: PATH }, never inline in the YAML'])
+  const fromFile = parseConfig(`${redis}  recordKey: { file: /run/secrets/record-key }\n`, { env: {}, readFile: () => `${key}\n` })
+  assert.equal(fromFile.session.recordKey, key)
+  assert.deepEqual(problems('session:\n  previousRecordKey: ${OLD_KEY}\n', { OLD_KEY: key }),
+    ['session.previousRecordKey: needs session.recordKey (the key it is rotated to)'])
+  const memory = parseConfig('session:\n  recordKey: ${KEY}\n  previousRecordKey: ${OLD_KEY}\n', { env: { KEY: key, OLD_KEY: `${key}-old` }, readFile: noFiles })
+  assert.deepEqual([memory.session.recordKey, memory.session.previousRecordKey], [key, `${key}-old`])
 })

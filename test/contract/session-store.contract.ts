@@ -16,17 +16,21 @@ export interface StoreUnderTest {
   store: SessionStore
   /** Every key and value the backing Redis holds. */
   dump: () => Promise<Array<[string, string]>>
+  /** The backing Redis itself, as someone with write access to it uses it. */
+  client: Pick<Redis, 'get' | 'set' | 'persist' | 'exists'>
+  /** The key the session of `id` is stored under. */
+  sessionKey: (id: string) => string
 }
 
 /** What a store implementation provides to run the contract. */
 export interface ContractHooks {
   /** A fresh, empty store with these timeouts. */
   create: (opts: { idleTimeoutMs: number, absoluteTimeoutMs: number }) => Promise<StoreUnderTest>
-  /** Moves time forward for the store (a fake clock, or real waiting with short timeouts). */
+  /** Moves time forward for the store: its fake clock, and the TTLs of the keys Redis holds. */
   fastForward: (ms: number) => Promise<void>
   /** The store's clock. */
   now: () => number
-  /** Timeout scale: Redis runs the contract with short real timeouts. */
+  /** The idle timeout the contract scales its steps by. */
   idleMs: number
 }
 
@@ -171,6 +175,60 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     const index = (await dump()).filter(([key]) => key.includes(':user:')).map(([, members]) => members.split(',').length)
     assert.deepEqual(index, [24], 'pruned to the live sessions when it reached 64 members')
     for (const id of live) assert.equal((await store.get(id, { renew: false }))?.user, 'alice')
+  })
+
+  test(`${name}: a record written under an id of one's choosing is no session, nor one edited in place`, async (t) => {
+    const { store, client, sessionKey } = await open(t)
+    const chosen = 'C'.repeat(43)
+    const at = hooks.now()
+    const forged = { u: 'admin', o: 'oidc', g: ['ops'], c: at, a: at + idle * 4, k: at, i: idle, l: at }
+    await client.set(sessionKey(chosen), JSON.stringify(forged), 'PX', idle * 4)
+    assert.equal(await store.get(chosen), undefined, 'a record the gateway did not write')
+    const { id } = await store.create({ name: 'bob', source: 'ldap', groups: ['readers'] }, undefined, at)
+    const stored = await client.get(sessionKey(id)) ?? ''
+    await client.set(sessionKey(id), stored.replace('"readers"', '"ops"'), 'PX', idle * 4)
+    assert.equal(await store.get(id), undefined, 'its groups edited')
+  })
+
+  test(`${name}: a record copied onto another session's key is neither session`, async (t) => {
+    const { store, client, sessionKey } = await open(t)
+    const alice = await store.create('alice', 'stamp-a')
+    const bob = await store.create('bob', 'stamp-b')
+    await client.set(sessionKey(bob.id), await client.get(sessionKey(alice.id)) ?? '', 'PX', idle * 4)
+    assert.equal(await store.get(bob.id), undefined, 'bob\'s id does not open alice\'s record')
+    assert.equal((await store.get(alice.id))?.user, 'alice', 'the original still works')
+  })
+
+  test(`${name}: a group check moved into the future is refused, not believed`, async (t) => {
+    const { store, client, sessionKey } = await open(t)
+    const { id } = await store.create({ name: 'bob', source: 'ldap', groups: ['readers'] }, undefined, hooks.now())
+    const stored = await client.get(sessionKey(id)) ?? ''
+    const future = stored.replace(/"k":\d+/, `"k":${hooks.now() + 365 * 86_400_000}`)
+    assert.notEqual(future, stored)
+    await client.set(sessionKey(id), future, 'PX', idle * 4)
+    assert.equal(await store.get(id), undefined)
+  })
+
+  test(`${name}: PERSIST on a session's key keeps nothing alive: the store ends it by its own clock`, async (t) => {
+    const { store, client, sessionKey } = await open(t)
+    const { id } = await store.create('alice')
+    assert.equal(await client.persist(sessionKey(id)), 1)
+    await hooks.fastForward(idle * 0.6)
+    assert.equal((await store.get(id, { renew: false }))?.user, 'alice', 'the TTL is not what keeps it')
+    assert.equal(await client.persist(sessionKey(id)), 0, 'not renewed by a passive read')
+    await hooks.fastForward(idle * 0.6)
+    assert.equal(await store.get(id), undefined, 'idle past its timeout')
+    assert.equal(await client.exists(sessionKey(id)), 0, 'and deleted')
+  })
+
+  test(`${name}: a revocation racing renewals is never lost`, async (t) => {
+    const { store } = await open(t)
+    const ids = await Promise.all(Array.from({ length: 20 }, async () => (await store.create('alice', 'stamp-a')).id))
+    await hooks.fastForward(idle * 0.5)
+    const revoking = store.revokeUser('alice')
+    await Promise.all(ids.map(async (id) => await store.get(id)))
+    assert.equal(await revoking, 20)
+    for (const id of ids) assert.equal((await store.get(id, { renew: false }))?.revoked, true)
   })
 
   test(`${name}: holds 10k sessions, each found by its own id`, async (t) => {

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import { mock } from 'node:test'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
+import { hashSessionId } from '../../src/session/session-id.ts'
 import { sessionStoreContract, storedValue } from './session-store.contract.ts'
 
 // A fake clock for Date (ioredis-mock's TTLs read Date.now()); timers stay real.
@@ -14,9 +17,18 @@ sessionStoreContract('in-process store', {
   create: async ({ idleTimeoutMs, absoluteTimeoutMs }) => {
     const client = createMemoryRedisClient()
     const sweeper = createExpirySweeper({ client, now: () => Date.now() })
-    const store = createRedisSessionStore({ client, keyPrefix: 'test:', timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }), now: () => Date.now(), sweeper })
+    const store = createRedisSessionStore({
+      client,
+      keyPrefix: 'test:',
+      timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }),
+      now: () => Date.now(),
+      signer: createRecordSigner({ key: randomBytes(32) }),
+      sweeper
+    })
     return {
       store,
+      client,
+      sessionKey: (id) => `test:session:${hashSessionId(id)}`,
       dump: async () => {
         const keys = await client.keys('*')
         return await Promise.all(keys.map(async (k) => [k, await storedValue(client, k)] as [string, string]))

@@ -75,6 +75,9 @@ export interface TestGateway {
 /** Longest wait of `waitForLog`: a line that never comes fails the test instead of hanging it. */
 const LOG_WAIT_MS = 30_000
 
+/** The `session.recordKey` every gateway of a test process on Redis gets unless the test sets one. */
+export const TEST_RECORD_KEY = 'test-record-key-0123456789abcdefghijklmnopqrstuvwxyz'
+
 /** The default test user: alice, an InfluxDB 2 token user. */
 export const ALICE: TestUser = { name: 'alice', password: 'correct horse battery staple', token: 'test-token' }
 
@@ -172,8 +175,14 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, metrics, upstream, log: { level: 'debug' }, users }
   // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
   // Without one it is written inline, as an operator would.
-  const redis = (doc as { session?: { redis?: { url?: unknown } } }).session?.redis
+  const session = (doc as { session?: { store?: unknown, recordKey?: unknown, redis?: { url?: unknown } } }).session
+  const redis = session?.redis
   if (typeof redis?.url === 'string' && !redis.url.includes('${') && redisUrlHasPassword(redis.url)) redis.url = secretRef('REDIS_URL', redis.url)
+  // Replicas on one Redis share the key their records are signed with, as they share one config.
+  if (session?.store === 'redis' && session.recordKey === undefined) {
+    recordSecret(TEST_RECORD_KEY, 'record-key')
+    Object.assign(doc, { session: { ...session, recordKey: secretRef('SESSION_RECORD_KEY', TEST_RECORD_KEY) } })
+  }
   return { yaml: YAML.stringify(doc), env }
 }
 

@@ -4,9 +4,11 @@
  * it that address gets a 429 page while others still sign in, well below the process-wide bound.
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
 import { createSignInFlowStore } from '../../src/session/sign-in-flow-store.ts'
 import { PROXY_ADDRESS } from '../helpers/peer.ts'
 import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
@@ -24,7 +26,7 @@ function boundProcessWide (t: { after: (fn: () => unknown) => void }, gw: SsoGat
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now })
   t.after(async () => { sweeper.close(); await client.quit() })
-  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, sweeper, maxFlows })
+  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }), sweeper, maxFlows })
 }
 
 test('one address looping over the login route gets a 429 page past 20 pending flows; another address still signs in', async (t) => {

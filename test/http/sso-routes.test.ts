@@ -10,6 +10,8 @@ import { createMemoryRedisClient } from '../../src/session/memory-redis-client.t
 import { createSignInFlowStore } from '../../src/session/sign-in-flow-store.ts'
 import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
 import { READERS_TOKEN, startSsoGateway, type SsoGateway } from '../helpers/sso-gateway.ts'
+import { randomBytes } from 'node:crypto'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
 
 /** Asserts an HTML refusal page: status, a readable sentence, no JSON, nothing from `forbidden` echoed. */
 function assertPage (hop: { status: number, body: string }, status: number, sentence: RegExp, forbidden: string[] = []): void {
@@ -136,7 +138,7 @@ test('while the bound of pending flows is reached, the login route answers a 503
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now })
   t.after(async () => { sweeper.close(); await client.quit() })
-  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, sweeper, maxFlows: 1 })
+  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }), sweeper, maxFlows: 1 })
   const browser = new SsoBrowser()
   const callback = await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl)
   const busy = await browser.request(gw.loginUrl())

@@ -3,6 +3,8 @@ import { mock, test } from 'node:test'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
+import { randomBytes } from 'node:crypto'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
 
 const IDLE = 600_000
 
@@ -11,7 +13,7 @@ function setup (t: { after: (fn: () => Promise<void>) => void }) {
   const expired: string[] = []
   const sweeper = createExpirySweeper({ client, now: () => Date.now(), onExpired: (_key, user) => expired.push(user) })
   const store = createRedisSessionStore({
-    client, keyPrefix: 'test:', timeouts: () => ({ idleMs: IDLE, absoluteMs: IDLE * 48 }), now: () => Date.now(), sweeper
+    client, keyPrefix: 'test:', timeouts: () => ({ idleMs: IDLE, absoluteMs: IDLE * 48 }), now: () => Date.now(), sweeper, signer: createRecordSigner({ key: randomBytes(32) })
   })
   t.after(() => store.close())
   return { store, sweeper, expired }

@@ -4,7 +4,7 @@ import { hashPassword } from '../../src/auth/password.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { cli, isLog, tempFile, type Cli } from '../helpers/cli-process.ts'
 import { startFakeInflux } from '../helpers/fake-influx.ts'
-import { ALICE, basic, fetchRefused, signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { ALICE, basic, fetchRefused, signIn, startGateway, TEST_RECORD_KEY, type TestGateway } from '../helpers/gateway.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 import { freePort, startRedis } from '../helpers/redis-server.ts'
 
@@ -132,11 +132,11 @@ test('two gateway processes on one Redis: made on A works on B, signed out on B 
     'upstream: { url: "${INFLUX_URL}" }',
     // No in-process cache: the processes' clocks cannot be moved, so exactness is what is checked here
     // (the cacheTime bound is tested with in-process replicas on a test clock above).
-    'session: { store: redis, redis: { url: "${REDIS_URL}", cacheTime: 0s } }',
+    'session: { store: redis, recordKey: "${SESSION_RECORD_KEY}", redis: { url: "${REDIS_URL}", cacheTime: 0s } }',
     'users:',
     `  - { name: alice, passwordHash: "${hash}", token: "\${ALICE_TOKEN}" }`
   ].join('\n'))
-  const env = { ...process.env, INFLUX_URL: influx.url, REDIS_URL: redis.url, ALICE_TOKEN: 'replica-token-1' }
+  const env = { ...process.env, INFLUX_URL: influx.url, REDIS_URL: redis.url, ALICE_TOKEN: 'replica-token-1', SESSION_RECORD_KEY: TEST_RECORD_KEY }
   const start = async (): Promise<{ run: Cli, url: string }> => {
     const run = cli(t, ['--config', file], { env })
     const { url } = JSON.parse(await run.waitForLine(isLog('listening'))) as { url: string }

@@ -1,20 +1,41 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import type { Redis } from 'ioredis'
+import { createMetrics } from '../../src/observability/metrics.ts'
 import { createExpirySweeper } from '../../src/session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../../src/session/memory-redis-client.ts'
+import { createRecordSigner } from '../../src/session/record-signer.ts'
+import { hashSessionId } from '../../src/session/session-id.ts'
 import { createSignInFlowStore, type SignInFlowStore } from '../../src/session/sign-in-flow-store.ts'
 
 const FLOW = { state: 's'.repeat(43), nonce: 'n'.repeat(43), verifier: 'v'.repeat(43), returnTo: '/orgs/1' }
 
-interface Setup { store: SignInFlowStore, tick: (ms: number) => void, keys: () => Promise<string[]>, size: () => number }
+interface Setup {
+  store: SignInFlowStore
+  tick: (ms: number) => void
+  keys: () => Promise<string[]>
+  size: () => number
+  client: Redis
+  metricsText: () => Promise<string>
+}
 
 function setup (t: { after: (fn: () => unknown) => void }, maxFlows?: number): Setup {
   let now = 1_000_000
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: () => now, intervalMs: 3_600_000 })
   t.after(async () => { sweeper.close(); await client.quit() })
-  const store = createSignInFlowStore({ client, keyPrefix: 'gw:', now: () => now, sweeper, maxFlows })
-  return { store, tick: (ms) => { now += ms }, keys: async () => await client.keys('*'), size: () => sweeper.size() }
+  const metrics = createMetrics()
+  const signer = createRecordSigner({ key: randomBytes(32), onRejected: (kind) => metrics.recordRejected(kind) })
+  const store = createSignInFlowStore({ client, keyPrefix: 'gw:', now: () => now, signer, sweeper, maxFlows })
+  return {
+    store,
+    tick: (ms) => { now += ms },
+    keys: async () => await client.keys('*'),
+    size: () => sweeper.size(),
+    client,
+    metricsText: async () => await metrics.registry.metrics()
+  }
 }
 
 test('a flow is taken once: the second take finds nothing', async (t) => {
@@ -58,4 +79,21 @@ test('flows pending in process are bounded: anonymous logins cannot fill the mem
   assert.equal(await store.take(fourth), undefined)
   await store.put(FLOW, 60_000)
   assert.deepEqual(await store.take(ids[2] ?? ''), FLOW, 'the flows within the bound are kept')
+})
+
+test('a flow record written or edited in the store by anyone but the gateway is refused, and counted', async (t) => {
+  const { store, keys, client, metricsText } = setup(t)
+  const id = await store.put(FLOW, 60_000)
+  const [key] = await keys()
+  const stored = await client.get(key ?? '') ?? ''
+  // Someone with write access to the store sends the browser elsewhere after the sign-in, in place.
+  await client.set(key ?? '', stored.replace('/orgs/1', '/orgs/2'), 'PX', 60_000)
+  assert.equal(await store.take(id), undefined)
+  assert.match(await metricsText(), /^influx_gateway_session_records_rejected_total\{kind="flow"\} 1$/m)
+  // Or writes one of its own making under a key it chose, with the verifier it knows.
+  const chosen = 'F'.repeat(43)
+  const forged = { ...FLOW, e: 2_000_000 }
+  await client.set(`gw:signin-flow:${hashSessionId(chosen)}`, JSON.stringify(forged), 'PX', 60_000)
+  assert.equal(await store.take(chosen), undefined)
+  assert.match(await metricsText(), /^influx_gateway_session_records_rejected_total\{kind="flow"\} 2$/m)
 })
