@@ -148,19 +148,22 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
 }
 
 /**
- * The session store on the store client, behind the in-process cache; the timeouts are read live. A session
+ * The session store on the store client, behind the in-process cache; the timeouts and the cap are read live. A session
  * holding a minted token that ends there has it revoked (`onReleased`).
  */
 function createSessions (
-  { client, keyPrefix, sweeper }: StoreClient, config: () => Config, now: () => number, onReleased: (authId: string, ref: string) => void
+  { client, keyPrefix, sweeper, indexSweeper }: StoreClient, config: () => Config, now: () => number,
+  onReleased: (authId: string, ref: string) => void
 ): CachedSessionStore {
   return createCachedSessionStore({
     store: createRedisSessionStore({
       client,
       keyPrefix,
       timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
+      maxPerIdentity: () => config().session.maxPerIdentity,
       now,
       sweeper,
+      indexSweeper,
       onReleased
     }),
     now,

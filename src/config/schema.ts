@@ -74,6 +74,10 @@ const session = z.object({
   redis: redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).'),
   idleTimeout: duration('10m', { min: '1m' }).describe('A session ends after this long without an authenticated request.'),
   absoluteTimeout: duration('8h', { min: '1m' }).describe('A session ends this long after sign-in, however busy.'),
+  maxPerIdentity: integer(0, 1000).default(10)
+    .describe('Most sessions one identity (source and name: a file user and a directory user of one name are two) may hold, ' +
+      'implicit auth-proxy sessions included; a sign-in past it ends that identity\'s oldest-created session (its minted ' +
+      'token deleted). `0`: no cap. Reloadable: a lower cap applies at each identity\'s next sign-in.'),
   passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
     .describe('Requests that are authenticated but do not extend the idle timeout (UI polling).'),
   cookie: z.object({

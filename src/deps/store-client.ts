@@ -15,6 +15,8 @@ export interface StoreClient {
   throttleSweeper?: ExpirySweeper
   /** Active expiry of sign-in flows at an identity provider, in process only. */
   flowSweeper?: ExpirySweeper
+  /** Active expiry of the per-identity session index's keys, in process only. */
+  indexSweeper?: ExpirySweeper
   keyPrefix: string
 }
 
@@ -46,8 +48,10 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
     },
     onError
   })
-  // Throttle keys live minutes, sessions longer, sign-in flows one lifetime: each sweeper's queue stays in due order.
+  // Throttle keys live minutes, sessions longer, sign-in flows one lifetime, the session index an absolute
+  // timeout: each sweeper's queue stays in due order.
   const throttleSweeper = createExpirySweeper({ client, now, onError })
   const flowSweeper = createExpirySweeper({ client, now, onError })
-  return { client, sweeper, throttleSweeper, flowSweeper, keyPrefix: 'influx-gateway:' }
+  const indexSweeper = createExpirySweeper({ client, now, onError })
+  return { client, sweeper, throttleSweeper, flowSweeper, indexSweeper, keyPrefix: 'influx-gateway:' }
 }

@@ -6,12 +6,12 @@ import { hashSessionId, isSessionId, newSessionId, sessionRef } from './session-
 import { decodeSessionRecord, encodeSessionRecord, newSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
 import { unavailableOnFailure } from './store-unavailable.ts'
 import { createLiveSessionCount, type LiveSessionCount } from './live-session-count.ts'
-import { createUserSessionIndex } from './user-session-index.ts'
+import { createIdentitySessionIndex, type EvictedSession } from './identity-session-index.ts'
 import { createMintedIndex, type MintedIndex } from './minted-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'sadd' | 'smembers' | 'srem' | 'scard' | 'exists' | 'multi' | 'zrem' | 'hset' | 'hdel' | 'hmget'>
+'exists' | 'multi' | 'zrem' | 'hset' | 'hdel' | 'hmget' | 'duplicate' | 'pipeline'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -21,8 +21,15 @@ export interface RedisSessionStoreOptions {
   /** The timeouts, read on every call so a config reload applies to live sessions. */
   timeouts: () => { idleMs: number, absoluteMs: number }
   now: () => number
+  /**
+   * How many sessions one identity (source and name) may hold, read on every sign-in; past it, a sign-in ends
+   * the identity's oldest-created ones. 0 (the default): no cap.
+   */
+  maxPerIdentity?: () => number
   /** Active expiry, for clients that only expire lazily (the in-process store). */
   sweeper?: ExpirySweeper
+  /** Active expiry of the per-identity index's keys, in process (a sweeper of their own: their TTLs are longer). */
+  indexSweeper?: ExpirySweeper
   /**
    * Told when a session holding a minted token ends here (destroyed, found expired, its user revoked), with
    * the authorization's id and the session's ref: the token must be deleted in InfluxDB. Sessions that Redis
@@ -39,10 +46,11 @@ export interface RedisSessionStoreOptions {
 export function createRedisSessionStore (opts: RedisSessionStoreOptions): SessionStore {
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
-  const userIndex = createUserSessionIndex({ client, keyPrefix: opts.keyPrefix, sweeper })
+  const identities = createIdentitySessionIndex({ client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper })
   const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix, sweeper, onReleased: opts.onReleased })
   // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
+  const evict = releaseEvicted(minted, sweeper, live)
   return guarded({
     async create (who, stamp, checkedAt, attach) {
       const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
@@ -54,11 +62,12 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const ttl = Math.min(idleMs, absoluteMs)
       const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, ttlMs: ttl, minted: attached })
       if (attached !== undefined) await minted.add(attached.authId, key)
-      await client.set(key, encodeSessionRecord(record), 'PX', ttl, 'NX')
+      const stored = { key, record: encodeSessionRecord(record), ttlMs: ttl, absoluteMs }
+      const evicted = await identities.start(identity, stored, opts.maxPerIdentity?.() ?? 0)
       sweeper?.track(key, createdAt + ttl, identity.name, identity.source, attached?.authId)
-      await userIndex.add(identity.name, key, absoluteMs)
       await live?.started(key, createdAt + ttl, createdAt)
-      return { id, session: { ...sessionFromRecord(record, key), idleExpiresAt: createdAt + ttl } }
+      const ended = await Promise.all(evicted.map(evict))
+      return { id, session: { ...sessionFromRecord(record, key), idleExpiresAt: createdAt + ttl }, evicted: ended }
     },
     async get (id, { renew = true }: GetSessionOptions = {}) {
       if (!isSessionId(id)) return undefined
@@ -75,11 +84,10 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const record = decodeSessionRecord(await client.get(key))
       const existed = (await client.del(key)) > 0
       if (existed) minted.release(record?.m?.i, key)
-      if (record !== undefined) await userIndex.remove(record.u, key)
       await live?.ended(key)
       return existed
     },
-    revokeUser: async (user) => await revokeSessions(client, await userIndex.keys(user), user, minted),
+    revokeUser: async (user) => await revokeSessions(client, await identities.keys({ name: user, source: 'file' }), user, minted),
     heldAuthorizations: async (authIds) => await minted.held(authIds),
     async ping () {
       await client.ping()
@@ -88,10 +96,24 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     count: async () => sweeper?.sessions() ?? await live?.count(now()).catch(() => undefined),
     async close () {
       sweeper?.close()
+      opts.indexSweeper?.close()
+      await identities.close()
       // quit() waits for Redis; when it is unreachable there is nothing to wait for.
       await client.quit().catch(() => client.disconnect())
     }
   })
+}
+
+/** A session the cap deleted releases what it held, as a sign-out does; resolves to its ref. */
+function releaseEvicted (
+  minted: MintedIndex, sweeper: ExpirySweeper | undefined, live: LiveSessionCount | undefined
+): (evicted: EvictedSession) => Promise<string> {
+  return async ({ key, record }) => {
+    sweeper?.forget(key)
+    minted.release(decodeSessionRecord(record)?.m?.i, key)
+    await live?.ended(key)
+    return sessionRef(key)
+  }
 }
 
 /**

@@ -23,10 +23,10 @@ if (REDIS === undefined) {
     now: () => Date.now(),
     // Redis expires keys on its own clock: time has to pass for real (short TTLs keep it brief).
     fastForward: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    create: async ({ idleTimeoutMs, absoluteTimeoutMs }) => {
+    create: async ({ idleTimeoutMs, absoluteTimeoutMs, maxPerIdentity }) => {
       const client = createRedisClient({ url: redis.url, connectTimeoutMs: 2000, commandTimeoutMs: 2000 })
       const keyPrefix = `contract-${n++}:`
-      const store = createRedisSessionStore({ client, keyPrefix, timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }), now: () => Date.now() })
+      const store = createRedisSessionStore({ client, keyPrefix, timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }), maxPerIdentity: () => maxPerIdentity ?? 0, now: () => Date.now() })
       return {
         store,
         dump: async () => {

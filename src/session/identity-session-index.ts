@@ -1,0 +1,197 @@
+import { hash } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { Identity } from '../auth/identity.ts'
+import type { ExpirySweeper } from './expiry-sweeper.ts'
+
+/** What the index needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
+export type IdentitySessionIndexClient = Pick<Redis, 'duplicate' | 'hmget' | 'pipeline'>
+
+/** The connection the index's transactions run on (WATCH belongs to a connection: never a shared one). */
+type TxClient = Pick<Redis, 'watch' | 'unwatch' | 'hmget' | 'mget' | 'exists' | 'pipeline' | 'multi' | 'quit' | 'disconnect'>
+
+/** Options for {@link createIdentitySessionIndex}. */
+export interface IdentitySessionIndexOptions {
+  client: IdentitySessionIndexClient
+  /** Prefix of every key, e.g. `influx-gateway:`. */
+  keyPrefix: string
+  now: () => number
+  /** In process: a sweeper of the index's own keys (ioredis-mock frees an expired key only when it is read). */
+  sweeper?: ExpirySweeper
+}
+
+/** A session to store: its key, its encoded record, its TTL and how long it may live at most. */
+export interface IndexedSession { key: string, record: string, ttlMs: number, absoluteMs: number }
+
+/** A session the cap ended: its key and its record as it was stored (to release what it held). */
+export interface EvictedSession { key: string, record: string }
+
+/** Who an index belongs to: the source and the name, so a file user and a directory user of one name are two. */
+export type IdentityKey = Pick<Identity, 'name' | 'source'>
+
+/**
+ * Per identity (source and name), the keys of its sessions in creation order: to cap how many it holds and
+ * to end them all. Nothing in it is secret (session keys are hashes of the ids).
+ */
+export interface IdentitySessionIndex {
+  /**
+   * Stores a new session (`SET NX` with its TTL) and indexes it, in one transaction; with `cap` > 0 the same
+   * transaction deletes the identity's oldest-created live sessions past `cap`, new one included in the count.
+   * Resolves to the sessions it deleted. Atomic across replicas sharing a Redis.
+   */
+  start (identity: IdentityKey, session: IndexedSession, cap: number): Promise<EvictedSession[]>
+  /** The session keys indexed for an identity; some may belong to sessions that have ended since. */
+  keys (identity: IdentityKey): Promise<string[]>
+  close (): Promise<void>
+}
+
+/**
+ * Entries per page. ioredis-mock copies a whole sorted set on every command, so no page may grow with the
+ * sessions: an identity's index is a run of pages, each a sorted set of at most this many session keys.
+ */
+const PAGE_SIZE = 128
+/** A transaction that keeps losing to another replica's gives up (a 503) rather than loop. */
+const MAX_ATTEMPTS = 16
+
+/**
+ * The index's bookkeeping, `<prefix>identity:<h>`: pages `lo`..`hi`, entries in page `hi` (`c`) and in all
+ * (`t`), and how many sessions were ever added (`n`): each entry's score, so the order is the order the
+ * transactions committed in, whatever the replicas' clocks say.
+ */
+interface Meta { lo: number, hi: number, c: number, t: number, n: number }
+const META_FIELDS = ['lo', 'hi', 'c', 't', 'n'] as const
+
+/**
+ * The index as Redis keys: per identity `<prefix>identity:<sha256(source NUL name)>` (a small hash, {@link Meta})
+ * and pages `<…>:<n>`, sorted sets of session keys in creation order; every key lives as long as
+ * the newest session in it can. Entries of ended sessions are dropped when the cap counts (lazily), or
+ * when their page expires. Transactions run one at a time per replica on a connection of their own,
+ * under WATCH of the identity's hash: a replica that lost a race reads again and retries.
+ */
+export function createIdentitySessionIndex (opts: IdentitySessionIndexOptions): IdentitySessionIndex {
+  const { client, keyPrefix } = opts
+  let tx: TxClient | undefined
+  // Opened at the first sign-in; the main client reports the connection's state, this one must not print to the console.
+  const connection = (): TxClient => {
+    if (tx !== undefined) return tx
+    const opened = client.duplicate()
+    opened.on('error', () => {})
+    return (tx = opened)
+  }
+  let queue: Promise<unknown> = Promise.resolve()
+  const metaOf = (identity: IdentityKey): string =>
+    `${keyPrefix}identity:${hash('sha256', `${identity.source}\0${identity.name}`, 'base64url')}`
+  return {
+    start (identity, session, cap) {
+      const run = async (): Promise<EvictedSession[]> => {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const done = await startOnce(connection(), metaOf(identity), session, cap, opts)
+          if (done !== null) return done
+        }
+        throw new Error('the session index stayed contended')
+      }
+      const next = queue.then(run, run)
+      queue = next.catch(() => {})
+      return next
+    },
+    async keys (identity) {
+      const meta = metaOf(identity)
+      const { lo, hi } = parseMeta(await client.hmget(meta, ...META_FIELDS))
+      const pages = await readPages(client, meta, lo, hi)
+      return pages === null ? [] : [...new Set(pages.map((e) => e.key))]
+    },
+    async close () {
+      const open = tx
+      await open?.quit().catch(() => open.disconnect())
+    }
+  }
+}
+
+/** One attempt of {@link IdentitySessionIndex.start}; null when another replica changed the identity's index meanwhile. */
+async function startOnce (
+  tx: TxClient, meta: string, session: IndexedSession, cap: number, opts: IdentitySessionIndexOptions
+): Promise<EvictedSession[] | null> {
+  await tx.unwatch()
+  await tx.watch(meta)
+  const m = parseMeta(await tx.hmget(meta, ...META_FIELDS))
+  if (cap > 0 && m.t + 1 > cap) return await trimAndAdd(tx, meta, m, session, cap, opts)
+  const page = m.c >= PAGE_SIZE ? m.hi + 1 : m.hi
+  // A page whose sessions have all ended expires: the run starts at the oldest one still there.
+  let lo = m.lo
+  while (lo < page && await tx.exists(pageKey(meta, lo)) === 0) lo++
+  const write = tx.multi().set(session.key, session.record, 'PX', session.ttlMs, 'NX')
+    .zadd(pageKey(meta, page), m.n + 1, session.key).pexpire(pageKey(meta, page), session.absoluteMs)
+  const next = { lo, hi: page, c: page === m.hi ? m.c + 1 : 1, t: m.t + 1, n: m.n + 1 }
+  const done = await commit(write, meta, next, session.absoluteMs).exec()
+  if (done === null) return null
+  track(opts, [meta, pageKey(meta, page)], session.absoluteMs)
+  return []
+}
+
+/**
+ * Over the cap: reads every entry, keeps the live ones, and rewrites the index as one page holding the
+ * newest `cap - 1` live sessions and the new one; the older live sessions are deleted in the same transaction.
+ */
+async function trimAndAdd (
+  tx: TxClient, meta: string, m: Meta, session: IndexedSession, cap: number, opts: IdentitySessionIndexOptions
+): Promise<EvictedSession[] | null> {
+  const entries = await readPages(tx, meta, m.lo, m.hi)
+  if (entries === null) return null
+  const records = entries.length === 0 ? [] : await tx.mget(...entries.map((e) => e.key))
+  const live = entries.flatMap((e, i) => { const record = records[i]; return typeof record === 'string' ? [{ ...e, record }] : [] })
+  live.sort((a, b) => a.score - b.score)
+  // SECURITY: one password must not hold unbounded sessions (each may hold a minted InfluxDB token): the oldest go.
+  const evicted = live.slice(0, Math.max(0, live.length + 1 - cap))
+  const kept = [...live.slice(evicted.length), { key: session.key, score: m.n + 1 }]
+  const page = m.hi + 1
+  const write = tx.multi().set(session.key, session.record, 'PX', session.ttlMs, 'NX')
+  for (let p = m.lo; p <= m.hi; p++) write.del(pageKey(meta, p))
+  for (const e of evicted) write.del(e.key)
+  write.zadd(pageKey(meta, page), ...kept.flatMap((e) => [e.score, e.key])).pexpire(pageKey(meta, page), session.absoluteMs)
+  const done = await commit(write, meta, { lo: page, hi: page, c: kept.length, t: kept.length, n: m.n + 1 }, session.absoluteMs).exec()
+  if (done === null) return null
+  for (let p = m.lo; p <= m.hi; p++) opts.sweeper?.forget(pageKey(meta, p))
+  track(opts, [meta, pageKey(meta, page)], session.absoluteMs)
+  // Only those this transaction deleted: one a sign-out ended meanwhile is not ended twice.
+  const deleted = done.slice(2 + m.hi - m.lo, 2 + m.hi - m.lo + evicted.length).map((reply) => Number(reply[1]) === 1)
+  return evicted.filter((_, i) => deleted[i] === true).map((e) => ({ key: e.key, record: e.record }))
+}
+
+type Multi = ReturnType<TxClient['multi']>
+
+/** Adds the meta's update to a transaction: it is what the WATCH of other replicas sees change. */
+function commit (write: Multi, meta: string, m: Meta, ttlMs: number): Multi {
+  return write.hset(meta, 'lo', m.lo, 'hi', m.hi, 'c', m.c, 't', m.t, 'n', m.n).pexpire(meta, ttlMs)
+}
+
+/** Every entry of pages `lo`..`hi`; null when a WATCH failed first (ioredis-mock answers a pipeline so). */
+async function readPages (
+  client: Pick<Redis, 'pipeline'>, meta: string, lo: number, hi: number
+): Promise<Array<{ key: string, score: number }> | null> {
+  const read = client.pipeline()
+  for (let p = lo; p <= hi; p++) read.zrange(pageKey(meta, p), 0, -1, 'WITHSCORES')
+  const replies = await read.exec()
+  if (replies === null) return null
+  return replies.flatMap(([err, reply]) => {
+    if (err !== null) throw err
+    const flat = reply as string[]
+    const entries: Array<{ key: string, score: number }> = []
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ key: flat[i] as string, score: Number(flat[i + 1]) })
+    return entries
+  })
+}
+
+function pageKey (meta: string, page: number): string {
+  return `${meta}:${page}`
+}
+
+/** The meta as HMGET returns {@link META_FIELDS}; a missing index is an empty page 0. */
+function parseMeta (values: Array<string | null>): Meta {
+  const [lo, hi, c, t, n] = values.map((v) => Number(v ?? 0))
+  return { lo: lo ?? 0, hi: hi ?? 0, c: c ?? 0, t: t ?? 0, n: n ?? 0 }
+}
+
+/** In process, the sweeper frees these keys once they expire. */
+function track (opts: IdentitySessionIndexOptions, keys: string[], ttlMs: number): void {
+  const dueAt = opts.now() + ttlMs
+  for (const key of keys) opts.sweeper?.track(key, dueAt)
+}
