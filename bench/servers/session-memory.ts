@@ -49,8 +49,9 @@ async function settle (): Promise<Memory> {
 function openStore (idleMs: number, onExpired?: () => void): { store: SessionStore, sweeper: ExpirySweeper, dbsize: () => Promise<number> } {
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now, onExpired })
+  const indexSweeper = createExpirySweeper({ client, now: Date.now })
   const store = createRedisSessionStore({
-    client, keyPrefix: 'influx-gateway:', timeouts: () => ({ idleMs, absoluteMs: ABSOLUTE_MS }), now: Date.now, sweeper
+    client, keyPrefix: 'influx-gateway:', timeouts: () => ({ idleMs, absoluteMs: ABSOLUTE_MS }), now: Date.now, sweeper, indexSweeper
   })
   return { store, sweeper, dbsize: () => client.dbsize() }
 }
