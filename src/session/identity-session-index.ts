@@ -7,7 +7,7 @@ import type { ExpirySweeper } from './expiry-sweeper.ts'
 export type IdentitySessionIndexClient = Pick<Redis, 'duplicate' | 'hmget' | 'pipeline'>
 
 /** The connection the index's transactions run on (WATCH belongs to a connection: never a shared one). */
-type TxClient = Pick<Redis, 'watch' | 'unwatch' | 'hmget' | 'mget' | 'exists' | 'pipeline' | 'multi' | 'quit' | 'disconnect'>
+type TxClient = Pick<Redis, 'watch' | 'unwatch' | 'hmget' | 'mget' | 'exists' | 'zscore' | 'pipeline' | 'multi' | 'quit' | 'disconnect'>
 
 /** Options for {@link createIdentitySessionIndex}. */
 export interface IdentitySessionIndexOptions {
@@ -17,6 +17,8 @@ export interface IdentitySessionIndexOptions {
   now: () => number
   /** In process: a sweeper of the index's own keys (ioredis-mock frees an expired key only when it is read). */
   sweeper?: ExpirySweeper
+  /** In process: the store's session sweeper; a session it finds expired leaves its identity's index. */
+  sessionSweeper?: ExpirySweeper
 }
 
 /** A session to store: its key, its encoded record, its TTL and how long it may live at most. */
@@ -39,6 +41,11 @@ export interface IdentitySessionIndex {
    * Resolves to the sessions it deleted. Atomic across replicas sharing a Redis.
    */
   start (identity: IdentityKey, session: IndexedSession, cap: number): Promise<EvictedSession[]>
+  /**
+   * Takes an ended session out of its identity's index when it is in one of the two newest pages (always,
+   * under a cap); elsewhere it is dropped when the cap next counts, or expires with its page.
+   */
+  remove (identity: IdentityKey, key: string): Promise<void>
   /** The session keys indexed for an identity; some may belong to sessions that have ended since. */
   keys (identity: IdentityKey): Promise<string[]>
   close (): Promise<void>
@@ -78,21 +85,30 @@ export function createIdentitySessionIndex (opts: IdentitySessionIndexOptions): 
     return (tx = opened)
   }
   let queue: Promise<unknown> = Promise.resolve()
+  /** Runs `attempt` on the transaction connection, after the transactions before it, until it commits. */
+  const transaction = <T>(attempt: (tx: TxClient) => Promise<T | null>): Promise<T> => {
+    const run = async (): Promise<T> => {
+      for (let i = 0; i < MAX_ATTEMPTS; i++) {
+        const done = await attempt(connection())
+        if (done !== null) return done
+      }
+      throw new Error('the session index stayed contended')
+    }
+    const next = queue.then(run, run)
+    queue = next.catch(() => {})
+    return next
+  }
   const metaOf = (identity: IdentityKey): string =>
     `${keyPrefix}identity:${hash('sha256', `${identity.source}\0${identity.name}`, 'base64url')}`
+  const remove = async (identity: IdentityKey, key: string): Promise<void> => {
+    await transaction(async (tx) => await removeOnce(tx, metaOf(identity), key, opts))
+  }
+  opts.sessionSweeper?.onExpired((key, name, source) => {
+    remove({ name, source: (source ?? 'file') as IdentityKey['source'] }, key).catch(() => {})
+  })
   return {
-    start (identity, session, cap) {
-      const run = async (): Promise<EvictedSession[]> => {
-        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-          const done = await startOnce(connection(), metaOf(identity), session, cap, opts)
-          if (done !== null) return done
-        }
-        throw new Error('the session index stayed contended')
-      }
-      const next = queue.then(run, run)
-      queue = next.catch(() => {})
-      return next
-    },
+    start: (identity, session, cap) => transaction(async (tx) => await startOnce(tx, metaOf(identity), session, cap, opts)),
+    remove,
     async keys (identity) {
       const meta = metaOf(identity)
       const { lo, hi } = parseMeta(await client.hmget(meta, ...META_FIELDS))
@@ -154,6 +170,25 @@ async function trimAndAdd (
   // Only those this transaction deleted: one a sign-out ended meanwhile is not ended twice.
   const deleted = done.slice(2 + m.hi - m.lo, 2 + m.hi - m.lo + evicted.length).map((reply) => Number(reply[1]) === 1)
   return evicted.filter((_, i) => deleted[i] === true).map((e) => ({ key: e.key, record: e.record }))
+}
+
+/** One attempt of {@link IdentitySessionIndex.remove}; null when another replica changed the index meanwhile. */
+async function removeOnce (tx: TxClient, meta: string, key: string, opts: IdentitySessionIndexOptions): Promise<true | null> {
+  await tx.unwatch()
+  await tx.watch(meta)
+  const m = parseMeta(await tx.hmget(meta, ...META_FIELDS))
+  let page: number | undefined
+  for (let p = m.hi; p >= Math.max(m.lo, m.hi - 1) && page === undefined; p--) {
+    if (await tx.zscore(pageKey(meta, p), key) !== null) page = p
+  }
+  if (page === undefined) return true
+  const write = tx.multi().zrem(pageKey(meta, page), key)
+  // The last entry: the index goes (ioredis-mock would keep an emptied sorted set).
+  if (m.t > 1) write.hincrby(meta, 't', -1)
+  else write.del(meta, pageKey(meta, page))
+  if (await write.exec() === null) return null
+  if (m.t <= 1) for (const k of [meta, pageKey(meta, page)]) opts.sweeper?.forget(k)
+  return true
 }
 
 type Multi = ReturnType<TxClient['multi']>

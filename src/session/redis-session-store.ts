@@ -46,7 +46,9 @@ export interface RedisSessionStoreOptions {
 export function createRedisSessionStore (opts: RedisSessionStoreOptions): SessionStore {
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
-  const identities = createIdentitySessionIndex({ client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper })
+  const identities = createIdentitySessionIndex({
+    client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper, sessionSweeper: sweeper
+  })
   const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix, sweeper, onReleased: opts.onReleased })
   // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
@@ -84,6 +86,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const record = decodeSessionRecord(await client.get(key))
       const existed = (await client.del(key)) > 0
       if (existed) minted.release(record?.m?.i, key)
+      if (record !== undefined) await identities.remove({ name: record.u, source: record.o ?? 'file' }, key)
       await live?.ended(key)
       return existed
     },
