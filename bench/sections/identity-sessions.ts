@@ -41,6 +41,7 @@ export async function identitySessions (opts: IdentitySessionsOptions): Promise<
     `| sign-in, among the identity's first 1,000 sessions | ${ms(r.signinFirst)} |`,
     `| sign-in, among its last 1,000 (${fmt(r.sessions)} held) | ${ms(r.signinLast)} |`,
     `| request lookup, ${fmt(r.sessions)} held by another identity | ${ms(r.request)} |`,
+    `| sign-in past the default cap of 10 (each ends the oldest; a separate store) | ${ms(r.signinCapped)} |`,
     '',
     `All ${fmt(r.sessions)} created in ${r.createSeconds.toFixed(1)} s; the longest single sign-in took ${r.longestSigninMs.toFixed(1)} ms ` +
     '(a garbage collection or the JIT: the p50 is what grows, or not, with the sessions).',
