@@ -76,7 +76,8 @@ const session = z.object({
   absoluteTimeout: duration('8h', { min: '1m' }).describe('A session ends this long after sign-in, however busy.'),
   maxPerIdentity: integer(0, 1000).default(10)
     .describe('Most sessions one identity (source and name: a file user and a directory user of one name are two) may hold, ' +
-      'implicit auth-proxy sessions included; a sign-in past it ends that identity\'s oldest-created session (its minted ' +
+      'implicit auth-proxy sessions included (one per replica and group set: keep the cap above that, or they end each other); ' +
+      'a sign-in past it ends that identity\'s oldest-created session (its minted ' +
       'token deleted). `0`: no cap. Reloadable: a lower cap applies at each identity\'s next sign-in.'),
   passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
     .describe('Requests that are authenticated but do not extend the idle timeout (UI polling).'),
