@@ -2,6 +2,7 @@ import { hash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Identity } from '../auth/identity.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
+import { META_FIELDS, pageKey, parseMeta, readIndexPages, type Meta } from './read-index-pages.ts'
 
 /** What the index needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type IdentitySessionIndexClient = Pick<Redis, 'duplicate' | 'hmget' | 'pipeline'>
@@ -60,14 +61,6 @@ const PAGE_SIZE = 128
 const MAX_ATTEMPTS = 16
 
 /**
- * The index's bookkeeping, `<prefix>identity:<h>`: pages `lo`..`hi`, entries in page `hi` (`c`) and in all
- * (`t`), and how many sessions were ever added (`n`): each entry's score, so the order is the order the
- * transactions committed in, whatever the replicas' clocks say.
- */
-interface Meta { lo: number, hi: number, c: number, t: number, n: number }
-const META_FIELDS = ['lo', 'hi', 'c', 't', 'n'] as const
-
-/**
  * The index as Redis keys: per identity `<prefix>identity:<sha256(source NUL name)>` (a small hash, {@link Meta})
  * and pages `<…>:<n>`, sorted sets of session keys in creation order; every key lives as long as
  * the newest session in it can. Entries of ended sessions are dropped when the cap counts (lazily), or
@@ -112,7 +105,7 @@ export function createIdentitySessionIndex (opts: IdentitySessionIndexOptions): 
     async keys (identity) {
       const meta = metaOf(identity)
       const { lo, hi } = parseMeta(await client.hmget(meta, ...META_FIELDS))
-      const pages = await readPages(client, meta, lo, hi)
+      const pages = await readIndexPages(client, meta, lo, hi)
       return pages === null ? [] : [...new Set(pages.map((e) => e.key))]
     },
     async close () {
@@ -150,7 +143,7 @@ async function startOnce (
 async function trimAndAdd (
   tx: TxClient, meta: string, m: Meta, session: IndexedSession, cap: number, opts: IdentitySessionIndexOptions
 ): Promise<EvictedSession[] | null> {
-  const entries = await readPages(tx, meta, m.lo, m.hi)
+  const entries = await readIndexPages(tx, meta, m.lo, m.hi)
   if (entries === null) return null
   const records = entries.length === 0 ? [] : await tx.mget(...entries.map((e) => e.key))
   const live = entries.flatMap((e, i) => { const record = records[i]; return typeof record === 'string' ? [{ ...e, record }] : [] })
@@ -196,33 +189,6 @@ type Multi = ReturnType<TxClient['multi']>
 /** Adds the meta's update to a transaction: it is what the WATCH of other replicas sees change. */
 function commit (write: Multi, meta: string, m: Meta, ttlMs: number): Multi {
   return write.hset(meta, 'lo', m.lo, 'hi', m.hi, 'c', m.c, 't', m.t, 'n', m.n).pexpire(meta, ttlMs)
-}
-
-/** Every entry of pages `lo`..`hi`; null when a WATCH failed first (ioredis-mock answers a pipeline so). */
-async function readPages (
-  client: Pick<Redis, 'pipeline'>, meta: string, lo: number, hi: number
-): Promise<Array<{ key: string, score: number }> | null> {
-  const read = client.pipeline()
-  for (let p = lo; p <= hi; p++) read.zrange(pageKey(meta, p), 0, -1, 'WITHSCORES')
-  const replies = await read.exec()
-  if (replies === null) return null
-  return replies.flatMap(([err, reply]) => {
-    if (err !== null) throw err
-    const flat = reply as string[]
-    const entries: Array<{ key: string, score: number }> = []
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ key: flat[i] as string, score: Number(flat[i + 1]) })
-    return entries
-  })
-}
-
-function pageKey (meta: string, page: number): string {
-  return `${meta}:${page}`
-}
-
-/** The meta as HMGET returns {@link META_FIELDS}; a missing index is an empty page 0. */
-function parseMeta (values: Array<string | null>): Meta {
-  const [lo, hi, c, t, n] = values.map((v) => Number(v ?? 0))
-  return { lo: lo ?? 0, hi: hi ?? 0, c: c ?? 0, t: t ?? 0, n: n ?? 0 }
 }
 
 /** In process, the sweeper frees these keys once they expire. */
