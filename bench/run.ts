@@ -11,6 +11,7 @@ import { writeReportBlock } from './lib/report-block.ts'
 import { sizeLabel } from './lib/report-format.ts'
 import { fmt } from './lib/stats.ts'
 import { signIn, startGateway, startNginx, startScript, type Target } from './lib/targets.ts'
+import { identitySessions } from './sections/identity-sessions.ts'
 import { sessionStores } from './sections/session-stores.ts'
 import { sessions } from './sections/sessions.ts'
 import { signinFlood } from './sections/signin-flood.ts'
@@ -49,6 +50,7 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
     return t
   }
   const out: string[] = []
+  if (opts.only === 'identity') return await oneIdentity(opts, progress)
   try {
     const upstream = await keep(startScript('upstream.ts'))
     const bare = await keep(startScript('bare-proxy.ts', [upstream.url]))
@@ -71,6 +73,7 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
     out.push('## Streaming', await streaming({ upstream, gateway, cookie: await signIn(gateway.url), others, bytes: opts.streamBytes, rounds: opts.rounds }))
     progress(`${fmt(opts.sessions)} in-process sessions`)
     out.push('## In-process sessions', await sessions({ count: opts.sessions }))
+    out.push(...await oneIdentity(opts, progress))
     progress('sign-in flood')
     out.push('## Sign-in flood', await signinFlood({ upstreamUrl: upstream.url, dir, rounds: opts.rounds, durationS: opts.durationS }))
     progress('session stores')
@@ -84,6 +87,13 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
     for (const t of targets.reverse()) await t.stop()
   }
   return out
+}
+
+/** The section of one identity holding many sessions (half of BENCH_SESSIONS: 50,000 by default). */
+async function oneIdentity (opts: BenchOptions, progress: Progress): Promise<string[]> {
+  const count = Math.max(2000, Math.round(opts.sessions / 2))
+  progress(`one identity holding ${fmt(count)} sessions`)
+  return ['## One identity, many sessions', await identitySessions({ count })]
 }
 
 /** The report: heading, a summary of the target lines, then the sections. */

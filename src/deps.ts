@@ -164,11 +164,11 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
 }
 
 /**
- * The session store on the store client, behind the in-process cache; the timeouts are read live. A session
+ * The session store on the store client, behind the in-process cache; the timeouts and the cap are read live. A session
  * holding a minted token that ends there has it revoked (`onReleased`).
  */
 function createSessions (
-  { client, keyPrefix, sweeper, signer }: StoreClient & { signer: RecordSigner }, config: () => Config, now: () => number,
+  { client, keyPrefix, sweeper, indexSweeper, signer }: StoreClient & { signer: RecordSigner }, config: () => Config, now: () => number,
   onReleased: (authId: string, ref: string) => void
 ): CachedSessionStore {
   return createCachedSessionStore({
@@ -176,9 +176,11 @@ function createSessions (
       client,
       keyPrefix,
       timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
+      maxPerIdentity: () => config().session.maxPerIdentity,
       now,
       signer,
       sweeper,
+      indexSweeper,
       onReleased
     }),
     now,

@@ -87,6 +87,11 @@ const session = z.object({
   previousRecordKey: recordKey.optional()
     .describe('During a rotation, the former `recordKey`: records it signed are still accepted, and signed with `recordKey` ' +
       'when next written. Remove it once `absoluteTimeout` has passed. Needs a restart.'),
+  maxPerIdentity: integer(0, 1000).default(10)
+    .describe('Most sessions one identity (source and name: a file user and a directory user of one name are two) may hold, ' +
+      'implicit auth-proxy sessions included (one per replica and group set: keep the cap above that, or they end each other); ' +
+      'a sign-in past it ends that identity\'s oldest-created session (its minted ' +
+      'token deleted). `0`: no cap. Reloadable: a lower cap applies at each identity\'s next sign-in.'),
   passiveRoutes: z.array(routeRule).default(['GET /api/v2/me'])
     .describe('Requests that are authenticated but do not extend the idle timeout (UI polling).'),
   cookie: z.object({

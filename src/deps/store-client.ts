@@ -25,6 +25,8 @@ export interface StoreClient {
   flowSweeper?: ExpirySweeper
   /** Active expiry of the per-address counts of pending sign-in flows, in process only. */
   pendingFlowSweeper?: ExpirySweeper
+  /** Active expiry of the per-identity session index's keys, in process only. */
+  indexSweeper?: ExpirySweeper
   keyPrefix: string
   /** Where requests that failed on the store are reported: logged as episodes, with the store's comebacks. */
   health: Pick<StoreHealth, 'failed' | 'close'>
@@ -62,11 +64,13 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
     },
     onError
   })
-  // Throttle keys live minutes, sessions longer, sign-in flows one lifetime: each sweeper's queue stays in due order.
+  // Throttle keys live minutes, sessions longer, sign-in flows one lifetime, the session index an absolute
+  // timeout: each sweeper's queue stays in due order.
   const throttleSweeper = createExpirySweeper({ client, now, onError })
   const flowSweeper = createExpirySweeper({ client, now, onError })
   const pendingFlowSweeper = createExpirySweeper({ client, now, onError })
+  const indexSweeper = createExpirySweeper({ client, now, onError })
   // In process the store fails only with the process: nothing to probe.
   const health = { failed: (kind: string) => faults.failed(kind), close: () => {} }
-  return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, keyPrefix: 'influx-gateway:', health }
+  return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, indexSweeper, keyPrefix: 'influx-gateway:', health }
 }

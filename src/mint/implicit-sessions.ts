@@ -113,6 +113,10 @@ async function startImplicitSession (
   const started = await opts.minter.createSession(opts.sessions(), identity, spec)
   const { name: user, source, groups } = identity
   log.info({ audit: 'session', result: 'started', user, source, groups, session: started.session.ref }, 'implicit session started')
+  // Implicit sessions count towards the identity's cap like any other (the store's create ends the oldest).
+  for (const ref of started.evicted ?? []) {
+    log.info({ audit: 'session', user, source, session: ref, reason: 'session cap' }, 'session ended')
+  }
   const credential = opts.minter.sessionCredential(started.id, started.session, spec)
   // Cannot happen (the token was minted for this very spec), but no request goes upstream without one.
   if (credential === undefined) throw new Error('a session just minted for this spec holds no token')

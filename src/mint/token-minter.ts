@@ -4,7 +4,7 @@ import type { Identity } from '../auth/identity.ts'
 import type { MintSpec } from '../config/influx-permissions.ts'
 import { errors } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { Session, SessionAttachment, SessionStore } from '../session/session-store.ts'
+import type { CreatedSession, Session, SessionAttachment, SessionStore } from '../session/session-store.ts'
 import { InfluxAdminError, type InfluxAdminClient } from './influx-admin-client.ts'
 import { influxPermissions, specDigest } from './mint-spec.ts'
 import { createMintedCredentials, type MintedCredentials } from './minted-credentials.ts'
@@ -45,7 +45,7 @@ export interface TokenMinter {
    */
   createSession (
     sessions: Pick<SessionStore, 'create'>, identity: Identity, spec: MintSpec | undefined, opts?: { stamp?: string, checkedAt?: number }
-  ): Promise<{ id: string, session: Session }>
+  ): Promise<CreatedSession>
   /**
    * The credential a session's requests go upstream with, when its live rule mints `spec`: its own token,
    * unsealed once and kept in process. Undefined when the session holds none for this spec (the rule changed).
@@ -127,7 +127,7 @@ type Mint = (identity: Identity, spec: MintSpec, ref: string) => Promise<MintedT
 async function createSession (
   { mint, revoker, credentials }: { mint: Mint, revoker: Revoker, credentials: MintedCredentials },
   sessions: Pick<SessionStore, 'create'>, identity: Identity, spec: MintSpec | undefined, opts: { stamp?: string, checkedAt?: number }
-): Promise<{ id: string, session: Session }> {
+): Promise<CreatedSession> {
   if (spec === undefined) return await sessions.create(identity, opts.stamp, opts.checkedAt)
   const made: { token?: MintedToken, ref: string } = { ref: '' }
   const attach: SessionAttachment = async (id, ref) => {
@@ -135,7 +135,7 @@ async function createSession (
     const token = made.token = await mint(identity, spec, ref)
     return { authId: token.authId, sealed: sealToken(id, token.authId, token.token), spec: specDigest(spec) }
   }
-  let started: { id: string, session: Session }
+  let started: CreatedSession
   try {
     started = await sessions.create(identity, opts.stamp, opts.checkedAt, attach)
   } catch (err) {

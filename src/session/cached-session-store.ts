@@ -49,6 +49,8 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
     async create (identity, stamp, checkedAt, attach) {
       const readAt = cache.generation
       const created = await store.create(identity, stamp, checkedAt, attach)
+      // SECURITY: a session the cap ended is gone here at once, not after `freshMs` (a read in flight cannot put it back).
+      if (created.evicted !== undefined && created.evicted.length > 0) cache.dropRefs(created.evicted)
       cache.put(created.id, created.session, now(), readAt)
       return created
     },
@@ -87,6 +89,8 @@ class SessionCache {
    */
   generation = 0
   private readonly entries = new Map<string, Entry>()
+  /** Session ref → cached id, to drop the sessions the store ended by ref (the cap). */
+  private readonly ids = new Map<string, string>()
 
   constructor (private readonly opts: SessionCacheOptions) {}
 
@@ -103,9 +107,10 @@ class SessionCache {
   put (id: string, session: Session, t: number, readAt: number): void {
     const freshMs = this.opts.freshMs()
     if (freshMs <= 0 || readAt !== this.generation) return
-    this.entries.delete(id)
+    this.drop(id)
     this.entries.set(id, { session, freshUntil: t + freshMs })
-    if (this.entries.size > this.opts.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
+    this.ids.set(session.ref, id)
+    if (this.entries.size > this.opts.maxEntries) this.drop(this.entries.keys().next().value as string)
   }
 
   patch (id: string, change: (session: Session) => Session): void {
@@ -114,16 +119,29 @@ class SessionCache {
   }
 
   drop (id: string): void {
+    const entry = this.entries.get(id)
+    if (entry === undefined) return
     this.entries.delete(id)
+    if (this.ids.get(entry.session.ref) === id) this.ids.delete(entry.session.ref)
+  }
+
+  /** Drops the sessions with these refs, and anything read before. */
+  dropRefs (refs: readonly string[]): void {
+    this.generation++
+    for (const ref of refs) {
+      const id = this.ids.get(ref)
+      if (id !== undefined) this.drop(id)
+    }
   }
 
   dropUser (user: string): void {
-    for (const [id, entry] of this.entries) if (entry.session.user === user) this.entries.delete(id)
+    for (const [id, entry] of this.entries) if (entry.session.user === user) this.drop(id)
   }
 
   clear (): void {
     this.generation++
     this.entries.clear()
+    this.ids.clear()
   }
 
   /** Runs a store operation that ends sessions, dropping them here before and after it. */

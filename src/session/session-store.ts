@@ -45,6 +45,17 @@ export interface MintedAuthorization {
  */
 export type SessionAttachment = (id: string, ref: string) => Promise<MintedAuthorization | undefined>
 
+/** A session just created: its id (for the cookie only), the session, and the refs of those it ended. */
+export interface CreatedSession {
+  id: string
+  session: Session
+  /**
+   * The refs of the same identity's sessions this sign-in ended, the oldest-created past
+   * `session.maxPerIdentity` (deleted, what they held released): for the audit. Absent or empty: none.
+   */
+  evicted?: string[]
+}
+
 /** What a refresh changes in a session. */
 export interface SessionUpdate { groups: string[], checkedAt: number }
 
@@ -64,11 +75,12 @@ export interface SessionStore {
    * (see {@link Session.stamp}; without one, a file session fails every stamp check) and, for a directory
    * user, with groups read at `checkedAt`. The id goes into the cookie and nowhere else. `attach` runs
    * once the id exists, before anything is stored (see {@link SessionAttachment}); if storing then fails,
-   * undoing what it made is the caller's.
+   * undoing what it made is the caller's. When the identity (source and name) then holds more sessions than
+   * its cap, its oldest-created ones end in the same step, on every replica sharing the store.
    */
   create (
     identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment
-  ): Promise<{ id: string, session: Session }>
+  ): Promise<CreatedSession>
   /** The session for an id, renewed unless `renew: false`; undefined if unknown, expired or malformed. */
   get (id: string, opts?: GetSessionOptions): Promise<Session | undefined>
   /**

@@ -3,11 +3,15 @@ import { test } from 'node:test'
 import type { Redis } from 'ioredis'
 import type { SessionStore } from '../../src/session/session-store.ts'
 
-/** A key's value for a dump: a string as is, a set or sorted set as its sorted members joined with `,`. */
-export async function storedValue (client: Pick<Redis, 'type' | 'get' | 'smembers' | 'zrange'>, key: string): Promise<string> {
+/**
+ * A key's value for a dump: a string as is, a set or sorted set as its sorted members joined with `,`, a hash
+ * as its fields and values in JSON.
+ */
+export async function storedValue (client: Pick<Redis, 'type' | 'get' | 'smembers' | 'zrange' | 'hgetall'>, key: string): Promise<string> {
   const type = await client.type(key)
   if (type === 'set') return (await client.smembers(key)).sort().join(',')
   if (type === 'zset') return (await client.zrange(key, 0, -1)).sort().join(',')
+  if (type === 'hash') return JSON.stringify(await client.hgetall(key))
   return await client.get(key) ?? ''
 }
 
@@ -24,8 +28,8 @@ export interface StoreUnderTest {
 
 /** What a store implementation provides to run the contract. */
 export interface ContractHooks {
-  /** A fresh, empty store with these timeouts. */
-  create: (opts: { idleTimeoutMs: number, absoluteTimeoutMs: number }) => Promise<StoreUnderTest>
+  /** A fresh, empty store with these timeouts and this cap of sessions per identity (default 0: none). */
+  create: (opts: { idleTimeoutMs: number, absoluteTimeoutMs: number, maxPerIdentity?: number }) => Promise<StoreUnderTest>
   /** Moves time forward for the store: its fake clock, and the TTLs of the keys Redis holds. */
   fastForward: (ms: number) => Promise<void>
   /** The store's clock. */
@@ -37,8 +41,10 @@ export interface ContractHooks {
 /** One behavioural suite every SessionStore must pass (oauth2-proxy pkg/sessions/tests). */
 export function sessionStoreContract (name: string, hooks: ContractHooks): void {
   const idle = hooks.idleMs
-  const open = async (t: { after: (fn: () => Promise<void>) => void }, absoluteTimeoutMs = idle * 4, idleTimeoutMs = idle): Promise<StoreUnderTest> => {
-    const s = await hooks.create({ idleTimeoutMs, absoluteTimeoutMs })
+  const open = async (
+    t: { after: (fn: () => Promise<void>) => void }, absoluteTimeoutMs = idle * 4, idleTimeoutMs = idle, maxPerIdentity = 0
+  ): Promise<StoreUnderTest> => {
+    const s = await hooks.create({ idleTimeoutMs, absoluteTimeoutMs, maxPerIdentity })
     t.after(() => s.store.close())
     return s
   }
@@ -67,8 +73,11 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     assert.equal(records.length, 1, 'one session record')
     const [recordKey] = records[0] as [string, string]
     const others = entries.filter(([key]) => key !== recordKey)
-    assert.ok(others.some(([key]) => key.includes(':user:')), 'the user\'s index of session keys')
-    for (const [key, value] of others) assert.equal(value, recordKey, `${key}: holds nothing but the record's key`)
+    assert.ok(others.some(([key]) => /:identity:[\w-]{43}:0$/.test(key)), 'the identity\'s index of session keys')
+    for (const [key, value] of others) {
+      if (/:identity:[\w-]{43}$/.test(key)) assert.deepEqual(Object.keys(JSON.parse(value) as object).sort(), ['c', 'hi', 'lo', 'n', 't'], key)
+      else assert.equal(value, recordKey, `${key}: holds nothing but the record's key`)
+    }
   })
 
   test(`${name}: a session keeps the stamp it was created with; revokeUser marks only that file user's live sessions`, async (t) => {
@@ -166,15 +175,32 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     assert.deepEqual(await dump(), [])
   })
 
-  test(`${name}: a user's index of sessions does not grow with the sessions that ended`, async (t) => {
-    const { store, dump } = await open(t)
-    for (let i = 0; i < 40; i++) await store.create('alice')
+  test(`${name}: past maxPerIdentity a create ends the identity's oldest sessions; ended ones do not count`, async (t) => {
+    const { store, dump } = await open(t, idle * 4, idle, 3)
+    const first = []
+    for (let i = 0; i < 5; i++) first.push(await store.create('alice'))
+    assert.deepEqual(first.map((c) => c.evicted ?? []).map((e) => e.length), [0, 0, 0, 1, 1])
+    assert.deepEqual(first[3]?.evicted, [first[0]?.session.ref], 'the oldest-created one')
+    const alive = await Promise.all(first.map(async (c) => (await store.get(c.id, { renew: false }))?.user))
+    assert.deepEqual(alive, [undefined, undefined, 'alice', 'alice', 'alice'])
     await hooks.fastForward(idle + 1)
-    const live = []
-    for (let i = 0; i < 24; i++) live.push((await store.create('alice')).id)
-    const index = (await dump()).filter(([key]) => key.includes(':user:')).map(([, members]) => members.split(',').length)
-    assert.deepEqual(index, [24], 'pruned to the live sessions when it reached 64 members')
-    for (const id of live) assert.equal((await store.get(id, { renew: false }))?.user, 'alice')
+    const next = []
+    for (let i = 0; i < 3; i++) next.push(await store.create('alice'))
+    assert.deepEqual(next.map((c) => c.evicted ?? []), [[], [], []], 'sessions that timed out leave room')
+    for (const c of next) assert.equal((await store.get(c.id, { renew: false }))?.user, 'alice')
+    const entries = (await dump()).filter(([key]) => /:identity:[\w-]{43}:\d+$/.test(key)).flatMap(([, v]) => v.split(','))
+    assert.ok(entries.length <= 3 + 1, `the index holds the live sessions (and at most one ended), not ${entries.length}`)
+  })
+
+  test(`${name}: the cap is per identity: a file user and a directory or single sign-on user of one name are two`, async (t) => {
+    const { store } = await open(t, idle * 4, idle, 2)
+    const created = []
+    for (const source of ['file', 'ldap', 'oidc', 'proxy', 'file', 'ldap'] as const) {
+      created.push(await store.create({ name: 'alice', source, groups: [] }))
+    }
+    for (const c of created) assert.equal((await store.get(c.id, { renew: false }))?.user, 'alice', c.session.identity.source)
+    const third = await store.create('alice')
+    assert.deepEqual(third.evicted, [created[0]?.session.ref], 'the file user\'s oldest, nobody else\'s')
   })
 
   test(`${name}: a record written under an id of one's choosing is no session, nor one edited in place`, async (t) => {

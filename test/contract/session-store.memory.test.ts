@@ -14,13 +14,14 @@ sessionStoreContract('in-process store', {
   idleMs: 600_000,
   now: () => Date.now(),
   fastForward: async (ms) => { mock.timers.tick(ms) },
-  create: async ({ idleTimeoutMs, absoluteTimeoutMs }) => {
+  create: async ({ idleTimeoutMs, absoluteTimeoutMs, maxPerIdentity }) => {
     const client = createMemoryRedisClient()
     const sweeper = createExpirySweeper({ client, now: () => Date.now() })
     const store = createRedisSessionStore({
       client,
       keyPrefix: 'test:',
       timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }),
+      maxPerIdentity: () => maxPerIdentity ?? 0,
       now: () => Date.now(),
       signer: createRecordSigner({ key: randomBytes(32) }),
       sweeper

@@ -42,13 +42,14 @@ if (REDIS === undefined) {
         await client.quit()
       }
     },
-    create: async ({ idleTimeoutMs, absoluteTimeoutMs }) => {
+    create: async ({ idleTimeoutMs, absoluteTimeoutMs, maxPerIdentity }) => {
       const client = admin()
       const keyPrefix = `contract-${n++}:`
       const store = createRedisSessionStore({
         client,
         keyPrefix,
         timeouts: () => ({ idleMs: idleTimeoutMs, absoluteMs: absoluteTimeoutMs }),
+        maxPerIdentity: () => maxPerIdentity ?? 0,
         now: () => clock,
         signer: createRecordSigner({ key: randomBytes(32) })
       })
