@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.ts'
+import { restartOnlyKeys } from './config/config-reference.ts'
 import { ConfigError } from './config/load.ts'
 import type { Deps } from './deps.ts'
 
@@ -20,23 +21,10 @@ export interface Reloader {
   reload (trigger: string): Promise<boolean>
 }
 
-/** Settings read once at start: a change is logged as needing a restart and does not apply. */
-const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
-  ['server.host', (c) => c.server.host],
-  ['server.port', (c) => c.server.port],
-  ['server.tls', (c) => c.server.tls],
-  ['metrics.listener', (c) => c.metrics.listener],
-  ['metrics.port', (c) => c.metrics.port],
-  ['metrics.host', (c) => c.metrics.host],
-  ['log.format', (c) => c.log.format],
-  ['session.store', (c) => c.session.store],
-  ['session.redis', (c) => c.session.redis],
-  ['session.recordKey', (c) => c.session.recordKey],
-  ['session.previousRecordKey', (c) => c.session.previousRecordKey],
-  ['limits.maxHeaderBytes', (c) => c.limits.maxHeaderBytes],
-  ['limits.headersTimeout', (c) => c.limits.headersTimeout],
-  ['limits.keepAliveTimeout', (c) => c.limits.keepAliveTimeout]
-]
+/** The value at a YAML path (`server.port`) of a configuration. */
+function valueAt (config: Config, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config)
+}
 
 /**
  * Live reload: a valid file swaps users, credentials, timeouts, cookie settings, CORS, limits and the
@@ -44,6 +32,8 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
  * at their next request); an invalid one changes nothing.
  */
 export function createReloader ({ deps, logger, load }: ReloaderOptions): Reloader {
+  // Settings read once at start, as the schema marks them: a change is logged by name and does not apply.
+  const restartOnly = restartOnlyKeys()
   return {
     async reload (trigger) {
       let next: Config
@@ -57,7 +47,7 @@ export function createReloader ({ deps, logger, load }: ReloaderOptions): Reload
       }
       const current = deps.config
       const changed = (Object.keys(next) as Array<keyof Config>).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]))
-      const restartNeeded = RESTART_ONLY.filter(([, get]) => JSON.stringify(get(next)) !== JSON.stringify(get(current))).map(([key]) => key)
+      const restartNeeded = restartOnly.filter((key) => JSON.stringify(valueAt(next, key)) !== JSON.stringify(valueAt(current, key)))
       const applied = deps.applyConfig(next)
       logger.level = next.log.level
       deps.metrics.reload('success')

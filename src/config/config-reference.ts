@@ -1,8 +1,16 @@
 import { z } from 'zod'
+import { isRestartOnly } from './restart-only.ts'
 import { configSchema } from './schema.ts'
 
 /** One documented key. */
-export interface ReferenceRow { key: string, type: string, default: string, description: string }
+export interface ReferenceRow {
+  key: string
+  type: string
+  default: string
+  description: string
+  /** Read once at start: a reload that changes it logs it and leaves it unapplied (see restart-only.ts). */
+  restart: boolean
+}
 
 interface Def {
   type: string
@@ -27,8 +35,10 @@ function walk (schema: z.ZodType, path: string): ReferenceRow[] {
   let type: string | undefined
   let fallback: unknown
   let optional = false
+  let restart = false
   for (;;) {
     description ??= node.description
+    restart ||= isRestartOnly(node)
     type ??= z.globalRegistry.get(node)?.type as string | undefined
     const d = def(node)
     if (d.type === 'default' || d.type === 'prefault') fallback ??= d.defaultValue
@@ -41,7 +51,7 @@ function walk (schema: z.ZodType, path: string): ReferenceRow[] {
   if (d.type === 'object' && d.shape !== undefined) {
     const children = Object.entries(d.shape).flatMap(([key, child]) => walk(child, path === '' ? key : `${path}.${key}`))
     const required = fallback === undefined && !optional ? 'required' : ''
-    return description === undefined ? children : [{ key: path, type: 'map', default: required, description }, ...children]
+    return description === undefined ? children : [{ key: path, type: 'map', default: required, description, restart }, ...children]
   }
   if (d.type === 'array' && d.element !== undefined) {
     const items = walk(d.element, `${path}[]`)
@@ -50,7 +60,8 @@ function walk (schema: z.ZodType, path: string): ReferenceRow[] {
       key: path,
       type: scalar ? `list of ${items[0]?.type ?? ''}` : 'list',
       default: fallback === undefined ? '' : JSON.stringify(fallback),
-      description: description ?? ''
+      description: description ?? '',
+      restart
     }
     return scalar ? [row] : [row, ...items]
   }
@@ -59,7 +70,8 @@ function walk (schema: z.ZodType, path: string): ReferenceRow[] {
     key: path,
     type: type ?? shown,
     default: fallback === undefined ? (optional ? '' : 'required') : String(fallback),
-    description: description ?? ''
+    description: description ?? '',
+    restart
   }]
 }
 
@@ -68,7 +80,13 @@ export function renderConfigReference (): string {
   const lines = ['| key | type | default | description |', '|---|---|---|---|']
   for (const r of configReference()) {
     const fallback = r.default === '' || r.default === 'required' ? r.default : `\`${r.default}\``
-    lines.push(`| \`${r.key}\` | ${r.type} | ${fallback} | ${r.description.replaceAll('|', '\\|')} |`)
+    const description = r.restart ? `${r.description} Needs a restart.` : r.description
+    lines.push(`| \`${r.key}\` | ${r.type} | ${fallback} | ${description.replaceAll('|', '\\|')} |`)
   }
   return lines.join('\n')
+}
+
+/** The keys marked `restartOnly` in the schema, as YAML paths (`server.port`). */
+export function restartOnlyKeys (): string[] {
+  return configReference().filter((r) => r.restart).map((r) => r.key)
 }

@@ -4,6 +4,7 @@ import { accessRule, ldapSchema } from './identity-schema.ts'
 import { oidcSchema } from './oidc-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, recordKey, routeRule, secret } from './schema-types.ts'
 import { userSchema } from './user-schema.ts'
+import { restartOnly } from './restart-only.ts'
 
 /**
  * The configuration schema: the single source of truth for names, types, defaults and documentation.
@@ -11,14 +12,14 @@ import { userSchema } from './user-schema.ts'
  */
 
 const server = z.object({
-  host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
-  port: integer(0, 65535).default(8080).describe('Port to listen on (0 picks a free one).'),
+  host: restartOnly(z.string().min(1).default('127.0.0.1').describe('Address to listen on.')),
+  port: restartOnly(integer(0, 65535).default(8080).describe('Port to listen on (0 picks a free one).')),
   trustProxy: z.array(cidr).default([])
     .describe('Proxies (CIDR list) whose `X-Forwarded-For/-Proto/-Host` are believed; from anyone else they are overwritten.'),
-  tls: z.object({
+  tls: restartOnly(z.object({
     cert: z.string().min(1).describe('PEM certificate chain file.'),
     key: z.string().min(1).describe('PEM private key file.')
-  }).strict().optional().describe('Serve HTTPS directly (files read at start).'),
+  }).strict().optional().describe('Serve HTTPS directly (files read at start).')),
   gatewayPrefix: pathPrefix.default('/gateway')
     .describe('Reserved path prefix of the gateway\'s own endpoints (`/gateway/session`); never forwarded.'),
   shutdownTimeout: duration('25s', { min: '0ms' })
@@ -30,13 +31,13 @@ const metrics = z.object({
   enabled: boolean.default(true).describe('Serve Prometheus metrics at `<gatewayPrefix>/metrics` (and `/metrics`).'),
   // SECURITY: metrics name users' traffic, error rates and the gateway's internals: by default only a
   // listener the public cannot reach serves them, never the public port.
-  listener: z.enum(['separate', 'main']).default('separate')
+  listener: restartOnly(z.enum(['separate', 'main']).default('separate')
     .describe('`separate`: only on their own listener at `metrics.host`:`metrics.port`. `main`: on the main listener instead, ' +
-      'to anyone who can reach it (only where a firewall or proxy in front keeps them private).'),
-  port: integer(0, 65535).default(9464).describe('Port of the separate metrics listener (`0`: any free port).'),
-  host: z.string().min(1).default('127.0.0.1')
+      'to anyone who can reach it (only where a firewall or proxy in front keeps them private).')),
+  port: restartOnly(integer(0, 65535).default(9464).describe('Port of the separate metrics listener (`0`: any free port).')),
+  host: restartOnly(z.string().min(1).default('127.0.0.1')
     .describe('Address of the separate metrics listener; loopback by default ' +
-      '(in a container: `0.0.0.0`, and publish the port on loopback).')
+      '(in a container: `0.0.0.0`, and publish the port on loopback).'))
 }).strict()
 
 const upstream = z.object({
@@ -75,18 +76,18 @@ const redis = z.object({
 }).strict()
 
 const session = z.object({
-  store: z.enum(['memory', 'redis']).default('memory')
-    .describe('`memory`: in process, gone on restart; `redis`: shared by replicas (needs `session.redis`).'),
-  redis: redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).'),
+  store: restartOnly(z.enum(['memory', 'redis']).default('memory')
+    .describe('`memory`: in process, gone on restart; `redis`: shared by replicas (needs `session.redis`).')),
+  redis: restartOnly(redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).')),
   idleTimeout: duration('10m', { min: '1m' }).describe('A session ends after this long without an authenticated request.'),
   absoluteTimeout: duration('8h', { min: '1m' }).describe('A session ends this long after sign-in, however busy.'),
-  recordKey: recordKey.optional()
+  recordKey: restartOnly(recordKey.optional()
     .describe('Key of the HMAC-SHA256 that signs every session and sign-in flow record in the store, so that a record written, ' +
       'copied or edited there by anyone else is no session. Required with `store: redis` (the same on every replica; ' +
-      'e.g. `openssl rand -base64 32`); otherwise one is made at start. Needs a restart.'),
-  previousRecordKey: recordKey.optional()
+      'e.g. `openssl rand -base64 32`); otherwise one is made at start.')),
+  previousRecordKey: restartOnly(recordKey.optional()
     .describe('During a rotation, the former `recordKey`: records it signed are still accepted, and signed with `recordKey` ' +
-      'when next written. Remove it once `absoluteTimeout` has passed. Needs a restart.'),
+      'when next written. Remove it once `absoluteTimeout` has passed.')),
   maxPerIdentity: integer(0, 1000).default(10)
     .describe('Most sessions one identity (source and name: a file user and a directory user of one name are two) may hold, ' +
       'implicit auth-proxy sessions included (one per replica and group set: keep the cap above that, or they end each other); ' +
@@ -118,13 +119,13 @@ const cors = z.object({
 }).strict()
 
 const limits = z.object({
-  maxHeaderBytes: integer(1024, 1_048_576).default(16_384)
-    .describe('Largest request head (request line + headers); larger gets 431.'),
+  maxHeaderBytes: restartOnly(integer(1024, 1_048_576).default(16_384)
+    .describe('Largest request head (request line + headers); larger gets 431.')),
   maxSigninBodyBytes: integer(0, 1_048_576).default(1024)
     .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.'),
-  headersTimeout: duration('20s', { min: '100ms' })
-    .describe('A client must send its whole request head within this (slowloris); then 408. Needs a restart.'),
-  keepAliveTimeout: duration('5s', { min: '100ms' }).describe('How long an idle client connection is kept open. Needs a restart.'),
+  headersTimeout: restartOnly(duration('20s', { min: '100ms' })
+    .describe('A client must send its whole request head within this (slowloris); then 408.')),
+  keepAliveTimeout: restartOnly(duration('5s', { min: '100ms' }).describe('How long an idle client connection is kept open.')),
   signinBodyTimeout: duration('10s', { min: '100ms' })
     .describe('A sign-in/sign-out body must arrive within this, or the connection is cut (slow clients).'),
   maxConnections: integer(1, 1_000_000).default(400)
@@ -154,8 +155,8 @@ const signin = z.object({
 const log = z.object({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info')
     .describe('pino log level (applied on reload).'),
-  format: z.enum(['json', 'pretty']).default('json')
-    .describe('`json` lines on stdout, or `pretty` for humans (needs a restart).')
+  format: restartOnly(z.enum(['json', 'pretty']).default('json')
+    .describe('`json` lines on stdout, or `pretty` for humans.'))
 }).strict()
 
 /** Cross-field rules run even when other fields failed (`when`), so every problem is reported at once. */
