@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parsePasswordHash } from '../auth/password.ts'
+import { parsePasswordHash } from './password-hash.ts'
 import { CREDENTIAL_KINDS, credentialFields } from './identity-schema.ts'
 import { boolean } from './schema-types.ts'
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { DEFAULT_SCRYPT, dummyPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from '../../src/auth/password.ts'
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../../src/auth/password.ts'
+import { DEFAULT_SCRYPT, parsePasswordHash } from '../../src/config/password-hash.ts'
 
 test('hashPassword encodes scrypt parameters and a fresh salt; verifyPassword checks it', async () => {
   const hash = await hashPassword('correct horse', DEFAULT_SCRYPT)
