@@ -22,7 +22,7 @@ import type { SigninThrottle } from './session/signin-throttle.ts'
 
 /**
  * Everything the app uses, built by `createDeps` (or by a test). Its own module, so the middlewares
- * (which each pick what they need of it) never import the wiring in `app.ts` that imports them.
+ * (which each pick what they need of it) never import the wiring in `gateway.ts` that imports them.
  */
 export interface AppDeps {
   config: Config

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import type http from 'node:http'
 import type https from 'node:https'
 import type { Logger } from 'pino'
-import { createApp } from './app.ts'
 import type { Config } from './config/schema.ts'
 import { createDeps, type Deps, type DepsOptions } from './deps.ts'
+import { gatewayPipeline } from './http/gateway-pipeline.ts'
 import { listenMetrics, type MetricsServer } from './observability/metrics-server.ts'
 import { listen, type RunningServer } from './server.ts'
 
@@ -37,7 +37,7 @@ export async function startGateway (config: Config, logger: Logger, opts: StartG
   let server: RunningServer | undefined
   let metricsServer: MetricsServer | undefined
   try {
-    server = await listen(createApp(deps), {
+    server = await listen(gatewayPipeline(deps), {
       host,
       port,
       maxHeaderBytes: config.limits.maxHeaderBytes,

@@ -31,8 +31,8 @@ export interface RunningServer {
   close (graceMs?: number): Promise<void>
 }
 
-/** Starts an HTTP server for the app. */
-export async function listen (app: { callback: () => http.RequestListener }, opts: ListenOptions): Promise<RunningServer> {
+/** Starts an HTTP(S) server answering with `listener` (the gateway's request pipeline). */
+export async function listen (listener: http.RequestListener, opts: ListenOptions): Promise<RunningServer> {
   const options = {
     maxHeaderSize: opts.maxHeaderBytes,
     // Node's default (300 s for a whole request) would cut long streaming writes through the proxy;
@@ -44,8 +44,8 @@ export async function listen (app: { callback: () => http.RequestListener }, opt
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(opts.headersTimeoutMs / 4)))
   }
   const server = opts.tls === undefined
-    ? http.createServer(options, app.callback())
-    : https.createServer({ ...options, ...opts.tls }, app.callback())
+    ? http.createServer(options, listener)
+    : https.createServer({ ...options, ...opts.tls }, listener)
   server.on('clientError', answerClientError)
   capConnections(server, () => ({ max: opts.maxConnections(), onRefused: opts.onConnectionRefused }))
   await new Promise<void>((resolve, reject) => {
