@@ -18,7 +18,12 @@ export function parseBasicAuth (header: string | undefined): BasicCredentials | 
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
-/** True for `Authorization: Token …` or `Bearer …`, which InfluxDB lets win over a session cookie. */
+/**
+ * True for `Authorization: Token …` or `Bearer …`, which InfluxDB lets win over a session cookie; not for
+ * one whose credential holds a `:`, which no token or JWT does.
+ */
 export function isTokenAuthorization (header: string | undefined): boolean {
-  return header !== undefined && /^(token|bearer) +\S/i.test(header)
+  // SECURITY: InfluxDB 1.8 (and 2's v1 routes) read `Token name:password` as a password login: passed
+  // through, it would let anyone guess InfluxDB passwords past the sign-in throttle.
+  return header !== undefined && /^(token|bearer) +\S/i.test(header) && !header.includes(':')
 }

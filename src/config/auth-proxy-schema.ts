@@ -31,7 +31,7 @@ export const authProxySchema = z.object({
   userHeader: identityHeader
     .describe('The header the proxy puts the signed-in user\'s name in (Authelia `Remote-User`, oauth2-proxy `X-Forwarded-User`).'),
   groupsHeader: identityHeader.optional()
-    .describe('The header the proxy puts the user\'s groups in, comma-separated (repeated lines add up); ' +
+    .describe('The header the proxy puts the user\'s groups in, comma-separated, on one line (a request that repeats it is refused); ' +
       'without it proxy identities have no groups.'),
   trustedProxies: z.array(proxyBlock).min(1, 'list the auth proxy\'s address (CIDR)')
     .describe('The auth proxy\'s addresses (CIDR list), checked against the TCP peer (never `X-Forwarded-For`); ' +

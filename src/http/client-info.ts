@@ -73,7 +73,18 @@ function headerList (value: string | string[] | undefined): string[] {
   return joined.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-function normalizeIp (ip: string): string {
+/** IPv4 with a port, as some proxies write `X-Forwarded-For` entries. */
+const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/
+
+/**
+ * The address alone: IPv4-mapped IPv6 as IPv4, and without the port some proxies add to `X-Forwarded-For`
+ * (`203.0.113.7:50123`, `[2001:db8::7]:443`: Azure Application Gateway, IIS ARR).
+ */
+function normalizeIp (raw: string): string {
+  // SECURITY: with the port kept, each new connection of one client would be a new address to the
+  // sign-in throttle and the pending sign-in limit.
+  const close = raw.startsWith('[') ? raw.indexOf(']') : -1
+  const ip = close > 0 ? raw.slice(1, close) : IPV4_WITH_PORT.exec(raw)?.[1] ?? raw
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
 }
 

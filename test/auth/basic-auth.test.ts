@@ -21,5 +21,7 @@ test('parseBasicAuth refuses everything else', () => {
 
 test('isTokenAuthorization recognises the schemes InfluxDB lets win over the cookie', () => {
   for (const h of ['Token abc', 'token abc', 'Bearer x.y.z', 'BEARER x']) assert.equal(isTokenAuthorization(h), true, h)
-  for (const h of [undefined, '', 'Token', 'Token ', 'Basic abc', 'Tokenabc']) assert.equal(isTokenAuthorization(h), false, String(h))
+  for (const h of [undefined, '', 'Token', 'Token ', 'Basic abc', 'Tokenabc', 'Token admin:pw', 'Bearer a:b']) {
+    assert.equal(isTokenAuthorization(h), false, String(h))
+  }
 })

@@ -143,3 +143,22 @@ test('the client address for throttling, logs and InfluxDB: only a proxy in serv
     assert.deepEqual({ xff: seen?.['x-forwarded-for'], realIp: seen?.['x-real-ip'], forwarded: seen?.forwarded }, { xff, realIp, forwarded: undefined }, c.what)
   }
 })
+
+test('an X-Forwarded-For entry with a port (Azure Application Gateway, IIS ARR) names the address alone: a new port is no new client', async (t) => {
+  const gw = await startGateway(t, { config: { server: { trustProxy: ['127.0.0.1/32'] }, signin: { maxFailures: 2 } } })
+  const guess = async (user: string, forwardedFor: string): Promise<number> => {
+    const res = await fetch(`${gw.url}/api/v2/signin`, {
+      method: 'POST', headers: { authorization: basic(user, 'guess'), 'x-forwarded-for': forwardedFor }
+    })
+    await res.arrayBuffer()
+    return res.status
+  }
+  // One guess per user name (password spraying), each from a new source port of one address.
+  assert.deepEqual([await guess('u1', '203.0.113.7:50001'), await guess('u2', '203.0.113.7:50002')], [401, 401])
+  assert.equal(await guess('u3', '203.0.113.7:50003'), 429, 'the address is banned, whatever its port')
+  assert.equal(await guess('u4', '[2001:db8::7]:50004'), 401)
+  assert.equal(await guess('u5', '2001:db8::7'), 401)
+  assert.equal(await guess('u6', '[2001:db8::8]:443'), 429, 'one /64, with or without brackets and port')
+  const banned = gw.logs.filter((l) => l.audit === 'ban' && l.subject === 'ip').map((l) => l.ip)
+  assert.deepEqual(banned, ['203.0.113.7', '2001:db8::7'])
+})

@@ -17,6 +17,20 @@ test('a passed-through token carries nothing else: u/p and other credentials nev
   assert.equal(gw.influx.last()?.url, '/write?db=d', 'percent-encoded names are credentials too')
 })
 
+test('a Token or Bearer credential holding a colon is a name and password (InfluxDB 1.8 and 2\'s v1 routes log in with it): never passed through', async (t) => {
+  const gw = await startGateway(t)
+  for (const authorization of ['Token admin:guess', 'Bearer admin:guess', 'token admin:']) {
+    const res = await fetch(`${gw.url}/query?db=d&q=SHOW+USERS`, { headers: { authorization } })
+    assert.equal(res.status, 401, authorization)
+    assert.deepEqual(await res.json(), UNAUTHORIZED)
+  }
+  assert.deepEqual(gw.influx.requests, [], 'no password guess reached InfluxDB')
+  const cookie = await signIn(gw)
+  const res = await fetch(`${gw.url}/query?db=d&q=SHOW+USERS`, { headers: { cookie, authorization: 'Token admin:guess' } })
+  assert.equal(res.status, 200)
+  assert.equal(gw.influx.last()?.headers.authorization, 'Token test-token', 'the session\'s credential, not the guess')
+})
+
 test('anonymous requests to public routes carry no client credential upstream', async (t) => {
   const gw = await startGateway(t)
   await fetch(`${gw.url}/ping?u=admin&p=guess`, { headers: { authorization: 'Basic YWRtaW46Z3Vlc3M=' } })
