@@ -3,7 +3,7 @@ import type { ExpirySweeper } from './expiry-sweeper.ts'
 import { sessionRef } from './session-id.ts'
 
 /** What the index needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
-export type MintedIndexClient = Pick<Redis, 'getdel' | 'del' | 'mget' | 'multi'>
+export type MintedIndexClient = Pick<Redis, 'getdel' | 'del' | 'mget' | 'multi' | 'hmget' | 'hdel'>
 
 /** Which session key holds each minted authorization, so a sweep can tell orphans from live tokens. */
 export interface MintedIndex {
@@ -39,18 +39,20 @@ const BATCH = 500
 
 /**
  * The index as two string keys per session, each with a TTL past the session's latest end:
- * `<prefix>minted:<authorization id>` → session key, and `<prefix>minted-by:<the session key's SHA-256>` →
- * authorization id. Neither is a secret (the key is a hash of the session id). One key per entry, never one
+ * `<prefix>minted:<authorization id>` → session key, and `<prefix>minted-by:<SHA-256 of the session id>`
+ * (the end of its key) → authorization id. Neither is a secret (the key is a hash of the session id). One key per entry, never one
  * structure for all: ioredis-mock copies a whole hash on every command, and a request presenting an unknown
  * session id reads the index. Entries of sessions Redis expired silently are dropped by
  * {@link MintedIndex.released} when a request presents one, else by {@link MintedIndex.held}, which the
- * periodic sweep calls, else expire.
+ * periodic sweep calls, else expire. Earlier versions kept the index in one hash, `<prefix>minted`: only
+ * `held` still reads it.
  */
 export function createMintedIndex (opts: MintedIndexOptions): MintedIndex {
   const { client, keyPrefix } = opts
   const byAuth = (authId: string): string => `${keyPrefix}minted:${authId}`
   // The session key ends with the SHA-256 of the session id (base64url, 43 characters).
   const byKey = (key: string): string => `${keyPrefix}minted-by:${key.slice(-43)}`
+  const legacyKey = `${keyPrefix}minted`
   const release = (authId: string | undefined, key: string): void => {
     if (authId === undefined) return
     client.del(byAuth(authId), byKey(key)).catch(() => {}) // a leftover entry is dropped by the next sweep, or expires
@@ -71,9 +73,8 @@ export function createMintedIndex (opts: MintedIndexOptions): MintedIndex {
       // SECURITY: the token of an expired session goes when its cookie comes back, not at the next sweep.
       // Whoever takes the entry releases it: two requests (or replicas) never release it twice.
       if (authId === null) return
-      await client.del(byAuth(authId))
       opts.sweeper?.forget(key)
-      opts.onReleased?.(authId, sessionRef(key))
+      release(authId, key)
     },
     async held (authIds) {
       const held = new Set<string>()
@@ -82,22 +83,31 @@ export function createMintedIndex (opts: MintedIndexOptions): MintedIndex {
     }
   }
 
-  /** Adds to `held` those of `authIds` whose session is stored; forgets the entries of those whose session is gone. */
+  /**
+   * Adds to `held` those of `authIds` whose session is stored; forgets the entries of those whose session is
+   * gone. Sessions an earlier version made are found in the one hash it kept, so an upgrade (or replicas of
+   * both versions on one Redis) does not have their live tokens swept; that hash empties as they end.
+   */
   async function checkHeld (authIds: readonly string[], held: Set<string>): Promise<void> {
     const keys = await client.mget(...authIds.map(byAuth))
-    const indexed = authIds.flatMap((authId, i) => {
-      const key = keys[i]
-      return key === null || key === undefined ? [] : [{ authId, key }]
-    })
-    if (indexed.length === 0) return
+    const unindexed = authIds.filter((_, i) => keys[i] === null)
+    const older = unindexed.length === 0 ? [] : await client.hmget(legacyKey, ...unindexed)
+    const entries = [
+      ...authIds.map((authId, i) => ({ authId, key: keys[i] ?? null, legacy: false })),
+      ...unindexed.map((authId, i) => ({ authId, key: older[i] ?? null, legacy: true }))
+    ].filter((e): e is { authId: string, key: string, legacy: boolean } => e.key !== null)
+    if (entries.length === 0) return
     const check = client.multi()
-    for (const { key } of indexed) check.exists(key)
+    for (const { key } of entries) check.exists(key)
     const alive = await check.exec()
     const gone: string[] = []
-    indexed.forEach(({ authId, key }, i) => {
+    const goneOlder: string[] = []
+    entries.forEach(({ authId, key, legacy }, i) => {
       if (Number(alive?.[i]?.[1] ?? 0) === 1) held.add(authId)
+      else if (legacy) goneOlder.push(authId, key)
       else gone.push(byAuth(authId), byKey(key))
     })
     if (gone.length > 0) await client.del(...gone)
+    if (goneOlder.length > 0) await client.hdel(legacyKey, ...goneOlder)
   }
 }

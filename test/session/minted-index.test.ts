@@ -109,6 +109,16 @@ test('held: tokens of live sessions; those whose session is gone, or that no ent
   assert.equal((await client.keys(`${PREFIX}minted*`)).length, 2, 'the live session\'s two entries')
 })
 
+test('held: sessions an earlier version indexed in one hash keep their tokens through an upgrade; the hash empties as they end', async (t) => {
+  const { index, client } = open(t)
+  const [live, gone] = [sessionKey(), sessionKey()]
+  await client.set(live, 'record')
+  await client.hset(`${PREFIX}minted`, 'auth-old', live, live, 'auth-old', 'auth-old-gone', gone, gone, 'auth-old-gone')
+  await index.add('auth-new', sessionKey(), LIVES_MS)
+  assert.deepEqual(await index.held(['auth-old', 'auth-old-gone', 'auth-new']), new Set(['auth-old']))
+  assert.deepEqual(await client.hgetall(`${PREFIX}minted`), { 'auth-old': live, [live]: 'auth-old' })
+})
+
 test('the entries live at least as long as their session can, so no live session\'s token looks orphaned', async (t) => {
   const { index, client } = open(t)
   const key = sessionKey()
