@@ -14,7 +14,7 @@ import { createMintedIndex } from './minted-index.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'exists' | 'multi' | 'zrem' | 'hset' | 'hdel' | 'hget' | 'hmget' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline'>
+'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -72,7 +72,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const { idleMs, absoluteMs } = opts.timeouts()
       const ttl = Math.min(idleMs, absoluteMs)
       const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached })
-      if (attached !== undefined) await minted.add(attached.authId, key)
+      if (attached !== undefined) await minted.add(attached.authId, key, absoluteMs)
       const stored = { key, record: sealSessionRecord(opts.signer, key, record), ttlMs: ttl, absoluteMs }
       const evicted = await identities.start(identity, stored, opts.maxPerIdentity?.() ?? 0)
       sweeper?.track(key, createdAt + ttl, identity.name, identity.source, attached?.authId)

@@ -54,7 +54,7 @@ test('each replica mints its own token per identity; the sweep keeps live ones, 
     assert.equal(influx.tenancy.authorizations().length, 2)
     const client = new Redis(redis.url)
     t.after(() => client.quit())
-    const key = await client.hget('influx-gateway:minted', tokenA.id)
+    const key = await client.get(`influx-gateway:minted:${tokenA.id}`) // the minted index: which session holds it
     assert.ok(key !== null)
     await client.pexpire(key, 1) // what the idle timeout does
     await influx.waitForRequest((r) => r.method === 'DELETE' && r.path === `/api/v2/authorizations/${tokenA.id}`)

@@ -72,7 +72,9 @@ test('only this gateway\'s exact marker: the revoker and the sweep leave every n
   // Someone who writes to Redis points sessions (an index entry, no record) at each of them, then presents them.
   for (const authId of [...foreign, await createAuthorizationDirectly(influx, `influx-gateway (${PREFIX}) session DDDDDDDDDDDD of alice`)]) {
     const id = newSessionId()
-    await redis.command('HSET', `${PREFIX}minted`, authId, `${PREFIX}session:${hashSessionId(id)}`, `${PREFIX}session:${hashSessionId(id)}`, authId)
+    const key = `${PREFIX}session:${hashSessionId(id)}`
+    await redis.command('SET', `${PREFIX}minted:${authId}`, key)
+    await redis.command('SET', `${PREFIX}minted-by:${hashSessionId(id)}`, authId)
     const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie: `influxdb-oss-session=${id}` } })
     assert.equal(res.status, 401)
     const line = await gw.waitForLog((l) => l.audit === 'token' && l.authorization === authId && l.result !== 'orphan')
