@@ -100,10 +100,14 @@ export function createMintedIndex (opts: MintedIndexOptions): MintedIndex {
     const check = client.multi()
     for (const { key } of entries) check.exists(key)
     const alive = await check.exec()
+    // SECURITY: a check that did not answer is no proof that a session is gone: the sweep fails (and runs
+    // again later) rather than delete a live session's token.
+    const failed = alive === null || alive.some(([err]) => err !== null)
+    if (failed) throw new Error('the session store did not answer which sessions are live')
     const gone: string[] = []
     const goneOlder: string[] = []
     entries.forEach(({ authId, key, legacy }, i) => {
-      if (Number(alive?.[i]?.[1] ?? 0) === 1) held.add(authId)
+      if (Number(alive[i]?.[1] ?? 0) === 1) held.add(authId)
       else if (legacy) goneOlder.push(authId, key)
       else gone.push(byAuth(authId), byKey(key))
     })

@@ -109,6 +109,28 @@ test('held: tokens of live sessions; those whose session is gone, or that no ent
   assert.equal((await client.keys(`${PREFIX}minted*`)).length, 2, 'the live session\'s two entries')
 })
 
+test('held: when the store does not say whether a session is live, the sweep fails rather than count its token an orphan', async (t) => {
+  const raw = createMemoryRedisClient()
+  t.after(async () => await raw.quit())
+  const live = sessionKey()
+  await raw.set(live, 'record')
+  // The liveness check's transaction answers with an error for each command, as a Redis in trouble may.
+  const client = new Proxy(raw, {
+    get (obj, prop, receiver) {
+      if (prop !== 'multi') return Reflect.get(obj, prop, receiver)
+      return () => {
+        const queued: string[] = []
+        const tx = { exists: (key: string) => { queued.push(key); return tx }, exec: async () => queued.map(() => [new Error('LOADING'), null]) }
+        return tx
+      }
+    }
+  })
+  await createMintedIndex({ client: raw, keyPrefix: PREFIX }).add('auth-live', live, LIVES_MS)
+  const index = createMintedIndex({ client, keyPrefix: PREFIX })
+  await assert.rejects(index.held(['auth-live']), /did not answer/)
+  assert.equal(await raw.get(`${PREFIX}minted:auth-live`), live, 'its entry is kept for the next sweep')
+})
+
 test('held: sessions an earlier version indexed in one hash keep their tokens through an upgrade; the hash empties as they end', async (t) => {
   const { index, client } = open(t)
   const [live, gone] = [sessionKey(), sessionKey()]
