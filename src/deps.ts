@@ -6,11 +6,12 @@ import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
 import { createRecordSigning } from './deps/record-signing.ts'
 import type { Runtime, Services } from './deps/runtime.ts'
+import { reconfigure } from './deps/reconfigure.ts'
 import { createRuntimeSwitch } from './deps/runtime-switch.ts'
 import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './deps/store-client.ts'
 import { createTokenMinting, type TokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './mint/implicit-sessions.ts'
-import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
+import { createInfluxProxy, type InfluxProxy, type ProxySettings } from './proxy/influx-proxy.ts'
 import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
@@ -94,7 +95,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const runtimes = createRuntimeSwitch(initial, {
     services,
     derive: (config) => createConfigDerived(config, { ...limiters, now }),
-    connect: (url) => createUpstreamProxy(url, { metrics, faults: upstreamFaults }),
+    connect: (url, settings) => createUpstreamProxy(url, settings, { metrics, faults: upstreamFaults }),
     upstreamVersion,
     logger
   })
@@ -231,13 +232,14 @@ function createThrottle ({ client, keyPrefix, throttleSweeper }: StoreClient, co
 
 /**
  * The connections to `upstreamUrl`; upstream failures counted, and logged as episodes (`faults`), which its
- * answers end. Each runtime forwards over them with its own timeout and cookie name (`proxyOfRuntime`).
+ * answers end; forwarding with `settings`, and each later runtime over them with its own (`withSettings`).
  */
-function createUpstreamProxy (upstreamUrl: string, { metrics, faults }: Pick<Services, 'metrics'> & { faults: FaultLog }): InfluxProxy {
+function createUpstreamProxy (
+  upstreamUrl: string, settings: ProxySettings, { metrics, faults }: Pick<Services, 'metrics'> & { faults: FaultLog }
+): InfluxProxy {
   return createInfluxProxy({
     upstreamUrl,
-    timeoutMs: () => 0,
-    cookieName: () => '',
+    ...settings,
     onUpstreamResponse: (seconds) => {
       metrics.upstreamLatency(seconds)
       faults.succeeded()
@@ -247,41 +249,4 @@ function createUpstreamProxy (upstreamUrl: string, { metrics, faults }: Pick<Ser
       faults.failed(errorCode(err) ?? upstreamFailure(err))
     }
   })
-}
-
-/** What {@link reconfigure} works with. */
-interface Reconfiguring {
-  /** The configuration in force until `apply`. */
-  before: Config
-  logger: Logger
-  sessions: CachedSessionStore
-  upstreamVersion: UpstreamVersion
-}
-
-/** {@link Deps.applyConfig}: the next runtime (`apply`) swapped in before the first await, revocations written after. */
-async function reconfigure (
-  { before, logger, sessions, upstreamVersion }: Reconfiguring, config: Config, apply: () => void
-): Promise<void> {
-  const upstreamChanged = config.upstream.url !== before.upstream.url
-  const inactive = newlyInactive(before.users, config.users)
-  // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
-  const { idleTimeout, absoluteTimeout } = before.session
-  if (config.session.idleTimeout !== idleTimeout || config.session.absoluteTimeout !== absoluteTimeout) sessions.clear()
-  apply()
-  if (upstreamChanged) upstreamVersion.probe().catch(() => {})
-  for (const { name, reason } of inactive) {
-    try {
-      const revoked = await sessions.revokeUser(name)
-      logger.info({ audit: 'session', user: name, source: 'file', sessions: revoked, reason }, 'sessions revoked')
-    } catch (err) {
-      logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
-    }
-  }
-}
-
-/** Users enabled in `before` whom `after` disables or removes. */
-function newlyInactive (before: Config['users'], after: Config['users']): Array<{ name: string, reason: string }> {
-  const next = new Map(after.map((u) => [u.name, u]))
-  return before.filter((u) => !u.disabled && next.get(u.name)?.disabled !== false)
-    .map((u) => ({ name: u.name, reason: next.has(u.name) ? 'user disabled' : 'user removed' }))
 }

@@ -2,18 +2,18 @@ import type { Logger } from 'pino'
 import type { AppDeps } from '../app-deps.ts'
 import { createOidcClient, type OidcClient } from '../auth/oidc-client.ts'
 import type { Config } from '../config/schema.ts'
-import type { InfluxProxy } from '../proxy/influx-proxy.ts'
+import type { InfluxProxy, ProxySettings } from '../proxy/influx-proxy.ts'
 import type { UpstreamVersion } from '../proxy/upstream-version.ts'
 import type { ConfigDerived } from './config-derived.ts'
-import { createRuntime, proxyOfRuntime, versionOfRuntime, type PerConfig, type Runtime, type Services } from './runtime.ts'
+import { createRuntime, proxySettings, versionOfRuntime, type PerConfig, type Runtime, type Services } from './runtime.ts'
 
 /** What {@link createRuntimeSwitch} builds runtimes from. */
 export interface RuntimeSwitchOptions {
   services: Services
   /** What follows from a configuration alone (src/deps/config-derived.ts). */
   derive: (config: Config) => ConfigDerived
-  /** The connections to an upstream URL. */
-  connect: (upstreamUrl: string) => InfluxProxy
+  /** The connections to an upstream URL, forwarding with `settings` (each runtime gets its own view). */
+  connect: (upstreamUrl: string, settings: ProxySettings) => InfluxProxy
   /** What asks InfluxDB for its version (what it learned is read when a runtime is built). */
   upstreamVersion: UpstreamVersion
   logger: Logger
@@ -40,12 +40,12 @@ export interface RuntimeSwitch {
  */
 export function createRuntimeSwitch (initial: Config, opts: RuntimeSwitchOptions): RuntimeSwitch {
   const { services, derive, connect, logger } = opts
-  let upstream = connect(initial.upstream.url)
   const first = derive(initial)
+  let upstream = connect(initial.upstream.url, proxySettings(first))
   let parts: PerConfig = {
     ...first,
     oidc: createOidc(initial, logger),
-    proxy: proxyOfRuntime(upstream, first),
+    proxy: upstream,
     upstreamVersion: versionOfRuntime(opts.upstreamVersion, initial)
   }
   let current: Runtime = createRuntime(services, parts)
@@ -56,12 +56,15 @@ export function createRuntimeSwitch (initial: Config, opts: RuntimeSwitchOptions
   }
   const next = (config: Config): PerConfig => {
     const derived = derive(config)
-    if (config.upstream.url !== current.config.upstream.url) {
+    const settings = proxySettings(derived)
+    let proxy: InfluxProxy
+    if (config.upstream.url === current.config.upstream.url) proxy = upstream.withSettings(settings)
+    else {
       upstream.retire()
-      upstream = connect(config.upstream.url)
+      proxy = upstream = connect(config.upstream.url, settings)
     }
     const oidc = JSON.stringify(config.oidc) === JSON.stringify(current.config.oidc) ? current.oidc : createOidc(config, logger)
-    return { ...derived, oidc, proxy: proxyOfRuntime(upstream, derived), upstreamVersion: versionOfRuntime(opts.upstreamVersion, config) }
+    return { ...derived, oidc, proxy, upstreamVersion: versionOfRuntime(opts.upstreamVersion, config) }
   }
   return {
     current: () => current,

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../app-deps.ts'
 import type { Config } from '../config/schema.ts'
-import type { InfluxProxy } from '../proxy/influx-proxy.ts'
+import type { ProxySettings } from '../proxy/influx-proxy.ts'
 import type { UpstreamVersion } from '../proxy/upstream-version.ts'
 import type { ConfigDerived } from './config-derived.ts'
 
@@ -48,9 +48,9 @@ export function versionOfRuntime (tracker: UpstreamVersion, { upstream }: Config
   }
 }
 
-/** The forwarder of a configuration: the connections to its upstream, with its timeout and cookie name. */
-export function proxyOfRuntime (upstream: InfluxProxy, derived: Pick<ConfigDerived, 'config' | 'cookie'>): InfluxProxy {
-  const timeout = derived.config.upstream.timeout
-  const cookieName = derived.cookie.name
-  return upstream.withSettings({ timeoutMs: () => timeout, cookieName: () => cookieName })
+/** What a configuration sets of forwarding: its upstream timeout and cookie name, fixed for its runtime. */
+export function proxySettings ({ config, cookie }: Pick<ConfigDerived, 'config' | 'cookie'>): ProxySettings {
+  const timeout = config.upstream.timeout
+  const cookieName = cookie.name
+  return { timeoutMs: () => timeout, cookieName: () => cookieName }
 }
