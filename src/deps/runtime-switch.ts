@@ -60,8 +60,11 @@ export function createRuntimeSwitch (initial: Config, opts: RuntimeSwitchOptions
     let proxy: InfluxProxy
     if (config.upstream.url === current.config.upstream.url) proxy = upstream.withSettings(settings)
     else {
-      upstream.retire()
+      // Requests already under way that forward only now (their runtime read before this reload) go to the
+      // new upstream, as they did before runtimes: a closed pool would fail them.
+      const previous = upstream
       proxy = upstream = connect(config.upstream.url, settings)
+      previous.retire(upstream)
     }
     const oidc = JSON.stringify(config.oidc) === JSON.stringify(current.config.oidc) ? current.oidc : createOidc(config, logger)
     return { ...derived, oidc, proxy, upstreamVersion: versionOfRuntime(opts.upstreamVersion, config) }

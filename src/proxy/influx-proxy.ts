@@ -44,8 +44,11 @@ export interface InfluxProxy {
    */
   forward (req: IncomingMessage, res: ServerResponse, limits?: ForwardLimits): Promise<void>
   connections (): UpstreamConnections
-  /** Stops taking requests (after a change of upstream): in-flight ones finish, then connections close. */
-  retire (): void
+  /**
+   * Stops taking requests (after a change of upstream): in-flight ones finish, then connections close. A
+   * request that still comes here (one that began before the change) goes to `successor`.
+   */
+  retire (successor?: InfluxProxy): void
   /** Closes every upstream connection at once. */
   close (): void
   /**
@@ -79,10 +82,14 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
     const { connected, free, size } = pool.stats
     return { open: connected, idle: free, inFlight: size }
   }
-  const retire = (): void => { pool.close().catch(() => {}) }
+  const retired: Retired = { successor: undefined }
+  const retire = (successor?: InfluxProxy): void => {
+    retired.successor = successor
+    pool.close().catch(() => {})
+  }
   const close = (): void => { pool.destroy().catch(() => {}) }
   const proxyWith = (hooks: InfluxProxyOptions): InfluxProxy => ({
-    forward: forwardTo(pool, prefix, hooks),
+    forward: forwardTo(pool, prefix, hooks, retired),
     connections,
     retire,
     close,
@@ -91,9 +98,13 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   return proxyWith(opts)
 }
 
+/** Where a retired proxy's late requests go (a closed pool takes none). */
+interface Retired { successor: InfluxProxy | undefined }
+
 /** Forwarding over `pool` with the settings and reports of `opts`. */
-function forwardTo (pool: Pool, prefix: string, opts: InfluxProxyOptions): InfluxProxy['forward'] {
+function forwardTo (pool: Pool, prefix: string, opts: InfluxProxyOptions, retired: Retired): InfluxProxy['forward'] {
   return function forward (req: IncomingMessage, res: ServerResponse, limits: ForwardLimits = {}): Promise<void> {
+    if (retired.successor !== undefined) return retired.successor.forward(req, res, limits)
     return new Promise((resolve, reject) => {
       // The client left while the request was being checked: nothing to forward (logged as 499).
       if (res.destroyed) return resolve()

@@ -8,7 +8,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { recordSecret } from '../helpers/secret-ledger.ts'
-import { signIn, startGateway, type TestUser } from '../helpers/gateway.ts'
+import { startFakeInflux } from '../helpers/fake-influx.ts'
+import { ALICE, signIn, startGateway, type TestGateway, type TestUser } from '../helpers/gateway.ts'
 
 const OPS: TestUser = { name: 'olga', password: 'olga password for the ops group', groups: ['ops'] }
 const BEFORE = 'ops-token-before-0001'
@@ -18,28 +19,9 @@ recordSecret(AFTER, 'token')
 test('a request that awaits across a reload uses the configuration it started under; the next one the new', async (t) => {
   const gw = await startGateway(t, { users: [OPS], access: [{ group: 'ops', token: BEFORE }], influx: { tokens: [BEFORE, AFTER] } })
   const cookie = await signIn(gw, OPS.name, OPS.password)
-  const sessions = gw.deps.sessions
-  let arrived!: () => void
-  let release!: () => void
-  const atLookup = new Promise<void>((resolve) => { arrived = resolve })
-  const released = new Promise<void>((resolve) => { release = resolve })
-  // The session lookup goes to the store (not the in-process cache), and is held there until the reload applied.
-  gw.deps.replace({
-    sessions: Object.assign(Object.create(sessions) as typeof sessions, {
-      peek: () => undefined,
-      get: async (...args: Parameters<typeof sessions.get>) => {
-        arrived()
-        await released
-        return await sessions.get(...args)
-      }
-    })
-  })
-  const held = fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
-  await atLookup
-  gw.deps.replace({ sessions })
+  const held = await heldAtLookup(gw, cookie)
   await gw.deps.applyConfig({ ...gw.deps.config, access: [{ group: 'ops', token: AFTER }] })
-  release()
-  assert.equal((await held).status, 200)
+  assert.equal((await held.release()).status, 200)
   assert.equal(gw.influx.last()?.headers.authorization, `Token ${BEFORE}`, 'the access rule of its start')
 
   assert.equal((await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })).status, 200)
@@ -63,6 +45,43 @@ test('a learned upstream version builds the next runtime; requests under it answ
   assert.equal(after.status, 401)
   assert.equal(typeof (await after.json() as { error?: string }).error, 'string', '1.x\'s dialect')
 })
+
+test('a request under way when a reload moves the upstream is still answered, by the new one', async (t) => {
+  const gw = await startGateway(t)
+  const next = await startFakeInflux()
+  t.after(() => next.close())
+  const cookie = await signIn(gw)
+  const held = await heldAtLookup(gw, cookie)
+  await gw.deps.applyConfig({ ...gw.deps.config, upstream: { ...gw.deps.config.upstream, url: next.url } })
+  assert.equal((await held.release()).status, 200)
+  assert.equal(next.last()?.headers.authorization, `Token ${ALICE.token ?? ''}`)
+})
+
+/**
+ * A cookie request started and held at its session lookup (in the store, not the in-process cache) until
+ * `release()`, which resolves with its answer.
+ */
+async function heldAtLookup (gw: TestGateway, cookie: string): Promise<{ release: () => Promise<Response> }> {
+  const sessions = gw.deps.sessions
+  let arrived!: () => void
+  let release!: () => void
+  const atLookup = new Promise<void>((resolve) => { arrived = resolve })
+  const released = new Promise<void>((resolve) => { release = resolve })
+  gw.deps.replace({
+    sessions: Object.assign(Object.create(sessions) as typeof sessions, {
+      peek: () => undefined,
+      get: async (...args: Parameters<typeof sessions.get>) => {
+        arrived()
+        await released
+        return await sessions.get(...args)
+      }
+    })
+  })
+  const answer = fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
+  await atLookup
+  gw.deps.replace({ sessions })
+  return { release: async () => { release(); return await answer } }
+}
 
 /** A `/ping` that answers `version` only once `answer()` is called. */
 async function heldPing (t: TestContext, version: string): Promise<{ url: string, answer: () => void }> {
