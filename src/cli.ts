@@ -77,7 +77,7 @@ async function run (configFile: string, watch: boolean): Promise<number> {
     process.once('SIGTERM', stop).once('SIGINT', stop).on('SIGHUP', onHangup)
   })
   const { url, metricsUrl: metrics, deps } = gateway
-  logger.info({ url, metrics, upstream: config.upstream.url, users: deps.users.size(), config: configFile }, 'listening')
+  logger.info({ url, metrics, upstream: config.upstream.url, users: deps.runtime().users.size(), config: configFile }, 'listening')
   logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, ' +
     'or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config ' +
     'with its InfluxDB credential, then send SIGHUP (see README)')

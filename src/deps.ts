@@ -2,19 +2,20 @@ import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.ts'
 import { createHashLimiter } from './auth/hash-limiter.ts'
 import { createIdentityRefresher } from './auth/identity-refresher.ts'
-import type { IdentitySource } from './auth/identity-source.ts'
-import { createOidcClient, type OidcClient } from './auth/oidc-client.ts'
 import type { Config } from './config/schema.ts'
-import { createConfigDerived, type ConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
+import { createConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
 import { createRecordSigning } from './deps/record-signing.ts'
+import type { Runtime, Services } from './deps/runtime.ts'
+import { reconfigure } from './deps/reconfigure.ts'
+import { createRuntimeSwitch } from './deps/runtime-switch.ts'
 import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './deps/store-client.ts'
-import { createTokenMinting } from './deps/token-minting.ts'
+import { createTokenMinting, type TokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './mint/implicit-sessions.ts'
-import { createInfluxProxy, type InfluxProxy } from './proxy/influx-proxy.ts'
+import { createInfluxProxy, type InfluxProxy, type ProxySettings } from './proxy/influx-proxy.ts'
 import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
-import { createUpstreamVersion } from './proxy/upstream-version.ts'
+import { createUpstreamVersion, type UpstreamVersion } from './proxy/upstream-version.ts'
 import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
 import { createPendingFlowLimit } from './session/pending-flow-limit.ts'
 import { createRedisSessionStore } from './session/redis-session-store.ts'
@@ -41,18 +42,27 @@ export interface DepsOptions {
   now?: () => number
 }
 
-/** Built dependencies plus a way to swap the configuration and to release them. */
-export interface Deps extends AppDeps {
-  sessions: CachedSessionStore
-  /** The directory, when `ldap:` is configured (what `refresher` asks). */
-  ldap?: IdentitySource
+/** The long-lived services, the runtime in force, and ways to swap the configuration and to release them. */
+export interface Deps extends Services {
+  /** The runtime in force: a request reads it once at its start and uses it to its end (src/deps/runtime.ts). */
+  runtime (): Runtime
+  /** The configuration in force (the current runtime's), for the reloader, the CLI and tests. */
+  readonly config: Config
+  /** What asks InfluxDB for its version; a learned version builds the next runtime. */
+  upstreamVersion: UpstreamVersion
+  /**
+   * Builds and swaps in a runtime with some of its parts replaced (a test's stub); a replaced long-lived
+   * service stays in later runtimes, a replaced per-configuration part until the next reload. The fields
+   * of `Deps` itself stay the originals.
+   */
+  replace (overrides: Partial<AppDeps>): void
   /**
    * Applies a new configuration to everything that reads it per request: users and their
    * credentials, timeouts, cookie settings, CORS, limits, trusted proxies. Sessions are kept, but those
    * of users the new configuration disables or removes are revoked: they end at their next request even
-   * if the user is enabled again before it. The configuration applies at once; the promise resolves when
-   * the revocations are written (a store failure is logged, and those sessions still end while the user
-   * stays disabled).
+   * if the user is enabled again before it. The configuration applies at once (requests already running
+   * finish under the runtime they started with); the promise resolves when the revocations are written (a
+   * store failure is logged, and those sessions still end while the user stays disabled).
    */
   applyConfig (config: Config): Promise<void>
   close (): Promise<void>
@@ -65,62 +75,93 @@ export interface Deps extends AppDeps {
 export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const now = opts.now ?? (() => Date.now())
   const { logger } = opts
-  // The configuration changes on reload: what reads it per request reads it through this.
-  const live = (): Config => deps.config
+  const current = (): Runtime => runtimes.current()
+  // The long-lived services that read settings live read the latest runtime's (listed in src/deps/runtime.ts).
+  const live = (): Config => current().config
   const limiters = createSigninLimiters(live)
-  const derive = (config: Config): ConfigDerived => createConfigDerived(config, { ...limiters, now })
   const metrics = createMetrics()
   const store = createStoreClient(initial, logger, now)
   const upstreamFaults = createFaultLog({ logger, now, what: 'InfluxDB requests', intervalMs: FAULT_LOG_INTERVAL_MS })
-  const signer = createRecordSigning(initial, metrics)
   const minting = createTokenMinting(initial, live, { logger, metrics, now })
-  const onReleased = (authId: string, ref: string): void => minting.minter.revoke(authId, ref, 'session ended')
-  const buildProxy = (url: string): InfluxProxy => createUpstreamProxy(url, () => deps, { metrics, faults: upstreamFaults })
-  const deps: Deps = {
-    ...derive(initial),
-    logger,
+  const services = createServices({ initial, logger, now, metrics, store, live, minting, faults: upstreamFaults, current })
+  const upstreamVersion = createUpstreamVersion({
+    configured: () => { const v = live().upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
+    url: () => live().upstream.url,
+    timeoutMs: 5000,
+    retryMs: 30_000,
     now,
-    metrics,
-    faults: { upstream: upstreamFaults, store: store.health },
-    lifecycle: { shuttingDown: false },
-    sessions: createSessions({ ...store, signer }, live, now, onReleased),
-    minter: minting.minter,
-    implicitSessions: createImplicitSessions({ sessions: () => deps.sessions, minter: minting.minter }),
-    throttle: createThrottle(store, live, now),
-    ...createFlowStores(store, signer, now),
-    oidc: createOidc(initial, logger),
-    proxy: buildProxy(initial.upstream.url),
-    refresher: createIdentityRefresher({
-      // An identity provider's groups hold for the session (it cannot be asked again); while `oidc:` stays.
-      source: (name) => name === 'ldap' ? deps.ldap : name === 'oidc' && deps.config.oidc !== undefined ? 'session' : undefined,
-      intervalMs: () => deps.config.ldap?.refreshInterval ?? Infinity,
-      now,
-      onFailure: (err, { name: user, source }) => {
-        logger.warn({ err, user, source }, 'directory unavailable for a group check; the session keeps its last-known groups')
-      }
-    }),
-    upstreamVersion: createUpstreamVersion({
-      configured: () => { const v = deps.config.upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
-      url: () => deps.config.upstream.url,
-      timeoutMs: 5000,
-      retryMs: 30_000,
-      now
-    }),
-    applyConfig: async (config) => await reconfigure(deps, config, { derive, buildProxy }),
+    onLearned: () => runtimes.versionLearned()
+  })
+  const runtimes = createRuntimeSwitch(initial, {
+    services,
+    derive: (config) => createConfigDerived(config, { ...limiters, now }),
+    connect: (url, settings) => createUpstreamProxy(url, settings, { metrics, faults: upstreamFaults }),
+    upstreamVersion,
+    logger
+  })
+  const { sessions } = services
+  const deps: Deps = {
+    ...services,
+    upstreamVersion,
+    runtime: runtimes.current,
+    get config () { return runtimes.current().config },
+    replace: runtimes.replace,
+    applyConfig: async (config) => {
+      await reconfigure({ before: live(), logger, sessions: current().sessions, upstreamVersion }, config, () => runtimes.apply(config))
+    },
     async close () {
       await minting.close(MINT_CLOSE_GRACE_MS)
       store.throttleSweeper?.close()
       store.health.close()
       store.flowSweeper?.close()
       store.pendingFlowSweeper?.close()
-      deps.proxy.close()
-      await deps.sessions.close()
+      runtimes.close()
+      await sessions.close()
     }
   }
-  metrics.countSessionsWith(() => deps.sessions.count())
-  minting.start(() => deps.sessions)
-  deps.upstreamVersion.probe().catch(() => {})
+  metrics.countSessionsWith(() => current().sessions.count())
+  minting.start(() => current().sessions)
+  upstreamVersion.probe().catch(() => {})
   return deps
+}
+
+/** What {@link createServices} builds the long-lived services from. */
+interface ServiceParts extends Pick<Services, 'logger' | 'now' | 'metrics'> {
+  initial: Config
+  store: StoreClient
+  /** The configuration in force, for the services that read settings live. */
+  live: () => Config
+  minting: TokenMinting
+  faults: FaultLog
+  /** The runtime in force, for the services that use its sessions or its directory. */
+  current: () => Runtime
+}
+
+/** The long-lived services (src/deps/runtime.ts): built once, shared by every runtime. */
+function createServices ({ initial, logger, now, metrics, store, live, minting, faults, current }: ServiceParts): Services {
+  const signer = createRecordSigning(initial, metrics)
+  const onReleased = (authId: string, ref: string): void => minting.minter.revoke(authId, ref, 'session ended')
+  return {
+    logger,
+    now,
+    metrics,
+    faults: { upstream: faults, store: store.health },
+    lifecycle: { shuttingDown: false },
+    sessions: createSessions({ ...store, signer }, live, now, onReleased),
+    minter: minting.minter,
+    implicitSessions: createImplicitSessions({ sessions: () => current().sessions, minter: minting.minter }),
+    throttle: createThrottle(store, live, now),
+    ...createFlowStores(store, signer, now),
+    refresher: createIdentityRefresher({
+      // An identity provider's groups hold for the session (it cannot be asked again); while `oidc:` stays.
+      source: (name) => name === 'ldap' ? current().ldap : name === 'oidc' && live().oidc !== undefined ? 'session' : undefined,
+      intervalMs: () => live().ldap?.refreshInterval ?? Infinity,
+      now,
+      onFailure: (err, { name: user, source }) => {
+        logger.warn({ err, user, source }, 'directory unavailable for a group check; the session keeps its last-known groups')
+      }
+    })
+  }
 }
 
 /** Sign-ins in progress at an identity provider, and the per-address count of those pending. */
@@ -130,22 +171,6 @@ function createFlowStores (store: StoreClient, signer: RecordSigner, now: () => 
     signInFlows: createSignInFlowStore({ client, keyPrefix, now, signer, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS }),
     pendingFlows: createPendingFlowLimit({ client, keyPrefix, now, sweeper: store.pendingFlowSweeper })
   }
-}
-
-/**
- * The relying party for `oidc:`, when configured; its discovery starts now, without holding up the start
- * (a provider that is down is tried again at each sign-in).
- */
-function createOidc (config: Config, logger: Logger): OidcClient | undefined {
-  if (config.oidc === undefined) return undefined
-  const client = createOidcClient({
-    config: config.oidc,
-    onDiscoveryFailure: (err) => {
-      logger.warn({ err, issuer: config.oidc?.issuer }, 'identity provider discovery failed; retried at the next sign-in')
-    }
-  })
-  client.warmUp().catch(() => {})
-  return client
 }
 
 /** The sign-in limiters, one each for the process so their bounds hold across reloads; they read their settings live. */
@@ -206,16 +231,15 @@ function createThrottle ({ client, keyPrefix, throttleSweeper }: StoreClient, co
 }
 
 /**
- * The proxy to `upstreamUrl`; timeout and cookie name are read live, upstream failures counted, and logged
- * as episodes (`faults`), which its answers end.
+ * The connections to `upstreamUrl`; upstream failures counted, and logged as episodes (`faults`), which its
+ * answers end; forwarding with `settings`, and each later runtime over them with its own (`withSettings`).
  */
 function createUpstreamProxy (
-  upstreamUrl: string, current: () => Pick<Deps, 'config' | 'cookie'>, { metrics, faults }: Pick<Deps, 'metrics'> & { faults: FaultLog }
+  upstreamUrl: string, settings: ProxySettings, { metrics, faults }: Pick<Services, 'metrics'> & { faults: FaultLog }
 ): InfluxProxy {
   return createInfluxProxy({
     upstreamUrl,
-    timeoutMs: () => current().config.upstream.timeout,
-    cookieName: () => current().cookie.name,
+    ...settings,
     onUpstreamResponse: (seconds) => {
       metrics.upstreamLatency(seconds)
       faults.succeeded()
@@ -225,44 +249,4 @@ function createUpstreamProxy (
       faults.failed(errorCode(err) ?? upstreamFailure(err))
     }
   })
-}
-
-/** What {@link reconfigure} rebuilds from a new configuration. */
-interface Rebuild {
-  derive: (config: Config) => ConfigDerived
-  buildProxy: (upstreamUrl: string) => InfluxProxy
-}
-
-/** {@link Deps.applyConfig}: applied before the first await, revocations written after. */
-async function reconfigure (deps: Deps, config: Config, { derive, buildProxy }: Rebuild): Promise<void> {
-  const upstreamChanged = config.upstream.url !== deps.config.upstream.url
-  if (upstreamChanged) {
-    // In-flight requests finish on the old proxy, then its connections close.
-    deps.proxy.retire()
-    deps.proxy = buildProxy(config.upstream.url)
-  }
-  const inactive = newlyInactive(deps.config.users, config.users)
-  // Cached sessions carry the times of the old timeouts: a shortened one applies at once.
-  const { idleTimeout, absoluteTimeout } = deps.config.session
-  if (config.session.idleTimeout !== idleTimeout || config.session.absoluteTimeout !== absoluteTimeout) deps.sessions.clear()
-  const oidcChanged = JSON.stringify(config.oidc) !== JSON.stringify(deps.config.oidc)
-  Object.assign(deps, derive(config))
-  // Flows in progress live in the store and finish under the new section.
-  if (oidcChanged) deps.oidc = createOidc(config, deps.logger)
-  if (upstreamChanged) deps.upstreamVersion.probe().catch(() => {})
-  for (const { name, reason } of inactive) {
-    try {
-      const sessions = await deps.sessions.revokeUser(name)
-      deps.logger.info({ audit: 'session', user: name, source: 'file', sessions, reason }, 'sessions revoked')
-    } catch (err) {
-      deps.logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
-    }
-  }
-}
-
-/** Users enabled in `before` whom `after` disables or removes. */
-function newlyInactive (before: Config['users'], after: Config['users']): Array<{ name: string, reason: string }> {
-  const next = new Map(after.map((u) => [u.name, u]))
-  return before.filter((u) => !u.disabled && next.get(u.name)?.disabled !== false)
-    .map((u) => ({ name: u.name, reason: next.has(u.name) ? 'user disabled' : 'user removed' }))
 }

@@ -37,7 +37,7 @@ export async function startGateway (config: Config, logger: Logger, opts: StartG
   let server: RunningServer | undefined
   let metricsServer: MetricsServer | undefined
   try {
-    server = await listen(gatewayPipeline(deps), {
+    server = await listen(gatewayPipeline(deps.runtime), {
       host,
       port,
       maxHeaderBytes: config.limits.maxHeaderBytes,

@@ -18,7 +18,7 @@ import { upstreamPolicy } from './upstream-policy.ts'
 /** What Koa is to do with a request handed to it: an answer of the gateway's own, or an error. */
 type Answer = (ctx: GatewayContext) => Promise<void> | void
 
-interface HandOver { state: GatewayState, started: number, answer: Answer }
+interface HandOver { state: GatewayState, started: number, answer: Answer, deps: AppDeps }
 
 /**
  * The whole gateway as one request listener: each request passes the same steps in this order, as plain
@@ -37,15 +37,19 @@ interface HandOver { state: GatewayState, started: number, answer: Answer }
  * A request to be forwarded runs on a plain {@link RequestScope}; whatever the gateway answers itself (its
  * own routes, a preflight, a redirect, any error: the one error answer, `handleError`) is handed to Koa
  * with the state so far. Every request ends with its metrics and one access line.
+ * Each request reads the runtime (`runtime()`, one configuration's, src/deps/runtime.ts) once, at its start,
+ * and every step of it gets that one: a reload while it awaits does not change what it uses.
  */
-export function gatewayPipeline (deps: AppDeps): RequestListener {
-  const context = createRequestContext(deps)
+export function gatewayPipeline (runtime: () => AppDeps): RequestListener {
+  // The logger, metrics, clock and lifecycle are long-lived services: the same in every runtime.
+  const services = runtime()
+  const context = createRequestContext(services)
   const handOvers = new WeakMap<IncomingMessage, HandOver>()
   const koa = new Koa<GatewayState>()
   // Replaces Koa's console.error; errors that reach it happened after the response began.
-  koa.on('error', (err: unknown) => deps.logger.warn({ err }, 'unhandled koa error'))
+  koa.on('error', (err: unknown) => services.logger.warn({ err }, 'unhandled koa error'))
   koa.use(async (ctx) => {
-    const { state, started, answer } = handOvers.get(ctx.req) as HandOver
+    const { state, started, answer, deps } = handOvers.get(ctx.req) as HandOver
     ctx.state = state
     try {
       await answer(ctx)
@@ -57,26 +61,27 @@ export function gatewayPipeline (deps: AppDeps): RequestListener {
     }
   })
   const answerWithKoa = koa.callback()
-  const handOver = (scope: RequestScope, started: number, answer: Answer): void => {
-    handOvers.set(scope.req, { state: scope.state, started, answer })
+  const handOver = (scope: RequestScope, started: number, answer: Answer, deps: AppDeps): void => {
+    handOvers.set(scope.req, { state: scope.state, started, answer, deps })
     answerWithKoa(scope.req, scope.res) // settles always: Koa catches what its middleware throws
   }
 
   return (req, res) => {
+    const deps = runtime()
     const started = deps.now()
     const scope = requestScope(req, res)
-    context.begin(scope)
+    context.begin(scope, deps.trustedProxies)
     let answer: Answer | undefined
     try {
       answer = ownAnswer(scope, deps)
     } catch (err) {
       answer = () => { throw err }
     }
-    if (answer !== undefined) return handOver(scope, started, answer)
+    if (answer !== undefined) return handOver(scope, started, answer, deps)
     forward(scope, deps).then((redirect) => {
-      if (redirect !== undefined) return handOver(scope, started, redirect)
+      if (redirect !== undefined) return handOver(scope, started, redirect, deps)
       context.finish(scope, started, res.headersSent ? res.statusCode : 499)
-    }, (err: unknown) => handOver(scope, started, () => { throw err }))
+    }, (err: unknown) => handOver(scope, started, () => { throw err }, deps))
       // Only a fault of the gateway's own (its metrics, its log) lands here: logged, never a crash.
       .catch((err: unknown) => deps.logger.error({ err }, 'request bookkeeping failed'))
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { BlockList } from 'node:net'
 import type Koa from 'koa'
 import type { Logger } from 'pino'
 import type { AppDeps } from '../app-deps.ts'
@@ -68,12 +69,15 @@ class RequestState implements GatewayState {
   }
 }
 
-type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'trustedProxies' | 'metrics' | 'lifecycle'>
+type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'lifecycle'>
 
 /** Starts and finishes each request: its id, client and state; then its metrics and access line. */
 export interface RequestContext {
-  /** Gives the request an id (from `X-Request-Id` when sane, else 128 random bits), returned in the response. */
-  begin (scope: RequestScope): void
+  /**
+   * Gives the request an id (from `X-Request-Id` when sane, else 128 random bits), returned in the response;
+   * its client as far as `trustedProxies` (its runtime's) let it be believed.
+   */
+  begin (scope: RequestScope, trustedProxies: BlockList): void
   /** Counts the request with its final `status` and writes its one access line; `started` is from `deps.now()`. */
   finish (scope: RequestScope, started: number, status: number): void
 }
@@ -83,10 +87,10 @@ export function createRequestContext (deps: RequestContextDeps): RequestContext 
   const access = createAccessLog(deps.logger)
   const nextId = createRequestIds()
   return {
-    begin (scope) {
+    begin (scope, trustedProxies) {
       const given = scope.req.headers['x-request-id']
       const reqId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : nextId()
-      scope.state = new RequestState(reqId, resolveClient(scope.req, deps.trustedProxies), deps.logger)
+      scope.state = new RequestState(reqId, resolveClient(scope.req, trustedProxies), deps.logger)
       scope.res.setHeader('X-Request-Id', reqId)
       // While stopping, no connection is kept alive for a next request.
       if (deps.lifecycle.shuttingDown) scope.res.setHeader('Connection', 'close')

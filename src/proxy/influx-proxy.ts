@@ -44,11 +44,22 @@ export interface InfluxProxy {
    */
   forward (req: IncomingMessage, res: ServerResponse, limits?: ForwardLimits): Promise<void>
   connections (): UpstreamConnections
-  /** Stops taking requests (after a change of upstream): in-flight ones finish, then connections close. */
-  retire (): void
+  /**
+   * Stops taking requests (after a change of upstream): in-flight ones finish, then connections close. A
+   * request that still comes here (one that began before the change) goes to `successor`.
+   */
+  retire (successor?: InfluxProxy): void
   /** Closes every upstream connection at once. */
   close (): void
+  /**
+   * The same connections, forwarding with other settings: each configuration's runtime gets its own view,
+   * so a request forwards with the timeout and cookie name of the configuration it started under.
+   */
+  withSettings (settings: ProxySettings): InfluxProxy
 }
+
+/** What a configuration sets of forwarding. */
+export type ProxySettings = Pick<InfluxProxyOptions, 'timeoutMs' | 'cookieName'>
 
 /**
  * Request headers undici frames or refuses itself: it sends its own `Host` (the upstream's), and
@@ -67,8 +78,33 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
   // No body or idle timeout on a started response (a long query result is not a stall); the header
   // timeout is per request. Idle upstream connections are closed after 4 s.
   const pool = new Pool(base.origin, { bodyTimeout: 0, keepAliveTimeout: 4_000 })
+  const connections = (): UpstreamConnections => {
+    const { connected, free, size } = pool.stats
+    return { open: connected, idle: free, inFlight: size }
+  }
+  const retired: Retired = { successor: undefined }
+  const retire = (successor?: InfluxProxy): void => {
+    retired.successor = successor
+    pool.close().catch(() => {})
+  }
+  const close = (): void => { pool.destroy().catch(() => {}) }
+  const proxyWith = (hooks: InfluxProxyOptions): InfluxProxy => ({
+    forward: forwardTo(pool, prefix, hooks, retired),
+    connections,
+    retire,
+    close,
+    withSettings: (settings) => proxyWith({ ...hooks, ...settings })
+  })
+  return proxyWith(opts)
+}
 
-  function forward (req: IncomingMessage, res: ServerResponse, limits: ForwardLimits = {}): Promise<void> {
+/** Where a retired proxy's late requests go (a closed pool takes none). */
+interface Retired { successor: InfluxProxy | undefined }
+
+/** Forwarding over `pool` with the settings and reports of `opts`. */
+function forwardTo (pool: Pool, prefix: string, opts: InfluxProxyOptions, retired: Retired): InfluxProxy['forward'] {
+  return function forward (req: IncomingMessage, res: ServerResponse, limits: ForwardLimits = {}): Promise<void> {
+    if (retired.successor !== undefined) return retired.successor.forward(req, res, limits)
     return new Promise((resolve, reject) => {
       // The client left while the request was being checked: nothing to forward (logged as 499).
       if (res.destroyed) return resolve()
@@ -88,15 +124,5 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
         bodyTimeout: 0
       }, exchange)
     })
-  }
-
-  return {
-    forward,
-    connections: () => {
-      const { connected, free, size } = pool.stats
-      return { open: connected, idle: free, inFlight: size }
-    },
-    retire: () => { pool.close().catch(() => {}) },
-    close: () => { pool.destroy().catch(() => {}) }
   }
 }

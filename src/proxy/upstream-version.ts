@@ -12,12 +12,16 @@ export interface UpstreamVersionOptions {
   /** While the version is unknown, a probe runs at most this often, ms. */
   retryMs: number
   now: () => number
+  /** Called when a probe learns the version (the gateway builds its next runtime with it). */
+  onLearned?: (major: UpstreamMajor) => void
 }
 
 /** What the gateway knows of the upstream's version. */
 export interface UpstreamVersion {
   /** The major version now: configured, or learned from InfluxDB; undefined until a probe answered. */
   major (): UpstreamMajor | undefined
+  /** What a probe learned of InfluxDB at `url`, without starting one; undefined when nothing yet. */
+  learnedFor (url: string): UpstreamMajor | undefined
   /**
    * Asks InfluxDB now (start-up, a change of `upstream.url`), unless the version is configured; resolves
    * with what it learned. Never rejects.
@@ -43,21 +47,29 @@ export function createUpstreamVersion (opts: UpstreamVersionOptions): UpstreamVe
     const url = opts.url()
     running ??= askPing(url, opts.timeoutMs)
       .then((major) => {
-        if (major !== undefined) learned = { url, major }
+        if (major !== undefined) {
+          learned = { url, major }
+          opts.onLearned?.(major)
+        }
         return major
       })
       .finally(() => { running = undefined })
     return running
   }
 
+  const learnedFor = (url: string): UpstreamMajor | undefined => learned !== undefined && learned.url === url ? learned.major : undefined
+  const known = (): UpstreamMajor | undefined => {
+    const configured = opts.configured()
+    return configured !== 'auto' ? configured : learnedFor(opts.url())
+  }
+
   return {
     major () {
-      const configured = opts.configured()
-      if (configured !== 'auto') return configured
-      if (learned !== undefined && learned.url === opts.url()) return learned.major
-      if (running === undefined && opts.now() - lastProbe >= opts.retryMs) probe().catch(() => {})
-      return undefined
+      const major = known()
+      if (major === undefined && running === undefined && opts.now() - lastProbe >= opts.retryMs) probe().catch(() => {})
+      return major
     },
+    learnedFor,
     probe
   }
 }

@@ -42,9 +42,9 @@ test('readiness needs the session store and a healthy InfluxDB, and fails while 
   assert.deepEqual(await notReady.json(), { code: 'unavailable', message: 'InfluxDB is unreachable (ECONNREFUSED)' })
 
   const sessions = gw.deps.sessions
-  gw.deps.sessions = { ...sessions, ping: async () => { throw new Error('down') } }
+  gw.deps.replace({ sessions: { ...sessions, ping: async () => { throw new Error('down') } } })
   assert.equal((await (await fetch(`${gw.url}/gateway/ready`)).json() as { message: string }).message, 'session store is unavailable')
-  gw.deps.sessions = sessions
+  gw.deps.replace({ sessions })
   gw.deps.lifecycle.shuttingDown = true
   const stopping = await fetch(`${gw.url}/gateway/ready`)
   assert.equal(stopping.status, 503)

@@ -81,7 +81,7 @@ test('Zap-Trace-Span goes upstream and is not echoed; X-Forwarded-* are set, not
 test('a user\'s live config applies to existing sessions: new credential, then disabled', async (t) => {
   const gw = await startGateway(t)
   const cookie = await signIn(gw)
-  const alice = gw.deps.users.find('alice')
+  const alice = gw.deps.runtime().users.find('alice')
   assert.ok(alice)
   gw.deps.applyConfig({ ...gw.deps.config, users: [{ ...alice, token: 'rotated-token' }] })
   await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })

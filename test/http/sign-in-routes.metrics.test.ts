@@ -64,12 +64,12 @@ test('each kind of sign-in refusal is counted under its own outcome, every outco
   await step('too_large', 413, () => signin(gw, { ...alice, 'content-type': 'text/plain' }, 'x'.repeat(2000)))
   await step('body_timeout', undefined, async () => { await partialSignin(gw, 'wait'); return undefined })
   await step('aborted', undefined, async () => { await partialSignin(gw, 'leave'); return undefined })
-  const identities = gw.deps.identities
-  gw.deps.identities = { verify: async () => { throw errors.signinBusy() } }
+  const identities = gw.deps.runtime().identities
+  gw.deps.replace({ identities: { verify: async () => { throw errors.signinBusy() } } })
   await step('busy', 503, () => signin(gw, alice))
-  gw.deps.identities = identities
+  gw.deps.replace({ identities })
   const throttle = gw.deps.throttle
-  gw.deps.throttle = { ...throttle, begin: async () => { throw errors.sessionStoreDown(new Error('store down')) } }
+  gw.deps.replace({ throttle: { ...throttle, begin: async () => { throw errors.sessionStoreDown(new Error('store down')) } } })
   await step('error', 503, () => signin(gw, alice))
 })
 

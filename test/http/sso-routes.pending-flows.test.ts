@@ -26,7 +26,7 @@ function boundProcessWide (t: { after: (fn: () => unknown) => void }, gw: SsoGat
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now })
   t.after(async () => { sweeper.close(); await client.quit() })
-  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }), sweeper, maxFlows })
+  gw.deps.replace({ signInFlows: createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }), sweeper, maxFlows }) })
 }
 
 test('one address looping over the login route gets a 429 page past 20 pending flows; another address still signs in', async (t) => {

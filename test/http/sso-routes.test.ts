@@ -138,7 +138,7 @@ test('while the bound of pending flows is reached, the login route answers a 503
   const client = createMemoryRedisClient()
   const sweeper = createExpirySweeper({ client, now: Date.now })
   t.after(async () => { sweeper.close(); await client.quit() })
-  gw.deps.signInFlows = createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }), sweeper, maxFlows: 1 })
+  gw.deps.replace({ signInFlows: createSignInFlowStore({ client, keyPrefix: 'gw:', now: Date.now, signer: createRecordSigner({ key: randomBytes(32) }), sweeper, maxFlows: 1 }) })
   const browser = new SsoBrowser()
   const callback = await browser.signInAtProvider(gw.loginUrl(), 'alice', gw.callbackUrl)
   const busy = await browser.request(gw.loginUrl())

@@ -106,11 +106,13 @@ test('an operator token InfluxDB refuses to mint with: 403 with InfluxDB\'s reas
 test('a session that cannot be stored after its token was minted leaves no token behind', async (t) => {
   const gw = await startGateway(t, { users: [MINTER], influx: INFLUX })
   const sessions = gw.deps.sessions
-  gw.deps.sessions = Object.assign(Object.create(sessions) as typeof sessions, {
-    create: async (...args: Parameters<typeof sessions.create>) => {
-      await args[3]?.('A'.repeat(43), 'AAAAAAAAAAAA') // the token is minted, then the store fails
-      throw new Error('store failed')
-    }
+  gw.deps.replace({
+    sessions: Object.assign(Object.create(sessions) as typeof sessions, {
+      create: async (...args: Parameters<typeof sessions.create>) => {
+        await args[3]?.('A'.repeat(43), 'AAAAAAAAAAAA') // the token is minted, then the store fails
+        throw new Error('store failed')
+      }
+    })
   })
   const res = await fetch(`${gw.url}/api/v2/signin`, { method: 'POST', headers: { authorization: basic(MINTER.name, MINTER.password) } })
   assert.equal(res.status, 500)

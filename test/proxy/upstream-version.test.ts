@@ -55,3 +55,17 @@ test('auto: an upstream that does not answer is asked again at most every retryM
   assert.equal(await version.probe(), undefined)
   assert.equal(silent.pings(), 2, 'the background probe and the explicit one shared one request')
 })
+
+test('auto: what a probe learns is reported once learned and kept per upstream URL, without asking again', async (t) => {
+  const v1 = await pingServer(t, '1.6.7')
+  const learned: number[] = []
+  const version = createUpstreamVersion({
+    configured: () => 'auto', url: () => v1.url, timeoutMs: 1000, retryMs: 30_000, now: () => 0, onLearned: (major) => learned.push(major)
+  })
+  assert.equal(version.learnedFor(v1.url), undefined, 'nothing before a probe answered')
+  assert.equal(await version.probe(), 1)
+  assert.deepEqual(learned, [1])
+  assert.equal(version.learnedFor(v1.url), 1)
+  assert.equal(version.learnedFor('http://127.0.0.1:1'), undefined, 'another upstream')
+  assert.equal(v1.pings(), 1)
+})

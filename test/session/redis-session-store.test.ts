@@ -17,7 +17,7 @@ test('store failures become 503 unavailable, not 500 and not a sign-out', async 
 
   const gw = await startGateway(t)
   const cookie = await signIn(gw)
-  gw.deps.sessions = { ...store, peek: () => undefined, clear: () => {} }
+  gw.deps.replace({ sessions: { ...store, peek: () => undefined, clear: () => {} } })
   const res = await fetch(`${gw.url}/api/v2/buckets`, { headers: { cookie } })
   assert.equal(res.status, 503)
   assert.deepEqual(await res.json(), { code: 'unavailable', message: 'session store is unavailable' })
