@@ -9,6 +9,7 @@ import type { Runtime, Services } from './deps/runtime.ts'
 import { reconfigure } from './deps/reconfigure.ts'
 import { createRuntimeSwitch } from './deps/runtime-switch.ts'
 import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './deps/store-client.ts'
+import { createFlowStores, createSessions, createThrottle } from './deps/store-services.ts'
 import { createTokenMinting, type TokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './mint/implicit-sessions.ts'
 import { createInfluxProxy, type InfluxProxy, type ProxySettings } from './proxy/influx-proxy.ts'
@@ -16,25 +17,9 @@ import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
 import { createUpstreamVersion, type UpstreamVersion } from './proxy/upstream-version.ts'
-import { createCachedSessionStore, touchAfterMs, type CachedSessionStore } from './session/cached-session-store.ts'
-import { createPendingFlowLimit } from './session/pending-flow-limit.ts'
-import { createRedisSessionStore } from './session/redis-session-store.ts'
-import { createRedisSigninThrottle } from './session/redis-signin-throttle.ts'
-import type { RecordSigner } from './session/record-signer.ts'
-import type { SigninThrottle } from './session/signin-throttle.ts'
-import { createSignInFlowStore } from './session/sign-in-flow-store.ts'
 
 /** On stop, the in-process store's minted tokens get this long to be deleted. */
 const MINT_CLOSE_GRACE_MS = 5000
-
-/** Sessions cached in process (about 1 KB each): more than the busiest gateway has live at once. */
-const SESSION_CACHE_ENTRIES = 50_000
-
-/**
- * Sign-in flows at an identity provider pending at once in process (about 5 KB each with a long
- * `returnTo`): far more than people start within `oidc.flowTimeout`, far less than fills the memory.
- */
-const PENDING_FLOWS = 10_000
 
 /** What `createDeps` needs besides the config. */
 export interface DepsOptions {
@@ -164,15 +149,6 @@ function createServices ({ initial, logger, now, metrics, store, live, minting, 
   }
 }
 
-/** Sign-ins in progress at an identity provider, and the per-address count of those pending. */
-function createFlowStores (store: StoreClient, signer: RecordSigner, now: () => number): Pick<AppDeps, 'signInFlows' | 'pendingFlows'> {
-  const { client, keyPrefix } = store
-  return {
-    signInFlows: createSignInFlowStore({ client, keyPrefix, now, signer, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS }),
-    pendingFlows: createPendingFlowLimit({ client, keyPrefix, now, sweeper: store.pendingFlowSweeper })
-  }
-}
-
 /** The sign-in limiters, one each for the process so their bounds hold across reloads; they read their settings live. */
 function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions, 'hashLimiter' | 'bindLimiter'> {
   const hashLimiter = createHashLimiter(() => {
@@ -186,48 +162,6 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
     return { maxConcurrent: config().ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
   })
   return { hashLimiter, bindLimiter }
-}
-
-/**
- * The session store on the store client, behind the in-process cache; the timeouts and the cap are read live. A session
- * holding a minted token that ends there has it revoked (`onReleased`).
- */
-function createSessions (
-  { client, keyPrefix, sweeper, indexSweeper, signer }: StoreClient & { signer: RecordSigner }, config: () => Config, now: () => number,
-  onReleased: (authId: string, ref: string) => void
-): CachedSessionStore {
-  return createCachedSessionStore({
-    store: createRedisSessionStore({
-      client,
-      keyPrefix,
-      timeouts: () => ({ idleMs: config().session.idleTimeout, absoluteMs: config().session.absoluteTimeout }),
-      maxPerIdentity: () => config().session.maxPerIdentity,
-      now,
-      signer,
-      sweeper,
-      indexSweeper,
-      onReleased
-    }),
-    now,
-    idleMs: () => config().session.idleTimeout,
-    // In process, every change to a session goes through this cache; Redis is shared with other replicas.
-    freshMs: () => config().session.redis?.cacheTime ?? touchAfterMs(config().session.idleTimeout),
-    maxEntries: SESSION_CACHE_ENTRIES
-  })
-}
-
-/** The failed sign-in counters, in the same store as the sessions; the limits are read live. */
-function createThrottle ({ client, keyPrefix, throttleSweeper }: StoreClient, config: () => Config, now: () => number): SigninThrottle {
-  return createRedisSigninThrottle({
-    client,
-    keyPrefix,
-    settings: () => {
-      const { maxFailures, findTime, banTime } = config().signin
-      return { maxFailures, findTimeMs: findTime, banTimeMs: banTime }
-    },
-    now,
-    sweeper: throttleSweeper
-  })
 }
 
 /**
