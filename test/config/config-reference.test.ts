@@ -5,8 +5,8 @@ import { configReference, renderConfigReference } from '../../src/config/config-
 import { readReferenceBlock } from '../../src/config/reference-block.ts'
 import { configSchema } from '../../src/config/schema.ts'
 
-test('the README\'s configuration reference is the one generated from the schema (npm run docs:config)', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+test('docs/configuration.md is the reference generated from the schema (npm run docs:config)', () => {
+  const readme = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')
   assert.equal(readReferenceBlock(readme), renderConfigReference())
 })
 
