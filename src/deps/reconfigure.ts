@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
 import type { UpstreamVersion } from '../proxy/upstream-version.ts'
 import type { CachedSessionStore } from '../session/cached-session-store.ts'
+import { audit } from '../observability/audit.ts'
 
 /** What {@link reconfigure} works with. */
 export interface Reconfiguring {
@@ -29,7 +30,7 @@ export async function reconfigure (
   for (const { name, reason } of inactive) {
     try {
       const revoked = await sessions.revokeUser(name)
-      logger.info({ audit: 'session', user: name, source: 'file', sessions: revoked, reason }, 'sessions revoked')
+      audit(logger, 'sessionsRevoked', { user: name, source: 'file', sessions: revoked, reason })
     } catch (err) {
       logger.warn({ err, user: name }, 'could not revoke sessions; they end at their next request while the user stays disabled')
     }

@@ -7,6 +7,7 @@ import { createMemoryRedisClient } from '../session/memory-redis-client.ts'
 import { createRedisClient } from '../session/redis-client.ts'
 import { sessionRef } from '../session/session-id.ts'
 import { createStoreHealth, type StoreHealth } from './store-health.ts'
+import { audit } from '../observability/audit.ts'
 
 /** At most one line per this long about a failing store (a summary of the failures), ms. */
 export const FAULT_LOG_INTERVAL_MS = 10_000
@@ -60,7 +61,7 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
     client,
     now,
     onExpired: (key, user, source) => {
-      logger.info({ audit: 'session', user, source, session: sessionRef(key), reason: 'expired' }, 'session ended')
+      audit(logger, 'sessionEnded', { user, source, session: sessionRef(key), reason: 'expired' })
     },
     onError
   })

@@ -3,6 +3,7 @@ import type { ProxyIdentityReader } from '../auth/proxy-identity.ts'
 import { errors, GatewayError } from '../errors.ts'
 import { isAuthProxyPeer } from './client-info.ts'
 import type { RequestScope } from './request-context.ts'
+import { audit } from '../observability/audit.ts'
 
 type ReadProxyIdentityDeps = Pick<AppDeps, 'metrics'>
 
@@ -29,7 +30,7 @@ export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReade
   if (!isAuthProxyPeer(ctx.req, reader.trustedProxies)) {
     deps.metrics.proxyIdentity('untrusted')
     const peer = ctx.req.socket.remoteAddress
-    ctx.state.log.warn({ audit: 'proxy', result: 'untrusted', peer }, 'auth proxy headers from an untrusted peer removed')
+    audit(ctx.state.log, 'proxyUntrusted', { peer })
     return
   }
   try {
@@ -40,7 +41,7 @@ export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReade
   } catch (err) {
     if (err instanceof GatewayError) {
       deps.metrics.proxyIdentity('invalid')
-      ctx.state.log.warn({ audit: 'proxy', result: 'invalid', reason: err.message }, 'auth proxy identity refused')
+      audit(ctx.state.log, 'proxyInvalid', { reason: err.message })
     }
     throw err
   }

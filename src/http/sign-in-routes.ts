@@ -13,6 +13,7 @@ import { isCrossSiteRequest } from './resource-isolation.ts'
 import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
 import { startSigninAttempt } from './start-signin-attempt.ts'
+import { audit } from '../observability/audit.ts'
 
 type SignInDeps = Pick<AppDeps,
 'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter' | 'implicitSessions'>
@@ -92,7 +93,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
 async function proxySignIn (ctx: GatewayContext, deps: SignInDeps, identity: Identity): Promise<void> {
   await proxyCredential(ctx, deps, identity, { uiPage: false })
   const { name: user, source } = identity
-  ctx.state.log.info({ audit: 'signin', result: 'proxy identity', user, source }, 'signed in by the auth proxy')
+  audit(ctx.state.log, 'proxySignedIn', { user, source })
   ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
 }
@@ -136,7 +137,7 @@ async function checkCredentials (
   }
   if (checked.outcome === 'disabled') {
     const { name: user, source } = checked.identity
-    ctx.state.log.info({ audit: 'signin', result: 'failure', reason: 'user disabled', user, source }, 'sign-in failed')
+    audit(ctx.state.log, 'signinFailed', { reason: 'user disabled', user, source })
     throw errors.userInactive()
   }
   await counted.attempt.succeeded()
@@ -152,7 +153,7 @@ async function verify (
   } catch (err) {
     if (err instanceof GatewayError && err.kind === 'directoryUnavailable') {
       const { ip } = ctx.state.client
-      ctx.state.log.info({ audit: 'signin', result: 'unavailable', source: 'ldap', ip }, 'sign-in refused: directory unavailable')
+      audit(ctx.state.log, 'signinDirectoryUnavailable', { source: 'ldap', ip })
     }
     throw err
   }
@@ -165,10 +166,10 @@ interface Failure { reason: string, user?: string, source?: Identity['source'] }
 async function failed (
   ctx: GatewayContext, deps: SignInDeps, { subjects, attempt }: Counted, { reason, user, source }: Failure
 ): Promise<never> {
-  ctx.state.log.info({ audit: 'signin', result: 'failure', reason, user, source, ip: subjects.ip }, 'sign-in failed')
+  audit(ctx.state.log, 'signinFailed', { reason, user, source, ip: subjects.ip })
   for (const subject of await attempt.failed()) {
     const who = subject === 'ip' ? { ip: subjects.ip } : { user }
-    ctx.state.log.warn({ audit: 'ban', subject, ...who, banMs: deps.config.signin.banTime }, 'sign-in banned')
+    audit(ctx.state.log, 'signinBanned', { subject, ...who, banMs: deps.config.signin.banTime })
   }
   throw errors.unauthorized()
 }
@@ -184,7 +185,7 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (proxied !== undefined) {
     const { name: user, source } = proxied
     const sessions = await deps.implicitSessions.end(user, ctx.state.log, 'signed out')
-    ctx.state.log.info({ audit: 'signout', result: 'proxy identity', user, source, sessions }, 'sign-out of an auth proxy identity')
+    audit(ctx.state.log, 'proxySignedOut', { user, source, sessions })
   }
   ctx.state.user = proxied?.name ?? ended[0]?.user
   ctx.status = 204

@@ -11,6 +11,7 @@ import { localReturnTo } from './return-to.ts'
 import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
 import { endAudit, endPresentedSessions, endReplacedSessions, signinOutcome } from './sign-in-routes.ts'
 import { startSession } from './start-session.ts'
+import { audit } from '../observability/audit.ts'
 
 type SsoDeps = Pick<AppDeps,
   'config' | 'oidc' | 'signInFlows' | 'pendingFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
@@ -69,7 +70,7 @@ async function login (ctx: GatewayContext, { deps, oidc, config }: Configured): 
   const asked = query(ctx, 'returnTo')
   const returnTo = localReturnTo(asked, deps.config.server.gatewayPrefix)
   if (asked !== undefined && returnTo === undefined) {
-    ctx.state.log.info({ audit: 'signin', source: 'oidc' }, 'returnTo refused: not a local path; / instead')
+    audit(ctx.state.log, 'ssoReturnToRefused', { source: 'oidc' })
   }
   try {
     const start = await oidc.begin()
@@ -195,5 +196,5 @@ function refused (ctx: GatewayContext, err: GatewayError): void {
   const detail = cause instanceof Error && !(cause instanceof GatewayError) && err.kind !== 'ssoUnavailable'
     ? `${cause.message}${inner}${typeof code === 'string' ? ` (${code})` : ''}`.slice(0, 200)
     : undefined
-  ctx.state.log.info({ audit: 'signin', result, source: 'oidc', reason: err.message, detail, ip: ctx.state.client.ip }, 'sign-in refused')
+  audit(ctx.state.log, 'ssoRefused', { result, source: 'oidc', reason: err.message, detail, ip: ctx.state.client.ip })
 }

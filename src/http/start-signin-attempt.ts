@@ -1,6 +1,7 @@
 import { errors } from '../errors.ts'
 import type { SigninAttempt, SigninThrottle, ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { GatewayContext } from './request-context.ts'
+import { audit } from '../observability/audit.ts'
 
 /**
  * Starts a password sign-in attempt under the failed-sign-in throttle, before the password is hashed (so
@@ -14,12 +15,11 @@ export async function startSigninAttempt (
 ): Promise<SigninAttempt> {
   const verdict = await throttle.begin(subjects)
   if (verdict.allowed) return verdict.attempt
-  const source = loggable === undefined ? {} : { source: 'file' }
-  const refused = { audit: 'signin', user: loggable, ...source, ip: subjects.ip }
+  const who = { user: loggable, ...(loggable === undefined ? {} : { source: 'file' }), ip: subjects.ip }
   if (verdict.reason === 'busy') {
-    ctx.state.log.info({ ...refused, result: 'busy' }, 'sign-in refused: too many in progress')
+    audit(ctx.state.log, 'signinBusy', { ...who, result: 'busy' })
     throw errors.signinConcurrent(verdict.retryAfterMs)
   }
-  ctx.state.log.info({ ...refused, result: 'throttled' }, 'sign-in refused: banned')
+  audit(ctx.state.log, 'signinThrottled', { ...who, result: 'throttled' })
   throw errors.signinThrottled(verdict.retryAfterMs)
 }

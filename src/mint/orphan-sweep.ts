@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import type { InfluxAdminClient, InfluxAuthorization } from './influx-admin-client.ts'
 import { CHECK_CONFIG_DESCRIPTION, mintMarker, SWEEP_GRACE_MS } from './mint-marker.ts'
 import type { Revoker } from './revoker.ts'
+import { audit } from '../observability/audit.ts'
 
 /** What {@link sweepOrphans} needs. */
 export interface OrphanSweepOptions {
@@ -34,7 +35,7 @@ export async function sweepOrphans (
     const ref = a.description.slice(marker.length).split(' ')[0] ?? ''
     if (!stopping) {
       opts.metrics.tokens('orphan_swept')
-      opts.logger.info({ audit: 'token', result: 'orphan', session: ref, authorization: a.id }, 'minted token no live session holds')
+      audit(opts.logger, 'tokenOrphan', { session: ref, authorization: a.id })
     }
     await revoker.revoke(a.id, ref, stopping ? 'gateway stopped' : 'orphan')
   }
@@ -53,11 +54,9 @@ async function deleteCheckLeftovers (opts: OrphanSweepOptions, old: InfluxAuthor
       await opts.client.deleteAuthorization(a.id)
       deleted++
       opts.metrics.tokens('revoked')
-      opts.logger.info({ audit: 'token', result: 'revoked', authorization: a.id, reason: 'left by check-config' },
-        'authorization check-config --online left behind deleted')
+      audit(opts.logger, 'checkTokenRevoked', { authorization: a.id, reason: 'left by check-config' })
     } catch (err) {
-      opts.logger.warn({ audit: 'token', result: 'revoke failed', authorization: a.id, err: (err as Error).message, then: 'next sweep' },
-        'could not delete an authorization check-config --online left behind')
+      audit(opts.logger, 'checkTokenRevokeFailed', { authorization: a.id, err: (err as Error).message, then: 'next sweep' })
     }
   }
   return deleted

@@ -13,6 +13,7 @@ import { sweepOrphans } from './orphan-sweep.ts'
 import { createRevoker, type Revoker } from './revoker.ts'
 import { sealToken } from './sealed-token.ts'
 import { createTtlCache } from './ttl-cache.ts'
+import { audit } from '../observability/audit.ts'
 
 /** A token InfluxDB minted: its authorization's id and the token itself (a secret). */
 interface MintedToken { authId: string, token: string }
@@ -87,17 +88,15 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
     firstDelayMs: opts.retryDelayMs,
     onRevoked: (authorization, session, reason) => {
       metrics.tokens('revoked')
-      logger.info({ audit: 'token', result: 'revoked', session, authorization, reason }, 'minted token revoked')
+      audit(logger, 'tokenRevoked', { session, authorization, reason })
     },
     onLeft: (authorization, session, reason) => {
-      logger.warn({ audit: 'token', result: 'not revoked', session, authorization, reason },
-        'a session named an authorization this gateway did not mint: left alone (was the session store tampered with?)')
+      audit(logger, 'tokenNotRevoked', { session, authorization, reason })
     },
     onFailed: (authorization, session, err, final) => {
       metrics.tokens('revoke_failed')
       const then = final ? 'left to the orphan sweep' : 'retrying'
-      logger.warn({ audit: 'token', result: 'revoke failed', session, authorization, err: (err as Error).message, then },
-        'could not revoke a minted token')
+      audit(logger, 'tokenRevokeFailed', { session, authorization, err: (err as Error).message, then })
     }
   })
   const mint = createMint(opts)
@@ -162,12 +161,12 @@ function createMint (opts: TokenMinterOptions): Mint {
       const description = `${marker}${ref} of ${identity.name}`
       const created = await client.createAuthorization({ orgID, ...(userID === undefined ? {} : { userID }), description, permissions })
       metrics.tokens('minted')
-      logger.info({ audit: 'token', result: 'minted', user: identity.name, session: ref, authorization: created.id }, 'token minted')
+      audit(logger, 'tokenMinted', { user: identity.name, session: ref, authorization: created.id })
       return { authId: created.id, token: created.token }
     } catch (err) {
       const status = err instanceof InfluxAdminError ? err.status : undefined
       const reason = err instanceof InfluxAdminError ? err.influxMessage : 'error'
-      logger.warn({ audit: 'token', result: 'mint failed', user: identity.name, session: ref, status, reason }, 'could not mint a token')
+      audit(logger, 'tokenMintFailed', { user: identity.name, session: ref, status, reason })
       if (status === 401 || status === 403) throw errors.mintRefused(reason, err)
       throw errors.mintUnavailable(err)
     }
