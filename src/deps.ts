@@ -11,7 +11,7 @@ import { createRuntimeSwitch } from './deps/runtime-switch.ts'
 import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './deps/store-client.ts'
 import { createFlowStores, createSessions, createThrottle } from './deps/store-services.ts'
 import { createTokenMinting, type TokenMinting } from './deps/token-minting.ts'
-import { createImplicitSessions } from './mint/implicit-sessions.ts'
+import { createImplicitSessions } from './access/implicit-sessions.ts'
 import { createInfluxProxy, type InfluxProxy, type ProxySettings } from './proxy/influx-proxy.ts'
 import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
@@ -134,7 +134,7 @@ function createServices ({ initial, logger, now, metrics, store, live, minting, 
     lifecycle: { shuttingDown: false },
     sessions: createSessions({ ...store, signer }, live, now, onReleased),
     minter: minting.minter,
-    implicitSessions: createImplicitSessions({ sessions: () => current().sessions, minter: minting.minter }),
+    implicitSessions: createImplicitSessions({ lifecycle: current, minter: minting.minter }),
     throttle: createThrottle(store, live, now),
     ...createFlowStores(store, signer, now),
     refresher: createIdentityRefresher({

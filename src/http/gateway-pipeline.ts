@@ -7,9 +7,9 @@ import { handleError } from './error-handler.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { proxyToInflux } from './proxy-to-influx.ts'
 import { readProxyIdentity } from './read-proxy-identity.ts'
+import { requestAccess } from './request-access.ts'
 import { createRequestContext, type GatewayContext, type GatewayState, type RequestScope } from './request-context.ts'
 import { requestScope } from './request-scope.ts'
-import { requireSession } from './require-session.ts'
 import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
 import { isSsoPath, ssoRoutes } from './sso-routes.ts'
 import { uiSigninRedirect, wantsUiSignin } from './ui-signin.ts'
@@ -30,9 +30,9 @@ interface HandOver { state: GatewayState, started: number, answer: Answer, deps:
  *  3. the gateway's own routes: sign-in and sign-out, single sign-on (`<gatewayPrefix>/oidc/…`), then
  *     everything else under `server.gatewayPrefix`;
  *  4. the upstream policy (routes refused whatever the credentials);
- *  5. authentication: an auth proxy's identity, a passed-through token, a session cookie (resource isolation
- *     first for both identity and cookie) or a public route; with `oidc.uiSignin`, a UI page opened without
- *     a session goes to the identity provider instead;
+ *  5. the access decision (src/http/request-access.ts): an auth proxy's identity, a passed-through token, a
+ *     session cookie (resource isolation first for both identity and cookie) or a public route; with
+ *     `oidc.uiSignin`, a UI page opened without a session goes to the identity provider instead;
  *  6. forwarding to InfluxDB.
  * A request to be forwarded runs on a plain {@link RequestScope}; whatever the gateway answers itself (its
  * own routes, a preflight, a redirect, any error: the one error answer, `handleError`) is handed to Koa
@@ -113,7 +113,15 @@ function ownAnswer (scope: RequestScope, deps: AppDeps): Answer | undefined {
 /** Steps 4–6; resolves to the redirect to answer instead when a UI page goes to the identity provider. */
 async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | undefined> {
   upstreamPolicy(scope, deps)
-  const auth = await requireSession(scope, deps)
+  const route = scope.state.routeClass
+  const auth = await requestAccess(scope, deps, { route, uiPage: route.group === 'ui', renew: !isPassive(scope, deps) })
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
   await proxyToInflux(scope, deps, auth)
+}
+
+/** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */
+function isPassive (scope: RequestScope, deps: AppDeps): boolean {
+  const rules = deps.config.session.passiveRoutes
+  const path = scope.state.canonicalPath
+  return rules.includes(`${scope.method} ${path}`) || (scope.method === 'HEAD' && rules.includes(`GET ${path}`))
 }

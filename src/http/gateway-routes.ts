@@ -1,12 +1,12 @@
 import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
+import type { RouteClass } from '../route-rules.ts'
 import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
-import { proxyCredential } from './proxy-credential.ts'
 import type { GatewayContext } from './request-context.ts'
-import { findActiveSession, presentedSessionIds } from './session-lookup.ts'
+import { requestAccess } from './request-access.ts'
 
 type GatewayRouteDeps = Pick<AppDeps,
-'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions'>
+'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */
@@ -63,16 +63,13 @@ async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void
  * mints, is not renewed either): its name and source only (it wins over a cookie, as on every route).
  */
 async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
-  const proxied = ctx.state.proxyIdentity
-  if (proxied !== undefined) {
-    await proxyCredential(ctx, deps, proxied, { uiPage: false, renew: false })
-    ctx.body = { user: proxied.name, source: proxied.source }
+  const auth = await requestAccess(ctx, deps, { route: SESSION_ROUTE, uiPage: false, renew: false })
+  if (auth.kind === 'proxy') {
+    ctx.body = { user: auth.identity.name, source: auth.identity.source }
     return
   }
-  const ids = presentedSessionIds(ctx, deps, false)
-  const found = (await findActiveSession(ctx, deps, { renew: false }, ids))?.session
-  if (found === undefined) throw errors.unauthorized()
-  ctx.state.user = found.user
+  if (auth.kind !== 'session') throw errors.unauthorized()
+  const found = auth.found.session
   ctx.body = {
     user: found.user,
     createdAt: new Date(found.createdAt).toISOString(),
@@ -80,6 +77,9 @@ async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<vo
     absoluteExpiresAt: new Date(found.absoluteExpiresAt).toISOString()
   }
 }
+
+/** `/gateway/session` is answered only for a session or an auth-proxy identity: never public, never a client token. */
+const SESSION_ROUTE: RouteClass = { group: 'api', public: false, sessionOnly: true }
 
 /** Prometheus text, when served on the main listener (`metrics.listener: main`). */
 async function metrics (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../app-deps.ts'
 import { prepareUpstreamRequest } from '../proxy/forward-headers.ts'
 import type { RequestScope } from './request-context.ts'
-import type { Authentication } from './require-session.ts'
+import type { Authentication } from '../access/access-decision.ts'
 
 type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
 

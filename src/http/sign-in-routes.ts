@@ -1,22 +1,22 @@
 import { parseBasicAuth } from '../auth/basic-auth.ts'
 import { errors, GatewayError } from '../errors.ts'
 import type { SigninOutcome } from '../observability/metrics.ts'
-import { clearedSessionCookie } from '../session/session-cookie.ts'
-import type { Session } from '../session/session-store.ts'
+import { readCookies } from '../session/session-cookie.ts'
 import type { SigninAttempt, ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { Identity } from '../auth/identity.ts'
+import { clearedCookie, endPresentedSessions, type Ending } from '../access/session-lifecycle.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
-import { proxyCredential } from './proxy-credential.ts'
 import type { GatewayContext } from './request-context.ts'
+import { requestAccess } from './request-access.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
-import { sessionIds } from './session-lookup.ts'
 import { startSession } from './start-session.ts'
 import { startSigninAttempt } from './start-signin-attempt.ts'
 import { audit } from '../observability/audit.ts'
 
 type SignInDeps = Pick<AppDeps,
-'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter' | 'implicitSessions'>
+'config' | 'users' | 'identities' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'throttle' | 'now' | 'minter' | 'implicitSessions' |
+'refresher'>
 
 /** The paths of {@link signInRoutes}, canonical. */
 export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/api/v2/signout'])
@@ -83,7 +83,7 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   const proxied = ctx.state.proxyIdentity
   if (proxied !== undefined) return await proxySignIn(ctx, deps, proxied)
   // A new session on every sign-in; one sent along is ended, whatever the outcome (no fixation).
-  await endReplacedSessions(ctx, deps)
+  await endCookieSessions(ctx, deps, NEW_SIGN_IN)
   const { identity, stamp } = await authenticate(ctx, deps)
   await startSession(ctx, deps, identity, { stamp })
   ctx.status = 204
@@ -91,17 +91,18 @@ async function signIn (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
 
 /** Sign-in of an identity the auth proxy asserted: 204 once a rule grants it a credential, no session, Basic unread. */
 async function proxySignIn (ctx: GatewayContext, deps: SignInDeps, identity: Identity): Promise<void> {
-  await proxyCredential(ctx, deps, identity, { uiPage: false })
+  await requestAccess(ctx, deps, { route: SIGN_IN_ROUTE, uiPage: false, renew: true })
   const { name: user, source } = identity
   audit(ctx.state.log, 'proxySignedIn', { user, source })
   ctx.set('Cache-Control', 'no-store')
   ctx.status = 204
 }
 
-/** An audit line's fields for a session that ends. */
-export function endAudit (audit: string, s: Session, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { audit, user: s.identity.name, source: s.identity.source, session: s.ref, ...extra }
-}
+/** Why the sessions a sign-in's cookies carry end. */
+export const NEW_SIGN_IN: Ending = { reason: 'new sign-in' }
+
+/** Sign-in and sign-out take no client token and are never public. */
+const SIGN_IN_ROUTE = { group: 'api', public: false, sessionOnly: true } as const
 
 /**
  * Checks the Basic credentials against the identity sources (file users, then the directory), under the
@@ -178,8 +179,8 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   await drainLimitedBody(ctx.req, bodyLimits(deps))
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
-  ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
-  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s), 'signed out'))
+  ctx.set('Set-Cookie', clearedCookie(deps, ctx.state.client.https))
+  const { ended } = await endCookieSessions(ctx, deps, { signedOut: true })
   const proxied = ctx.state.proxyIdentity
   if (ended[0] === undefined && proxied === undefined) throw errors.unauthorized()
   if (proxied !== undefined) {
@@ -191,22 +192,13 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   ctx.status = 204
 }
 
-/** A new sign-in ends the sessions the request's cookies carry, whatever its outcome (no fixation), audited. */
-export async function endReplacedSessions (ctx: GatewayContext, deps: Pick<AppDeps, 'sessions' | 'cookie'>): Promise<void> {
-  await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('session', s, { reason: 'new sign-in' }), 'session ended'))
-}
-
-/** Ends every live session the request's cookies carry; resolves to those that were live. */
-export async function endPresentedSessions (
-  ctx: GatewayContext, deps: Pick<AppDeps, 'sessions' | 'cookie'>, audit: (s: Session) => void
-): Promise<Session[]> {
-  const ended: Session[] = []
-  for (const id of sessionIds(ctx, deps.cookie.name)) {
-    const session = await deps.sessions.get(id, { renew: false })
-    if (session !== undefined && await deps.sessions.destroy(id)) {
-      ended.push(session)
-      audit(session)
-    }
-  }
-  return ended
+/**
+ * Ends every live session the request's cookies carry (src/access/session-lifecycle.ts), audited as
+ * `ending` says: a sign-out, or a new sign-in (whatever its outcome: no fixation).
+ */
+export async function endCookieSessions (
+  ctx: GatewayContext, deps: Pick<AppDeps, 'sessions' | 'cookie'>, ending: Ending
+): ReturnType<typeof endPresentedSessions> {
+  const ids = readCookies(ctx.get('cookie') || undefined, deps.cookie.name)
+  return await endPresentedSessions(deps, ids, { log: ctx.state.log, https: ctx.state.client.https }, ending)
 }

@@ -4,14 +4,14 @@ import { oidcIdentity } from '../auth/oidc-identity.ts'
 import type { OidcConfig } from '../config/oidc-schema.ts'
 import { escapeHtml } from '../error-response.ts'
 import { errors, GatewayError, type ErrorKind } from '../errors.ts'
-import { clearedSessionCookie } from '../session/session-cookie.ts'
 import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { localReturnTo } from './return-to.ts'
 import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
-import { endAudit, endPresentedSessions, endReplacedSessions, signinOutcome } from './sign-in-routes.ts'
+import { endCookieSessions, NEW_SIGN_IN, signinOutcome } from './sign-in-routes.ts'
 import { startSession } from './start-session.ts'
 import { audit } from '../observability/audit.ts'
+import { clearedCookie } from '../access/session-lifecycle.ts'
 
 type SsoDeps = Pick<AppDeps,
   'config' | 'oidc' | 'signInFlows' | 'pendingFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
@@ -118,7 +118,7 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
       throw errors.ssoRefused(`the identity provider did not say who you are (no usable "${config.usernameClaim}" claim)`)
     }
     // A new session on every sign-in; one sent along is ended (no fixation).
-    await endReplacedSessions(ctx, deps)
+    await endCookieSessions(ctx, deps, NEW_SIGN_IN)
     await startSession(ctx, deps, identity)
     deps.metrics.signin('success')
     continueTo(ctx, flow.returnTo)
@@ -165,8 +165,8 @@ const SAME_SITE = new Set(['same-origin', 'same-site', 'none'])
  */
 async function logout (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
   refuseCrossSite(ctx, deps, false)
-  ctx.set('Set-Cookie', clearedSessionCookie(deps.cookie, ctx.state.client.https))
-  const ended = await endPresentedSessions(ctx, deps, (s) => ctx.state.log.info(endAudit('signout', s, { provider: true }), 'signed out'))
+  ctx.set('Set-Cookie', clearedCookie(deps, ctx.state.client.https))
+  const { ended } = await endCookieSessions(ctx, deps, { signedOut: true, provider: true })
   if (ended[0] !== undefined) ctx.state.user = ended[0].user
   const target = await oidc.logoutUrl().catch((err: unknown) => {
     // The session here has ended all the same: the page must not say that signing out failed.

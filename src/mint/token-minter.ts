@@ -4,7 +4,7 @@ import type { Identity } from '../auth/identity.ts'
 import type { MintSpec } from '../config/influx-permissions.ts'
 import { errors } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { CreatedSession, Session, SessionAttachment, SessionStore } from '../session/session-store.ts'
+import type { Session, SessionAttachment } from '../session/session-store.ts'
 import { InfluxAdminError, type InfluxAdminClient } from './influx-admin-client.ts'
 import { influxPermissions, specDigest } from './mint-spec.ts'
 import { createMintedCredentials, type MintedCredentials } from './minted-credentials.ts'
@@ -20,8 +20,8 @@ interface MintedToken { authId: string, token: string }
 
 /**
  * Mints, and deletes, the short-lived InfluxDB tokens of `mint` credentials, with the operator token.
- * Every minted token belongs to a session (auth-proxy identities get an implicit one): every session is
- * created through {@link TokenMinter.createSession}, its requests read the token with
+ * Every minted token belongs to a session (auth-proxy identities get an implicit one): a session whose
+ * rule mints starts with {@link TokenMinter.attachment}, its requests read the token with
  * {@link TokenMinter.sessionCredential}, and the store's end paths call `revoke`.
  */
 export interface TokenMinter {
@@ -37,22 +37,29 @@ export interface TokenMinter {
    */
   sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { stopping?: boolean }): Promise<number>
   /**
-   * Creates a session for `identity` in `sessions` (signed in under `stamp`, groups read at `checkedAt`),
-   * with, when `spec` is given, a token minted for it: an authorization with the spec's permissions in its
-   * org (for the InfluxDB user of the same name, when there is one), its description marking it as this
-   * gateway's and naming the session's ref, sealed into the session's record and kept in process. A token
-   * minted for a session that then cannot be stored is deleted again: nothing half-made.
-   * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message); the store's errors
+   * What a session's start attaches when its rule mints `spec`: a token minted for it, once the session's
+   * id exists and before it is stored — an authorization with the spec's permissions in its org (for the
+   * InfluxDB user of the same name, when there is one), its description marking it as this gateway's and
+   * naming the session's ref, sealed into the session's record. `stored` keeps the token in process;
+   * `abandoned` deletes a token minted for a session that then could not be stored: nothing half-made.
+   * The attachment throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message).
    */
-  createSession (
-    sessions: Pick<SessionStore, 'create'>, identity: Identity, spec: MintSpec | undefined, opts?: { stamp?: string, checkedAt?: number }
-  ): Promise<CreatedSession>
+  attachment (identity: Identity, spec: MintSpec): MintAttachment
   /**
    * The credential a session's requests go upstream with, when its live rule mints `spec`: its own token,
    * unsealed once and kept in process. Undefined when the session holds none for this spec (the rule changed).
    */
   sessionCredential (id: string, session: Session, spec: MintSpec): UpstreamCredential | undefined
   close (): void
+}
+
+/** A token to mint for a session being started; see {@link TokenMinter.attachment}. */
+export interface MintAttachment {
+  attach: SessionAttachment
+  /** The session was stored under `id`. */
+  stored (id: string): void
+  /** The session could not be stored. */
+  abandoned (): void
 }
 
 /** Options for {@link createTokenMinter}. */
@@ -112,8 +119,7 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
       sweeping ??= sweepOrphans(opts, revoker, held, false).finally(() => { sweeping = undefined })
       return sweeping
     },
-    createSession: async (sessions, identity, spec, opts = {}) =>
-      await createSession({ mint, revoker, credentials }, sessions, identity, spec, opts),
+    attachment: (identity, spec) => mintAttachment({ mint, revoker, credentials }, identity, spec),
     sessionCredential: (id, session, spec) => credentials.get(id, session, spec),
     close: () => revoker.close()
   }
@@ -122,28 +128,25 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
 /** Mints one session's token (the description naming `ref`). */
 type Mint = (identity: Identity, spec: MintSpec, ref: string) => Promise<MintedToken>
 
-/** {@link TokenMinter.createSession}. */
-async function createSession (
-  { mint, revoker, credentials }: { mint: Mint, revoker: Revoker, credentials: MintedCredentials },
-  sessions: Pick<SessionStore, 'create'>, identity: Identity, spec: MintSpec | undefined, opts: { stamp?: string, checkedAt?: number }
-): Promise<CreatedSession> {
-  if (spec === undefined) return await sessions.create(identity, opts.stamp, opts.checkedAt)
+/** {@link TokenMinter.attachment}. */
+function mintAttachment (
+  { mint, revoker, credentials }: { mint: Mint, revoker: Revoker, credentials: MintedCredentials }, identity: Identity, spec: MintSpec
+): MintAttachment {
   const made: { token?: MintedToken, ref: string } = { ref: '' }
-  const attach: SessionAttachment = async (id, ref) => {
-    made.ref = ref
-    const token = made.token = await mint(identity, spec, ref)
-    return { authId: token.authId, sealed: sealToken(id, token.authId, token.token), spec: specDigest(spec) }
+  return {
+    async attach (id, ref) {
+      made.ref = ref
+      const token = made.token = await mint(identity, spec, ref)
+      return { authId: token.authId, sealed: sealToken(id, token.authId, token.token), spec: specDigest(spec) }
+    },
+    stored (id) {
+      if (made.token !== undefined) credentials.remember(id, made.token.authId, made.token.token)
+    },
+    abandoned () {
+      // SECURITY: nothing half-made: no token outlives a session that never was.
+      if (made.token !== undefined) revoker.revoke(made.token.authId, made.ref, 'session not created').catch(() => {})
+    }
   }
-  let started: CreatedSession
-  try {
-    started = await sessions.create(identity, opts.stamp, opts.checkedAt, attach)
-  } catch (err) {
-    // SECURITY: nothing half-made: no token outlives a session that never was.
-    if (made.token !== undefined) revoker.revoke(made.token.authId, made.ref, 'session not created').catch(() => {})
-    throw err
-  }
-  if (made.token !== undefined) credentials.remember(started.id, made.token.authId, made.token.token)
-  return started
 }
 
 /** Mints one session's token: org, user and bucket IDs looked up once and cached. */

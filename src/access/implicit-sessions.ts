@@ -2,8 +2,9 @@ import type { Logger } from 'pino'
 import type { UpstreamCredential } from '../auth/access-rules.ts'
 import type { Identity } from '../auth/identity.ts'
 import type { MintSpec } from '../config/influx-permissions.ts'
-import type { Session, SessionStore } from '../session/session-store.ts'
-import type { TokenMinter } from './token-minter.ts'
+import type { TokenMinter } from '../mint/token-minter.ts'
+import type { Session } from '../session/session-store.ts'
+import { endSession, startSession, type LifecycleDeps } from './session-lifecycle.ts'
 
 /** Implicit sessions this replica keeps ids of; past it the least recently used one ends (and its token with it). */
 const IMPLICIT_SESSION_ENTRIES = 10_000
@@ -33,9 +34,9 @@ export interface ImplicitSessions {
 
 /** Options for {@link createImplicitSessions}. */
 export interface ImplicitSessionsOptions {
-  /** The session store, read per call (the one the cookie sessions use). */
-  sessions: () => SessionStore
-  minter: Pick<TokenMinter, 'createSession' | 'sessionCredential'>
+  /** The session lifecycle's store, minter and clock, read per call (those the cookie sessions use). */
+  lifecycle: () => LifecycleDeps
+  minter: Pick<TokenMinter, 'sessionCredential'>
   /** Default {@link IMPLICIT_SESSION_ENTRIES}. */
   maxEntries?: number
 }
@@ -51,7 +52,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
   const maxEntries = opts.maxEntries ?? IMPLICIT_SESSION_ENTRIES
   const starting = new Map<string, Promise<UpstreamCredential>>()
   const end = (id: string, log: Logger, reason: string, session?: Session): Promise<boolean> =>
-    endImplicitSession(opts.sessions(), id, log, reason, session)
+    endImplicitSession(opts.lifecycle(), id, log, reason, session)
   const start = (key: string, identity: Identity, spec: MintSpec, log: Logger): Promise<UpstreamCredential> => {
     let pending = starting.get(key)
     if (pending === undefined) {
@@ -74,7 +75,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
         if (pending !== undefined) return await pending
         const id = ids.get(key)
         if (id === undefined) break
-        const session = await opts.sessions().get(id, { renew })
+        const session = await opts.lifecycle().sessions.get(id, { renew })
         const credential = session === undefined || session.revoked ? undefined : opts.minter.sessionCredential(id, session, spec)
         if (credential !== undefined) {
           ids.remember(key, identity.name, id) // the most recently used last
@@ -110,13 +111,8 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
 async function startImplicitSession (
   opts: ImplicitSessionsOptions, identity: Identity, spec: MintSpec, log: Logger
 ): Promise<{ id: string, credential: UpstreamCredential }> {
-  const started = await opts.minter.createSession(opts.sessions(), identity, spec)
-  const { name: user, source, groups } = identity
-  log.info({ audit: 'session', result: 'started', user, source, groups, session: started.session.ref }, 'implicit session started')
   // Implicit sessions count towards the identity's cap like any other (the store's create ends the oldest).
-  for (const ref of started.evicted ?? []) {
-    log.info({ audit: 'session', user, source, session: ref, reason: 'session cap' }, 'session ended')
-  }
+  const { started } = await startSession(opts.lifecycle(), identity, { mint: spec }, { log, https: false }, { implicit: true })
   const credential = opts.minter.sessionCredential(started.id, started.session, spec)
   // Cannot happen (the token was minted for this very spec), but no request goes upstream without one.
   if (credential === undefined) throw new Error('a session just minted for this spec holds no token')
@@ -124,14 +120,10 @@ async function startImplicitSession (
 }
 
 /** Ends a session (its token deleted by the store's end path) and audits it; resolves true if it was live. */
-async function endImplicitSession (sessions: SessionStore, id: string, log: Logger, reason: string, session?: Session): Promise<boolean> {
-  const known = session ?? await sessions.get(id, { renew: false })
-  const ended = await sessions.destroy(id)
-  if (ended && known !== undefined) {
-    const { name: user, source } = known.identity
-    log.info({ audit: 'session', user, source, session: known.ref, reason }, 'session ended')
-  }
-  return ended
+async function endImplicitSession (deps: LifecycleDeps, id: string, log: Logger, reason: string, session?: Session): Promise<boolean> {
+  const known = session ?? await deps.sessions.get(id, { renew: false })
+  if (known === undefined) return await deps.sessions.destroy(id)
+  return await endSession(deps, { id, session: known }, reason, log)
 }
 
 /** Logs a session that could not be ended now (the store failing): its idle timeout ends it. */

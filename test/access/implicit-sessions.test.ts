@@ -1,5 +1,5 @@
 /**
- * Auth-proxy identities whose access rule mints (src/mint/implicit-sessions.ts, from src/http/proxy-credential.ts):
+ * Auth-proxy identities whose access rule mints (src/access/implicit-sessions.ts, from src/http/proxy-credential.ts):
  * each identity gets an implicit, cookie-less session in the session store holding its own minted token, minted
  * once at its first request, never the operator token; the session ends, and its token is deleted, as any
  * session does (idle timeout, a rule that mints otherwise or no more, sign-out), and the next request mints anew.
@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { mock, test, type TestContext } from 'node:test'
 import type { UpstreamCredential } from '../../src/auth/access-rules.ts'
-import { createImplicitSessions } from '../../src/mint/implicit-sessions.ts'
+import { createImplicitSessions } from '../../src/access/implicit-sessions.ts'
 import type { StoredAuthorization } from '../helpers/fake-influx-tenancy.ts'
 import { startGateway, type TestGateway } from '../helpers/gateway.ts'
 import { fetchFrom, PROXY_ADDRESS, type PeerFetch } from '../helpers/peer.ts'
@@ -225,7 +225,7 @@ test('past its bound the least recently used implicit session ends, and its toke
   const { gw } = await start(t)
   const spec = gw.deps.config.access[0]?.mint
   assert.ok(spec !== undefined)
-  const sessions = createImplicitSessions({ sessions: () => gw.deps.sessions, minter: gw.deps.minter, maxEntries: 2 })
+  const sessions = createImplicitSessions({ lifecycle: () => gw.deps.runtime(), minter: gw.deps.minter, maxEntries: 2 })
   const credential = (name: string): Promise<UpstreamCredential> =>
     sessions.credential({ name, source: 'proxy', groups: ['analysts'] }, spec, { renew: true, log: gw.deps.logger })
   const carol = await credential('carol')

@@ -1,0 +1,95 @@
+import type { UpstreamCredential } from '../auth/access-rules.ts'
+import type { Identity } from '../auth/identity.ts'
+import type { TokenMinter } from '../mint/token-minter.ts'
+import { audit, type AuditLog } from '../observability/audit.ts'
+import type { CachedSessionStore } from '../session/cached-session-store.ts'
+import { clearedSessionCookie, sessionCookie, type SessionCookieOptions } from '../session/session-cookie.ts'
+import type { CreatedSession, Session } from '../session/session-store.ts'
+import type { FoundSession } from './access-decision.ts'
+
+/**
+ * The one owner of a session's life: start, end one, end what a request presented. Renewal is the
+ * store's read (`get` with `renew`, at most once per touch-after), and a whole user's sessions end through
+ * `revokeUser` (a reload) or the store's expiry; every end path releases what a session holds (its
+ * minted token) in the store. Each function returns the `Set-Cookie` to write, when there is one, and
+ * audits through src/observability/audit.ts.
+ */
+export interface LifecycleDeps {
+  sessions: Pick<CachedSessionStore, 'create' | 'get' | 'destroy'>
+  cookie: SessionCookieOptions
+  minter: Pick<TokenMinter, 'attachment'>
+  now: () => number
+}
+
+/** Where a lifecycle step reports: the request's logger, and whether the client came over HTTPS (for the cookie). */
+export interface LifecycleScope { log: AuditLog, https: boolean }
+
+/** How a session starts: by a sign-in (a cookie), or implicitly for an auth-proxy identity (none). */
+export interface StartOptions { stamp?: string, implicit?: boolean }
+
+/**
+ * Starts a session for an identity a sign-in (or an auth proxy, `implicit`) has proven, under the
+ * credential the access rules grant it: a `mint` credential has its token minted for the session as an
+ * attachment of the store's create (503/403 when InfluxDB cannot or will not, and no session); a token
+ * minted for a session that then could not be stored is deleted again. The identity's oldest sessions
+ * past `session.maxPerIdentity` end in the store's create (audited here, reason `session cap`).
+ */
+export async function startSession (
+  deps: LifecycleDeps, identity: Identity, credential: UpstreamCredential, scope: LifecycleScope, opts: StartOptions = {}
+): Promise<{ started: CreatedSession, setCookie?: string }> {
+  const minting = credential.mint === undefined ? undefined : deps.minter.attachment(identity, credential.mint)
+  const checkedAt = identity.source === 'file' ? undefined : deps.now()
+  let started: CreatedSession
+  try {
+    started = await deps.sessions.create(identity, opts.stamp, checkedAt, minting?.attach)
+  } catch (err) {
+    minting?.abandoned()
+    throw err
+  }
+  minting?.stored(started.id)
+  const { name: user, source, groups } = identity
+  if (opts.implicit === true) audit(scope.log, 'implicitSessionStarted', { user, source, groups, session: started.session.ref })
+  else audit(scope.log, 'signedIn', { user, source, session: started.session.ref })
+  for (const ref of started.evicted ?? []) audit(scope.log, 'sessionEnded', { user, source, session: ref, reason: 'session cap' })
+  if (opts.implicit === true) return { started }
+  return { started, setCookie: sessionCookie(deps.cookie, started.id, started.session.absoluteExpiresAt, scope.https) }
+}
+
+/** Ends one session for `reason`; resolves true (and audits it) when it was live until now. */
+export async function endSession (
+  deps: Pick<LifecycleDeps, 'sessions'>, found: FoundSession, reason: string, log: AuditLog
+): Promise<boolean> {
+  const ended = await deps.sessions.destroy(found.id)
+  if (ended) {
+    const { name: user, source } = found.session.identity
+    audit(log, 'sessionEnded', { user, source, session: found.session.ref, reason })
+  }
+  return ended
+}
+
+/** Why the sessions a request presented end: its user signed out (`provider`: at the identity provider too), or a reason. */
+export type Ending = { signedOut: true, provider?: true } | { reason: string }
+
+/**
+ * Ends every live session among the ids a request's cookies carry, each audited; resolves to those that
+ * were live, and the `Set-Cookie` that clears the cookie (a dead cookie is of no use to the browser).
+ */
+export async function endPresentedSessions (
+  deps: Pick<LifecycleDeps, 'sessions' | 'cookie'>, ids: string[], scope: LifecycleScope, ending: Ending
+): Promise<{ ended: Session[], setCookie: string }> {
+  const ended: Session[] = []
+  for (const id of ids) {
+    const session = await deps.sessions.get(id, { renew: false })
+    if (session === undefined || !await deps.sessions.destroy(id)) continue
+    ended.push(session)
+    const { name: user, source } = session.identity
+    if ('reason' in ending) audit(scope.log, 'sessionEnded', { user, source, session: session.ref, reason: ending.reason })
+    else audit(scope.log, 'signedOut', { user, source, session: session.ref, ...(ending.provider === true ? { provider: true } : {}) })
+  }
+  return { ended, setCookie: clearedCookie(deps, scope.https) }
+}
+
+/** The `Set-Cookie` that clears the session cookie. */
+export function clearedCookie (deps: Pick<LifecycleDeps, 'cookie'>, https: boolean): string {
+  return clearedSessionCookie(deps.cookie, https)
+}

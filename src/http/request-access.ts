@@ -1,0 +1,100 @@
+import { decideAccess, type AccessDecision, type Authentication } from '../access/access-decision.ts'
+import { present, type AccessRequest, type IdentityLoader } from '../access/identity-loaders.ts'
+import { loadPresented } from '../access/load-presented.ts'
+import { clearedCookie, endSession } from '../access/session-lifecycle.ts'
+import type { AppDeps } from '../app-deps.ts'
+import type { Identity } from '../auth/identity.ts'
+import { GatewayError } from '../errors.ts'
+import { audit } from '../observability/audit.ts'
+import { hasBody, isOnboarding, type RouteClass } from '../route-rules.ts'
+import { readCookies } from '../session/session-cookie.ts'
+import type { RequestScope } from './request-context.ts'
+import { isCrossSiteRequest } from './resource-isolation.ts'
+
+type AccessDeps = Pick<AppDeps,
+'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter' | 'implicitSessions' | 'now'>
+
+/** How a step asks for access: on which route class, whether a session is renewed, and which loaders apply. */
+export interface AccessOptions {
+  route: RouteClass
+  /** The target is a UI page, which a navigation from elsewhere may open (resource isolation). */
+  uiPage: boolean
+  /** Slide the session's idle expiry (not on `session.passiveRoutes`, nor for `/gateway/session`). */
+  renew: boolean
+  /** Only these loaders (default: all, in order). */
+  loaders?: readonly IdentityLoader[]
+}
+
+/**
+ * Whether a request may go upstream and with which credential: what it presents (the identity loaders,
+ * src/access/identity-loaders.ts), loaded (src/access/load-presented.ts) and decided
+ * (src/access/access-decision.ts), then the one place the decision's effects are applied: the session
+ * ended (its cookie cleared, audited), groups written back, the auth proxy's metric and audit, its implicit
+ * session released or its token minted; then the refusal thrown, or the authentication returned.
+ */
+export async function requestAccess (scope: RequestScope, deps: AccessDeps, opts: AccessOptions): Promise<Authentication> {
+  const presented = present(accessRequest(scope, deps, opts), opts.loaders)
+  const loading = loadPresented(presented, deps, { renew: opts.renew })
+  const loaded = loading instanceof Promise ? await loading : loading
+  const onboarding = isOnboarding(scope.method, scope.state.canonicalPath)
+  const decision = decideAccess({ loaded, route: opts.route, hasBody: hasBody(scope.req.headers), onboarding })
+  return await applyAccess(scope, deps, decision, opts.renew)
+}
+
+/** What the loaders read of a request: plain values, and the cookie and isolation checks when asked. */
+function accessRequest (scope: RequestScope, deps: AccessDeps, { route, uiPage }: AccessOptions): AccessRequest {
+  return {
+    route,
+    proxyIdentity: scope.state.proxyIdentity,
+    authorization: scope.req.headers.authorization,
+    sessionIds: () => readCookies(scope.get('cookie') || undefined, deps.cookie.name),
+    crossSite: () => isCrossSiteRequest(scope, { uiPage, allowedOrigins: deps.config.cors.origins }),
+    tokenPassthrough: deps.config.upstream.tokenPassthrough
+  }
+}
+
+/** Applies a decision's effects, in order; throws its refusal or resolves to the authentication it grants. */
+async function applyAccess (scope: RequestScope, deps: AccessDeps, decision: AccessDecision, renew: boolean): Promise<Authentication> {
+  const { outcome } = decision
+  if (decision.end !== undefined) {
+    await endSession(deps, decision.end.found, decision.end.reason, scope.state.log)
+    scope.set('Set-Cookie', clearedCookie(deps, scope.state.client.https))
+  }
+  if (outcome.kind === 'forward' && outcome.auth.kind === 'session' && decision.groupsRead !== undefined) {
+    await deps.sessions.update(outcome.auth.found.id, decision.groupsRead)
+  }
+  if (decision.proxy !== undefined) return await proxyEffects(scope, deps, decision, renew)
+  if (outcome.kind === 'refuse') throw outcome.error
+  if (outcome.auth.kind === 'session') scope.state.user = outcome.auth.identity.name
+  return outcome.auth
+}
+
+/** An auth-proxy identity's effects: its implicit session, its metric and audit, its minted token. */
+async function proxyEffects (scope: RequestScope, deps: AccessDeps, decision: AccessDecision, renew: boolean): Promise<Authentication> {
+  const identity = scope.state.proxyIdentity as Identity
+  if (decision.releaseImplicit === true) deps.implicitSessions.release(identity, () => scope.state.log)
+  const { outcome } = decision
+  if (outcome.kind === 'refuse') {
+    deps.metrics.proxyIdentity(decision.proxy === 'no_access' ? 'no_access' : 'cross_site')
+    const { name: user, source, groups } = identity
+    if (decision.proxy === 'no_access') audit(scope.state.log, 'proxyNoAccess', { user, source, groups })
+    throw outcome.error
+  }
+  scope.state.user = identity.name
+  const auth = outcome.auth as Extract<Authentication, { kind: 'proxy' }>
+  const spec = auth.credential.mint
+  if (spec === undefined) {
+    deps.metrics.proxyIdentity('authenticated')
+    return auth
+  }
+  try {
+    const credential = await deps.implicitSessions.credential(identity, spec, { renew, log: scope.state.log })
+    deps.metrics.proxyIdentity('authenticated')
+    return { ...auth, credential }
+  } catch (err) {
+    if (err instanceof GatewayError && (err.kind === 'mintUnavailable' || err.kind === 'mintRefused')) {
+      deps.metrics.proxyIdentity(err.kind === 'mintRefused' ? 'mint_refused' : 'mint_unavailable')
+    }
+    throw err
+  }
+}
