@@ -4,8 +4,8 @@ import { loadPresented } from '../access/load-presented.ts'
 import { clearedCookie, endSession } from '../access/session-lifecycle.ts'
 import type { AppDeps } from '../app-deps.ts'
 import type { Identity } from '../auth/identity.ts'
-import { GatewayError } from '../errors.ts'
 import { audit } from '../observability/audit.ts'
+import { signinOutcome } from '../observability/signin-outcome.ts'
 import { hasBody, isOnboarding, type RouteClass } from '../route-rules.ts'
 import { readCookies } from '../session/session-cookie.ts'
 import type { RequestScope } from './request-context.ts'
@@ -92,9 +92,8 @@ async function proxyEffects (scope: RequestScope, deps: AccessDeps, decision: Ac
     deps.metrics.proxyIdentity('authenticated')
     return { ...auth, credential }
   } catch (err) {
-    if (err instanceof GatewayError && (err.kind === 'mintUnavailable' || err.kind === 'mintRefused')) {
-      deps.metrics.proxyIdentity(err.kind === 'mintRefused' ? 'mint_refused' : 'mint_unavailable')
-    }
+    const outcome = signinOutcome(err)
+    if (outcome === 'mint_refused' || outcome === 'mint_unavailable') deps.metrics.proxyIdentity(outcome)
     throw err
   }
 }

@@ -1,6 +1,6 @@
 import { parseBasicAuth } from '../auth/basic-auth.ts'
 import { errors, GatewayError } from '../errors.ts'
-import type { SigninOutcome } from '../observability/metrics.ts'
+import { signinOutcome } from '../observability/signin-outcome.ts'
 import { readCookies } from '../session/session-cookie.ts'
 import type { SigninAttempt, ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { Identity } from '../auth/identity.ts'
@@ -41,29 +41,6 @@ export async function signInRoutes (ctx: GatewayContext, deps: SignInDeps): Prom
   } catch (err) {
     deps.metrics.signin(signinOutcome(err))
     throw err
-  }
-}
-
-/** The metrics label for a refused sign-in (with a password or at an identity provider), by the error's kind. */
-export function signinOutcome (err: unknown): SigninOutcome {
-  if (!(err instanceof GatewayError)) return 'error'
-  switch (err.kind) {
-    case 'unauthorized': return 'failure'
-    case 'userInactive': return 'disabled'
-    case 'signinThrottled': return 'throttled'
-    case 'signinBusy': case 'signinConcurrent': return 'busy'
-    case 'crossSite': return 'cross_site'
-    case 'bodyTooLarge': return 'too_large'
-    case 'bodyTimeout': return 'body_timeout'
-    case 'clientClosed': return 'aborted'
-    case 'noAccess': return 'no_access'
-    case 'directoryUnavailable': return 'directory_unavailable'
-    case 'ssoDenied': return 'sso_denied'
-    case 'ssoRefused': return 'sso_refused'
-    case 'ssoUnavailable': return 'sso_unavailable'
-    case 'mintUnavailable': return 'mint_unavailable'
-    case 'mintRefused': return 'mint_refused'
-    default: return 'error'
   }
 }
 

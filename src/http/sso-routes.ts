@@ -8,10 +8,11 @@ import type { GatewayContext } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
 import { localReturnTo } from './return-to.ts'
 import { clearedFlowCookie, flowCookie, flowIds, type FlowCookieScope } from './sign-in-flow-cookie.ts'
-import { endCookieSessions, NEW_SIGN_IN, signinOutcome } from './sign-in-routes.ts'
+import { endCookieSessions, NEW_SIGN_IN } from './sign-in-routes.ts'
 import { startSession } from './start-session.ts'
 import { audit } from '../observability/audit.ts'
 import { clearedCookie } from '../access/session-lifecycle.ts'
+import { signinOutcome } from '../observability/signin-outcome.ts'
 
 type SsoDeps = Pick<AppDeps,
   'config' | 'oidc' | 'signInFlows' | 'pendingFlows' | 'access' | 'sessions' | 'cookie' | 'metrics' | 'now' | 'minter'>
