@@ -4,16 +4,16 @@ import type { AccessRules } from './auth/access-rules.ts'
 import type { IdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentityVerifier } from './auth/identity-source.ts'
 import type { OidcClient } from './auth/oidc-client.ts'
-import type { ProxyIdentityReader } from './auth/proxy-identity.ts'
+import type { ProxyIdentityReader } from './auth/auth-proxy-identity.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { FaultLog } from './observability/fault-log.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { ImplicitSessions } from './access/implicit-sessions.ts'
 import type { TokenMinter } from './mint/token-minter.ts'
-import type { InfluxProxy } from './proxy/influx-proxy.ts'
-import type { CredentialBuilder } from './proxy/upstream-credential.ts'
-import type { UpstreamVersion } from './proxy/upstream-version.ts'
+import type { InfluxForwarder } from './forwarder/influx-forwarder.ts'
+import type { CredentialBuilder } from './forwarder/upstream-credential.ts'
+import type { UpstreamVersion } from './forwarder/upstream-version.ts'
 import type { SessionCookieOptions } from './session/session-cookie.ts'
 import type { CachedSessionStore } from './session/cached-session-store.ts'
 import type { PendingFlowLimit } from './session/pending-flow-limit.ts'
@@ -49,7 +49,7 @@ export interface AppDeps {
   implicitSessions: ImplicitSessions
   /** Failed sign-in counters, in the same store as the sessions. */
   throttle: SigninThrottle
-  proxy: InfluxProxy
+  forwarder: InfluxForwarder
   credentials: CredentialBuilder
   cookie: SessionCookieOptions
   /** `authProxy:`, compiled; undefined when no auth proxy is configured (then nothing reads its headers). */
@@ -67,5 +67,5 @@ export interface AppDeps {
   /** InfluxDB's major version (`upstream.version`, or learned from `/ping`): v1 routes answer in its dialect. */
   upstreamVersion: UpstreamVersion
   /** Set when the process is stopping: readiness fails and connections are not kept alive. */
-  lifecycle: { shuttingDown: boolean }
+  shutdown: { begun: boolean }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { AppDeps } from './app-deps.ts'
-import { createHashLimiter } from './auth/hash-limiter.ts'
+import { createWorkLimiter } from './auth/work-limiter.ts'
 import { createIdentityRefresher } from './auth/identity-refresher.ts'
 import type { Config } from './config/schema.ts'
 import { createConfigDerived, type ConfigDerivedOptions } from './deps/config-derived.ts'
@@ -12,11 +12,11 @@ import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './de
 import { createFlowStores, createSessions, createThrottle } from './deps/store-services.ts'
 import { createTokenMinting, type TokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './access/implicit-sessions.ts'
-import { createInfluxProxy, type InfluxProxy, type ProxySettings } from './proxy/influx-proxy.ts'
+import { createInfluxForwarder, type InfluxForwarder, type ForwarderSettings } from './forwarder/influx-forwarder.ts'
 import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
-import { errorCode, upstreamFailure } from './proxy/upstream-errors.ts'
-import { createUpstreamVersion, type UpstreamVersion } from './proxy/upstream-version.ts'
+import { errorCode, upstreamFailure } from './forwarder/upstream-errors.ts'
+import { createUpstreamVersion, type UpstreamVersion } from './forwarder/upstream-version.ts'
 
 /** On stop, the in-process store's minted tokens get this long to be deleted. */
 const MINT_CLOSE_GRACE_MS = 5000
@@ -131,7 +131,7 @@ function createServices ({ initial, logger, now, metrics, store, live, minting, 
     now,
     metrics,
     faults: { upstream: faults, store: store.health },
-    lifecycle: { shuttingDown: false },
+    shutdown: { begun: false },
     sessions: createSessions({ ...store, signer }, live, now, onReleased),
     minter: minting.minter,
     implicitSessions: createImplicitSessions({ lifecycle: current, minter: minting.minter }),
@@ -151,13 +151,13 @@ function createServices ({ initial, logger, now, metrics, store, live, minting, 
 
 /** The sign-in limiters, one each for the process so their bounds hold across reloads; they read their settings live. */
 function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions, 'hashLimiter' | 'bindLimiter'> {
-  const hashLimiter = createHashLimiter(() => {
+  const hashLimiter = createWorkLimiter(() => {
     const { maxConcurrentHashes, maxQueuedHashes, maxHashWait } = config().signin
     return { maxConcurrent: maxConcurrentHashes, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
   })
   // Directory connections get a limiter of their own: they wait on the network, not a core, and a hung
   // directory must not hold the hash slots that file users sign in with.
-  const bindLimiter = createHashLimiter(() => {
+  const bindLimiter = createWorkLimiter(() => {
     const { maxQueuedHashes, maxHashWait } = config().signin
     return { maxConcurrent: config().ldap?.maxConcurrentBinds ?? 1, maxQueued: maxQueuedHashes, maxWaitMs: maxHashWait }
   })
@@ -169,9 +169,9 @@ function createSigninLimiters (config: () => Config): Pick<ConfigDerivedOptions,
  * answers end; forwarding with `settings`, and each later runtime over them with its own (`withSettings`).
  */
 function createUpstreamProxy (
-  upstreamUrl: string, settings: ProxySettings, { metrics, faults }: Pick<Services, 'metrics'> & { faults: FaultLog }
-): InfluxProxy {
-  return createInfluxProxy({
+  upstreamUrl: string, settings: ForwarderSettings, { metrics, faults }: Pick<Services, 'metrics'> & { faults: FaultLog }
+): InfluxForwarder {
+  return createInfluxForwarder({
     upstreamUrl,
     ...settings,
     onUpstreamResponse: (seconds) => {

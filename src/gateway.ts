@@ -63,7 +63,7 @@ export async function startGateway (config: Config, logger: Logger, opts: StartG
     deps,
     server: running.server,
     async stop (graceMs = deps.config.server.shutdownTimeout) {
-      deps.lifecycle.shuttingDown = true
+      deps.shutdown.begun = true
       await running.close(graceMs)
       await metricsServer?.close()
       await deps.close()

@@ -16,7 +16,7 @@ export type Authentication =
    * An identity a trusted auth proxy asserted (`authProxy:`): no cookie; no session either, unless its
    * rule mints (then an implicit one holds the token, and `credential` is the rule's `mint` until then).
    */
-  | { kind: 'proxy', identity: Identity, credential: UpstreamCredential }
+  | { kind: 'authProxy', identity: Identity, credential: UpstreamCredential }
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
@@ -27,7 +27,7 @@ export type Judged = Exclude<Standing, { kind: 'due' }>
 /** What the identity loaders found a request presents, with what the decision is made on. */
 export type Loaded =
   /** An identity a trusted auth proxy asserted, and what the access rules grant it (not read when cross-site). */
-  | { kind: 'proxy', identity: Identity, crossSite: boolean, granted?: UpstreamCredential }
+  | { kind: 'authProxy', identity: Identity, crossSite: boolean, granted?: UpstreamCredential }
   | { kind: 'token', authorization: string }
   /** Our cookie, on a request another site made the browser send: no session was read. */
   | { kind: 'cookie', crossSite: true }
@@ -62,7 +62,7 @@ export interface AccessDecision {
   outcome: { kind: 'forward', auth: Authentication } | { kind: 'refuse', error: GatewayError }
   end?: { found: FoundSession, reason: string }
   groupsRead?: GroupsRead
-  proxy?: ProxyOutcome
+  authProxy?: ProxyOutcome
   releaseImplicit?: boolean
 }
 
@@ -81,7 +81,7 @@ export interface AccessDecision {
 export function decideAccess (input: AccessInput): AccessDecision {
   const { loaded } = input
   switch (loaded.kind) {
-    case 'proxy': return proxyDecision(loaded)
+    case 'authProxy': return proxyDecision(loaded)
     case 'token': return { outcome: { kind: 'forward', auth: { kind: 'token', authorization: loaded.authorization } } }
     case 'cookie': return refuse(errors.crossSite())
     case 'session': return sessionDecision(input, loaded)
@@ -89,13 +89,14 @@ export function decideAccess (input: AccessInput): AccessDecision {
   }
 }
 
-function proxyDecision ({ identity, crossSite, granted }: Extract<Loaded, { kind: 'proxy' }>): AccessDecision {
+function proxyDecision ({ identity, crossSite, granted }: Extract<Loaded, { kind: 'authProxy' }>): AccessDecision {
   // SECURITY: resource isolation, whatever the method: the browser's sign-in at the proxy rides along
   // with any request another site makes it send.
-  if (crossSite) return { ...refuse(errors.crossSite()), proxy: 'cross_site' }
+  if (crossSite) return { ...refuse(errors.crossSite()), authProxy: 'cross_site' }
   const releaseImplicit = granted?.mint === undefined
-  if (granted === undefined) return { ...refuse(errors.noAccess()), proxy: 'no_access', releaseImplicit }
-  return { outcome: { kind: 'forward', auth: { kind: 'proxy', identity, credential: granted } }, proxy: 'authenticated', releaseImplicit }
+  if (granted === undefined) return { ...refuse(errors.noAccess()), authProxy: 'no_access', releaseImplicit }
+  const auth: Authentication = { kind: 'authProxy', identity, credential: granted }
+  return { outcome: { kind: 'forward', auth }, authProxy: 'authenticated', releaseImplicit }
 }
 
 function sessionDecision (input: AccessInput, { found, standing, granted, held }: Extract<Loaded, { kind: 'session' }>): AccessDecision {

@@ -19,7 +19,7 @@ export interface AccessRequest {
 
 /** What a request presents, before any store is asked. */
 export type Presentation =
-  | { kind: 'proxy', identity: Identity, crossSite: boolean }
+  | { kind: 'authProxy', identity: Identity, crossSite: boolean }
   | { kind: 'token', authorization: string }
   /** Our cookie: `ids` to look up (none are read when `crossSite`). */
   | { kind: 'cookie', ids: string[], crossSite: boolean }
@@ -33,7 +33,7 @@ export type IdentityLoader = (req: AccessRequest) => Presentation | undefined
  * replaced, cookies are not read.
  */
 const authProxyIdentity: IdentityLoader = (req) =>
-  req.proxyIdentity === undefined ? undefined : { kind: 'proxy', identity: req.proxyIdentity, crossSite: req.crossSite() }
+  req.proxyIdentity === undefined ? undefined : { kind: 'authProxy', identity: req.proxyIdentity, crossSite: req.crossSite() }
 
 /**
  * A client `Token`/`Bearer` header wins over the cookie (InfluxDB's rule) and passes through, except on

@@ -30,10 +30,10 @@ const NOTHING: Loaded = { kind: 'nothing' }
  */
 export function loadPresented (presented: Presentation, deps: LoadDeps, opts: GetSessionOptions): Loaded | Promise<Loaded> {
   switch (presented.kind) {
-    case 'proxy': {
+    case 'authProxy': {
       const { identity, crossSite } = presented
-      if (crossSite) return { kind: 'proxy', identity, crossSite }
-      return { kind: 'proxy', identity, crossSite, granted: deps.access.credentialFor(identity) }
+      if (crossSite) return { kind: 'authProxy', identity, crossSite }
+      return { kind: 'authProxy', identity, crossSite, granted: deps.access.credentialFor(identity) }
     }
     case 'token': return presented
     case 'nothing': return NOTHING

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import type { HashLimiter } from './hash-limiter.ts'
+import type { WorkLimiter } from './work-limiter.ts'
 import type { ConfigUser } from '../config/schema.ts'
 import type { UserStore, VerifyResult } from './user-store.ts'
 import { dummyPasswordHash, verifyPassword } from './password.ts'
@@ -8,7 +8,7 @@ import { dummyPasswordHash, verifyPassword } from './password.ts'
 export interface FileUserStoreOptions {
   users: readonly ConfigUser[]
   /** Shared by every store the process builds (config reloads), so the bound holds across them. */
-  hashLimiter: HashLimiter
+  hashLimiter: WorkLimiter
 }
 
 /** A user store over the `users:` list of the YAML config. */

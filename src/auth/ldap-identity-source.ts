@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { InappropriateAuthError, InvalidCredentialsError, InvalidDNSyntaxError, NoSuchObjectError, type Entry } from 'ldapts'
 import type { LdapConfig } from '../config/identity-schema.ts'
-import type { HashLimiter } from './hash-limiter.ts'
+import type { WorkLimiter } from './work-limiter.ts'
 import type { Identity } from './identity.ts'
 import type { IdentitySource, VerifyOutcome } from './identity-source.ts'
 import { withLdapConnection, type LdapConnection, type LdapConnectionSettings } from './ldap-connection.ts'
@@ -13,7 +13,7 @@ export interface LdapIdentitySourceOptions {
   /** The content of `config.caFile`, read by the caller. */
   ca?: Buffer
   /** Bounds directory connections: each verify or lookup holds one slot for its whole run. */
-  limiter: HashLimiter
+  limiter: WorkLimiter
 }
 
 const DEFAULT_USER_FILTER = '(uid={username})'

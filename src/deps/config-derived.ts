@@ -4,13 +4,13 @@ import { createAccessRules } from '../auth/access-rules.ts'
 import { createCompositeIdentitySource } from '../auth/composite-identity-source.ts'
 import { createFileIdentitySource } from '../auth/file-identity-source.ts'
 import { createFileUserStore } from '../auth/file-user-store.ts'
-import type { HashLimiter } from '../auth/hash-limiter.ts'
+import type { WorkLimiter } from '../auth/work-limiter.ts'
 import type { IdentitySource } from '../auth/identity-source.ts'
-import { createProxyIdentityReader } from '../auth/proxy-identity.ts'
+import { createProxyIdentityReader } from '../auth/auth-proxy-identity.ts'
 import { createLdapIdentitySource } from '../auth/ldap-identity-source.ts'
 import type { Config } from '../config/schema.ts'
 import { cidrBlockList } from '../config/schema-types.ts'
-import { createCredentialBuilder } from '../proxy/upstream-credential.ts'
+import { createCredentialBuilder } from '../forwarder/upstream-credential.ts'
 
 /** What follows from the configuration alone and is rebuilt when it changes. */
 export type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
@@ -23,9 +23,9 @@ export type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies'
 /** What outlives one configuration: the limiters, whose bounds hold across reloads, and the clock. */
 export interface ConfigDerivedOptions {
   /** Bounds the password hashes of file users. */
-  hashLimiter: HashLimiter
+  hashLimiter: WorkLimiter
   /** Bounds the connections to the directory. */
-  bindLimiter: HashLimiter
+  bindLimiter: WorkLimiter
   now: () => number
 }
 
@@ -53,7 +53,7 @@ export function createConfigDerived (config: Config, { hashLimiter, bindLimiter,
 }
 
 /** The directory as an identity source; its CA file is read now (at start and on each reload). */
-function createLdapSource (config: NonNullable<Config['ldap']>, limiter: HashLimiter): IdentitySource {
+function createLdapSource (config: NonNullable<Config['ldap']>, limiter: WorkLimiter): IdentitySource {
   const ca = config.caFile === undefined ? undefined : readFileSync(config.caFile)
   return createLdapIdentitySource({ config, ...(ca === undefined ? {} : { ca }), limiter })
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
-import type { UpstreamVersion } from '../proxy/upstream-version.ts'
+import type { UpstreamVersion } from '../forwarder/upstream-version.ts'
 import type { CachedSessionStore } from '../session/cached-session-store.ts'
 import { audit } from '../observability/audit.ts'
 

@@ -2,8 +2,8 @@ import type { Logger } from 'pino'
 import type { AppDeps } from '../app-deps.ts'
 import { createOidcClient, type OidcClient } from '../auth/oidc-client.ts'
 import type { Config } from '../config/schema.ts'
-import type { InfluxProxy, ProxySettings } from '../proxy/influx-proxy.ts'
-import type { UpstreamVersion } from '../proxy/upstream-version.ts'
+import type { InfluxForwarder, ForwarderSettings } from '../forwarder/influx-forwarder.ts'
+import type { UpstreamVersion } from '../forwarder/upstream-version.ts'
 import type { ConfigDerived } from './config-derived.ts'
 import { createRuntime, proxySettings, versionOfRuntime, type PerConfig, type Runtime, type Services } from './runtime.ts'
 
@@ -13,7 +13,7 @@ export interface RuntimeSwitchOptions {
   /** What follows from a configuration alone (src/deps/config-derived.ts). */
   derive: (config: Config) => ConfigDerived
   /** The connections to an upstream URL, forwarding with `settings` (each runtime gets its own view). */
-  connect: (upstreamUrl: string, settings: ProxySettings) => InfluxProxy
+  connect: (upstreamUrl: string, settings: ForwarderSettings) => InfluxForwarder
   /** What asks InfluxDB for its version (what it learned is read when a runtime is built). */
   upstreamVersion: UpstreamVersion
   logger: Logger
@@ -45,7 +45,7 @@ export function createRuntimeSwitch (initial: Config, opts: RuntimeSwitchOptions
   let parts: PerConfig = {
     ...first,
     oidc: createOidc(initial, logger),
-    proxy: upstream,
+    forwarder: upstream,
     upstreamVersion: versionOfRuntime(opts.upstreamVersion, initial)
   }
   let current: Runtime = createRuntime(services, parts)
@@ -57,17 +57,17 @@ export function createRuntimeSwitch (initial: Config, opts: RuntimeSwitchOptions
   const next = (config: Config): PerConfig => {
     const derived = derive(config)
     const settings = proxySettings(derived)
-    let proxy: InfluxProxy
-    if (config.upstream.url === current.config.upstream.url) proxy = upstream.withSettings(settings)
+    let forwarder: InfluxForwarder
+    if (config.upstream.url === current.config.upstream.url) forwarder = upstream.withSettings(settings)
     else {
       // Requests already under way that forward only now (their runtime read before this reload) go to the
       // new upstream, as they did before runtimes: a closed pool would fail them.
       const previous = upstream
-      proxy = upstream = connect(config.upstream.url, settings)
+      forwarder = upstream = connect(config.upstream.url, settings)
       previous.retire(upstream)
     }
     const oidc = JSON.stringify(config.oidc) === JSON.stringify(current.config.oidc) ? current.oidc : createOidc(config, logger)
-    return { ...derived, oidc, proxy, upstreamVersion: versionOfRuntime(opts.upstreamVersion, config) }
+    return { ...derived, oidc, forwarder, upstreamVersion: versionOfRuntime(opts.upstreamVersion, config) }
   }
   return {
     current: () => current,

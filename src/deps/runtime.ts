@@ -1,7 +1,7 @@
 import type { AppDeps } from '../app-deps.ts'
 import type { Config } from '../config/schema.ts'
-import type { ProxySettings } from '../proxy/influx-proxy.ts'
-import type { UpstreamVersion } from '../proxy/upstream-version.ts'
+import type { ForwarderSettings } from '../forwarder/influx-forwarder.ts'
+import type { UpstreamVersion } from '../forwarder/upstream-version.ts'
 import type { ConfigDerived } from './config-derived.ts'
 
 /**
@@ -14,11 +14,11 @@ import type { ConfigDerived } from './config-derived.ts'
  * `oidc:` it asks), token minting (`mint` of each user, `upstream.url`), the upstream version probe
  * (`upstream.version`, `upstream.url`) and the public listener's connection cap (`limits.maxConnections`).
  */
-export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'lifecycle' | 'sessions' | 'minter' |
+export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'minter' |
 'implicitSessions' | 'throttle' | 'signInFlows' | 'pendingFlows' | 'refresher'>
 
 /** What one configuration (and what the gateway learned under it) makes of the rest. */
-export type PerConfig = ConfigDerived & Pick<AppDeps, 'oidc' | 'proxy' | 'upstreamVersion'>
+export type PerConfig = ConfigDerived & Pick<AppDeps, 'oidc' | 'forwarder' | 'upstreamVersion'>
 
 /**
  * One configuration's runtime: the long-lived services and what follows from the configuration, frozen.
@@ -49,7 +49,7 @@ export function versionOfRuntime (tracker: UpstreamVersion, { upstream }: Config
 }
 
 /** What a configuration sets of forwarding: its upstream timeout and cookie name, fixed for its runtime. */
-export function proxySettings ({ config, cookie }: Pick<ConfigDerived, 'config' | 'cookie'>): ProxySettings {
+export function proxySettings ({ config, cookie }: Pick<ConfigDerived, 'config' | 'cookie'>): ForwarderSettings {
   const timeout = config.upstream.timeout
   const cookieName = cookie.name
   return { timeoutMs: () => timeout, cookieName: () => cookieName }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import { errors, GatewayError, type ErrorKind } from '../errors.ts'
 import { errorResponse, type ErrorDialect } from '../error-response.ts'
-import type { UpstreamVersion } from '../proxy/upstream-version.ts'
+import type { UpstreamVersion } from '../forwarder/upstream-version.ts'
 import { storeFailureKind } from '../session/store-unavailable.ts'
 import type { GatewayContext } from './request-context.ts'
 

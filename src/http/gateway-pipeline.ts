@@ -5,8 +5,8 @@ import { canonicalPath, classifyRoute, pathOf, targetProblem } from '../route-ru
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
-import { proxyToInflux } from './proxy-to-influx.ts'
-import { readProxyIdentity } from './read-proxy-identity.ts'
+import { forwardToInflux } from './forward-to-influx.ts'
+import { readAuthProxyIdentity } from './read-auth-proxy-identity.ts'
 import { requestAccess } from './request-access.ts'
 import { createRequestContext, type GatewayContext, type GatewayState, type RequestScope } from './request-context.ts'
 import { requestScope } from './request-scope.ts'
@@ -41,7 +41,7 @@ interface HandOver { state: GatewayState, started: number, answer: Answer, deps:
  * and every step of it gets that one: a reload while it awaits does not change what it uses.
  */
 export function gatewayPipeline (runtime: () => AppDeps): RequestListener {
-  // The logger, metrics, clock and lifecycle are long-lived services: the same in every runtime.
+  // The logger, metrics, clock and shutdown state are long-lived services: the same in every runtime.
   const services = runtime()
   const context = createRequestContext(services)
   const handOvers = new WeakMap<IncomingMessage, HandOver>()
@@ -103,7 +103,7 @@ function ownAnswer (scope: RequestScope, deps: AppDeps): Answer | undefined {
   if (problem !== undefined) throw problem
   if (preflight) return (ctx) => { ctx.status = 204 }
   const authProxy = deps.authProxy
-  if (authProxy !== undefined) readProxyIdentity(scope, authProxy, deps)
+  if (authProxy !== undefined) readAuthProxyIdentity(scope, authProxy, deps)
   if (SIGN_IN_PATHS.has(path)) return (ctx) => signInRoutes(ctx, deps)
   if (isSsoPath(path, deps.config.server.gatewayPrefix)) return (ctx) => ssoRoutes(ctx, deps)
   if (isGatewayPath(path, deps.config.server.gatewayPrefix)) return (ctx) => gatewayRoutes(ctx, deps)
@@ -116,7 +116,7 @@ async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | un
   const route = scope.state.routeClass
   const auth = await requestAccess(scope, deps, { route, uiPage: route.group === 'ui', renew: !isPassive(scope, deps) })
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
-  await proxyToInflux(scope, deps, auth)
+  await forwardToInflux(scope, deps, auth)
 }
 
 /** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */

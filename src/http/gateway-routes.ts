@@ -1,12 +1,12 @@
 import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import type { RouteClass } from '../route-rules.ts'
-import { checkUpstreamHealth } from '../proxy/upstream-health.ts'
+import { checkUpstreamHealth } from '../forwarder/upstream-health.ts'
 import type { GatewayContext } from './request-context.ts'
 import { requestAccess } from './request-access.ts'
 
 type GatewayRouteDeps = Pick<AppDeps,
-'config' | 'sessions' | 'cookie' | 'lifecycle' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now'>
+'config' | 'sessions' | 'cookie' | 'shutdown' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */
@@ -46,7 +46,7 @@ export async function gatewayRoutes (ctx: GatewayContext, deps: GatewayRouteDeps
 
 /** Readiness: 200 when the session store answers and InfluxDB is healthy; 503 with the reason otherwise. */
 async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
-  if (deps.lifecycle.shuttingDown) throw errors.notReady('shutting down')
+  if (deps.shutdown.begun) throw errors.notReady('shutting down')
   try {
     await deps.sessions.ping()
   } catch {
@@ -64,7 +64,7 @@ async function ready (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void
  */
 async function session (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
   const auth = await requestAccess(ctx, deps, { route: SESSION_ROUTE, uiPage: false, renew: false })
-  if (auth.kind === 'proxy') {
+  if (auth.kind === 'authProxy') {
     ctx.body = { user: auth.identity.name, source: auth.identity.source }
     return
   }

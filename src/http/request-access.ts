@@ -63,7 +63,7 @@ async function applyAccess (scope: RequestScope, deps: AccessDeps, decision: Acc
   if (outcome.kind === 'forward' && outcome.auth.kind === 'session' && decision.groupsRead !== undefined) {
     await deps.sessions.update(outcome.auth.found.id, decision.groupsRead)
   }
-  if (decision.proxy !== undefined) return await proxyEffects(scope, deps, decision, renew)
+  if (decision.authProxy !== undefined) return await proxyEffects(scope, deps, decision, renew)
   if (outcome.kind === 'refuse') throw outcome.error
   if (outcome.auth.kind === 'session') scope.state.user = outcome.auth.identity.name
   return outcome.auth
@@ -75,13 +75,13 @@ async function proxyEffects (scope: RequestScope, deps: AccessDeps, decision: Ac
   if (decision.releaseImplicit === true) deps.implicitSessions.release(identity, () => scope.state.log)
   const { outcome } = decision
   if (outcome.kind === 'refuse') {
-    deps.metrics.proxyIdentity(decision.proxy === 'no_access' ? 'no_access' : 'cross_site')
+    deps.metrics.proxyIdentity(decision.authProxy === 'no_access' ? 'no_access' : 'cross_site')
     const { name: user, source, groups } = identity
-    if (decision.proxy === 'no_access') audit(scope.state.log, 'proxyNoAccess', { user, source, groups })
+    if (decision.authProxy === 'no_access') audit(scope.state.log, 'proxyNoAccess', { user, source, groups })
     throw outcome.error
   }
   scope.state.user = identity.name
-  const auth = outcome.auth as Extract<Authentication, { kind: 'proxy' }>
+  const auth = outcome.auth as Extract<Authentication, { kind: 'authProxy' }>
   const spec = auth.credential.mint
   if (spec === undefined) {
     deps.metrics.proxyIdentity('authenticated')

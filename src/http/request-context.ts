@@ -69,7 +69,7 @@ class RequestState implements GatewayState {
   }
 }
 
-type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'lifecycle'>
+type RequestContextDeps = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'shutdown'>
 
 /** Starts and finishes each request: its id, client and state; then its metrics and access line. */
 export interface RequestContext {
@@ -93,7 +93,7 @@ export function createRequestContext (deps: RequestContextDeps): RequestContext 
       scope.state = new RequestState(reqId, resolveClient(scope.req, trustedProxies), deps.logger)
       scope.res.setHeader('X-Request-Id', reqId)
       // While stopping, no connection is kept alive for a next request.
-      if (deps.lifecycle.shuttingDown) scope.res.setHeader('Connection', 'close')
+      if (deps.shutdown.begun) scope.res.setHeader('Connection', 'close')
     },
     finish (scope, started, status) {
       const state = scope.state

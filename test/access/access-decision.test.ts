@@ -37,7 +37,7 @@ function summary (d: AccessDecision): string {
   const effects = [
     d.end === undefined ? '' : `end(${d.end.reason})`,
     d.groupsRead === undefined ? '' : 'groups',
-    d.proxy === undefined ? '' : `proxy(${d.proxy})`,
+    d.authProxy === undefined ? '' : `proxy(${d.authProxy})`,
     d.releaseImplicit === true ? 'release' : ''
   ].filter((e) => e !== '')
   return [outcome, ...effects].join(' ')
@@ -46,10 +46,10 @@ function summary (d: AccessDecision): string {
 const input = (loaded: Loaded, over: Partial<AccessInput> = {}): AccessInput => ({ loaded, route: API, hasBody: false, onboarding: false, ...over })
 
 const ROWS: Array<[string, AccessInput, string]> = [
-  ['auth proxy, granted a token', input({ kind: 'proxy', identity: carol, crossSite: false, granted: TOKEN }), 'forward proxy proxy(authenticated) release'],
-  ['auth proxy, granted a mint', input({ kind: 'proxy', identity: carol, crossSite: false, granted: MINT }), 'forward proxy proxy(authenticated)'],
-  ['auth proxy, no rule', input({ kind: 'proxy', identity: carol, crossSite: false }), 'refuse noAccess proxy(no_access) release'],
-  ['auth proxy, cross-site', input({ kind: 'proxy', identity: carol, crossSite: true }), 'refuse crossSite proxy(cross_site)'],
+  ['auth proxy, granted a token', input({ kind: 'authProxy', identity: carol, crossSite: false, granted: TOKEN }), 'forward authProxy proxy(authenticated) release'],
+  ['auth proxy, granted a mint', input({ kind: 'authProxy', identity: carol, crossSite: false, granted: MINT }), 'forward authProxy proxy(authenticated)'],
+  ['auth proxy, no rule', input({ kind: 'authProxy', identity: carol, crossSite: false }), 'refuse noAccess proxy(no_access) release'],
+  ['auth proxy, cross-site', input({ kind: 'authProxy', identity: carol, crossSite: true }), 'refuse crossSite proxy(cross_site)'],
   ['client token', input({ kind: 'token', authorization: 'Token t' }), 'forward token'],
   ['cookie, cross-site', input({ kind: 'cookie', crossSite: true }), 'refuse crossSite'],
   ['session, current', input({ kind: 'session', found: found(), standing: current, granted: TOKEN }), 'forward session'],

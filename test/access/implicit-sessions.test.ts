@@ -1,5 +1,5 @@
 /**
- * Auth-proxy identities whose access rule mints (src/access/implicit-sessions.ts, from src/http/proxy-credential.ts):
+ * Auth-proxy identities whose access rule mints (src/access/implicit-sessions.ts, from src/http/request-access.ts):
  * each identity gets an implicit, cookie-less session in the session store holding its own minted token, minted
  * once at its first request, never the operator token; the session ends, and its token is deleted, as any
  * session does (idle timeout, a rule that mints otherwise or no more, sign-out), and the next request mints anew.

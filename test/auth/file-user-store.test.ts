@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createFileUserStore } from '../../src/auth/file-user-store.ts'
-import { createHashLimiter } from '../../src/auth/hash-limiter.ts'
+import { createWorkLimiter } from '../../src/auth/work-limiter.ts'
 import { hashPassword } from '../../src/auth/password.ts'
 
 test('verify tells ok, disabled and invalid apart, and find returns the live entry', async () => {
   const params = { ln: 10, r: 8, p: 1 }
   const alice = { name: 'alice', passwordHash: await hashPassword('a-pass', params), disabled: false, token: 't' }
   const bob = { name: 'bob', passwordHash: await hashPassword('b-pass', params), disabled: true, token: 't' }
-  const users = createFileUserStore({ users: [alice, bob], hashLimiter: createHashLimiter(() => ({ maxConcurrent: 1, maxQueued: 10, maxWaitMs: 60_000 })) })
-  const stamp = (passwordHash: string): string | undefined => createFileUserStore({ users: [{ ...alice, passwordHash }], hashLimiter: createHashLimiter(() => ({ maxConcurrent: 1, maxQueued: 10, maxWaitMs: 60_000 })) }).find('alice')?.stamp
+  const users = createFileUserStore({ users: [alice, bob], hashLimiter: createWorkLimiter(() => ({ maxConcurrent: 1, maxQueued: 10, maxWaitMs: 60_000 })) })
+  const stamp = (passwordHash: string): string | undefined => createFileUserStore({ users: [{ ...alice, passwordHash }], hashLimiter: createWorkLimiter(() => ({ maxConcurrent: 1, maxQueued: 10, maxWaitMs: 60_000 })) }).find('alice')?.stamp
   assert.match(users.find('alice')?.stamp ?? '', /^[\w-]{16}$/, 'a stamp of the password hash')
   assert.equal(stamp(alice.passwordHash), users.find('alice')?.stamp, 'the same hash, the same stamp')
   assert.notEqual(stamp(bob.passwordHash), users.find('alice')?.stamp, 'another hash, another stamp')

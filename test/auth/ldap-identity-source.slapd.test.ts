@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { before, after, test } from 'node:test'
 import { Attribute, Change } from 'ldapts'
-import { createHashLimiter } from '../../src/auth/hash-limiter.ts'
+import { createWorkLimiter } from '../../src/auth/work-limiter.ts'
 import type { VerifyOutcome } from '../../src/auth/identity-source.ts'
 import { createLdapIdentitySource } from '../../src/auth/ldap-identity-source.ts'
 import type { LdapConfig } from '../../src/config/identity-schema.ts'
@@ -22,7 +22,7 @@ let slapd: Slapd
 before(async () => { if (binary !== undefined) slapd = await startSlapd(binary, { tls: true }) })
 after(async () => { await slapd?.stop() })
 
-const limiter = createHashLimiter(() => ({ maxConcurrent: 4, maxQueued: 32, maxWaitMs: 5000 }))
+const limiter = createWorkLimiter(() => ({ maxConcurrent: 4, maxQueued: 32, maxWaitMs: 5000 }))
 
 function config (overrides: Partial<LdapConfig> = {}): LdapConfig {
   return {

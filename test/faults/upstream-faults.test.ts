@@ -247,11 +247,11 @@ interface SocketCounts {
  */
 async function settle (gw: TestGateway, down: TestGateway): Promise<SocketCounts> {
   const read = (): SocketCounts => ({
-    inUse: gw.deps.runtime().proxy.connections().inFlight,
-    free: gw.deps.runtime().proxy.connections().idle,
+    inUse: gw.deps.runtime().forwarder.connections().inFlight,
+    free: gw.deps.runtime().forwarder.connections().idle,
     upstreamOpen: gw.influx.openSockets(),
     stalled: gw.influx.stalledCount(),
-    down: down.deps.runtime().proxy.connections().open + down.deps.runtime().proxy.connections().inFlight
+    down: down.deps.runtime().forwarder.connections().open + down.deps.runtime().forwarder.connections().inFlight
   })
   const deadline = Date.now() + SETTLE_MS
   let counts = read()
@@ -268,7 +268,7 @@ async function settle (gw: TestGateway, down: TestGateway): Promise<SocketCounts
 }
 
 function assertNoLeakedSockets (counts: SocketCounts, gw: TestGateway, when: string): void {
-  assert.equal(gw.deps.runtime().proxy.connections().open, counts.free, `${when}: upstream connections still busy ${JSON.stringify(counts)}`)
+  assert.equal(gw.deps.runtime().forwarder.connections().open, counts.free, `${when}: upstream connections still busy ${JSON.stringify(counts)}`)
   assert.equal(counts.inUse, 0, `${when}: ${JSON.stringify(counts)}`)
   assert.equal(counts.stalled, 0, `${when}: InfluxDB still holds stalled responses nobody waits for ${JSON.stringify(counts)}`)
   assert.ok(counts.free <= CONCURRENCY, `${when}: ${counts.free} idle upstream sockets for ${CONCURRENCY} concurrent clients`)

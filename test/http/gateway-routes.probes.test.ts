@@ -45,7 +45,7 @@ test('readiness needs the session store and a healthy InfluxDB, and fails while 
   gw.deps.replace({ sessions: { ...sessions, ping: async () => { throw new Error('down') } } })
   assert.equal((await (await fetch(`${gw.url}/gateway/ready`)).json() as { message: string }).message, 'session store is unavailable')
   gw.deps.replace({ sessions })
-  gw.deps.lifecycle.shuttingDown = true
+  gw.deps.shutdown.begun = true
   const stopping = await fetch(`${gw.url}/gateway/ready`)
   assert.equal(stopping.status, 503)
   assert.equal((await stopping.json() as { message: string }).message, 'shutting down')

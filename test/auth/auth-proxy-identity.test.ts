@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createProxyIdentityReader, PROXY_IDENTITY_LIMITS } from '../../src/auth/proxy-identity.ts'
+import { createProxyIdentityReader, PROXY_IDENTITY_LIMITS } from '../../src/auth/auth-proxy-identity.ts'
 import { GatewayError } from '../../src/errors.ts'
 
 const reader = createProxyIdentityReader({ userHeader: 'remote-user', groupsHeader: 'remote-groups', trustedProxies: ['10.0.0.0/8'] })

@@ -1,8 +1,8 @@
 import { errors } from '../errors.ts'
 
-/** Settings of {@link createHashLimiter}, read for every sign-in so a reload applies. */
-export interface HashLimiterSettings {
-  /** Password hashes computed at once (each takes a libuv thread and ~50 ms of a core). */
+/** Settings of {@link createWorkLimiter}, read for every task so a reload applies. */
+export interface WorkLimiterSettings {
+  /** Tasks run at once (a password hash takes a libuv thread and ~50 ms of a core; a bind, a directory connection). */
   maxConcurrent: number
   /** Sign-ins allowed to wait for a slot; beyond that they get 503 at once. */
   maxQueued: number
@@ -10,8 +10,8 @@ export interface HashLimiterSettings {
   maxWaitMs: number
 }
 
-/** Runs password hashing with bounded concurrency. */
-export interface HashLimiter {
+/** Runs a sign-in's costly work (password hashes, directory binds) with bounded concurrency. */
+export interface WorkLimiter {
   /**
    * Runs `task` when a slot is free; rejects with 503 `unavailable` (`signinBusy`) when too many are
    * waiting, or when no slot came free within `maxWaitMs`.
@@ -22,13 +22,14 @@ export interface HashLimiter {
 interface Waiter { start: () => void, timer: NodeJS.Timeout }
 
 /**
- * Bounds concurrent hashing so a sign-in flood cannot starve proxied traffic or the libuv thread pool
+ * Bounds concurrent work of one kind (password hashing; directory binds have a limiter of their own) so
+ * a sign-in flood cannot starve proxied traffic or the libuv thread pool
  * (unbounded scrypt halved proxied throughput here, docs/LIBRARIES.md); excess sign-ins queue briefly.
  * SECURITY: the queue is bounded in length and in time: under a flood from many addresses a sign-in
  * is answered 503 with `Retry-After` after `maxWaitMs` at most, never held for minutes and hashed after
  * its client gave up.
  */
-export function createHashLimiter (settings: () => HashLimiterSettings): HashLimiter {
+export function createWorkLimiter (settings: () => WorkLimiterSettings): WorkLimiter {
   let active = 0
   const waiting: Waiter[] = []
   const release = (): void => {
@@ -40,7 +41,7 @@ export function createHashLimiter (settings: () => HashLimiterSettings): HashLim
     clearTimeout(next.timer)
     next.start() // the slot passes straight on
   }
-  const slot = (opts: HashLimiterSettings): Promise<void> => new Promise((resolve, reject) => {
+  const slot = (opts: WorkLimiterSettings): Promise<void> => new Promise((resolve, reject) => {
     const waiter: Waiter = {
       start: resolve,
       timer: setTimeout(() => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
 import { test } from 'node:test'
-import { prepareUpstreamRequest, responseHeaders, withoutQueryParams } from '../../src/proxy/forward-headers.ts'
+import { prepareUpstreamRequest, responseHeaders, withoutQueryParams } from '../../src/forwarder/forward-headers.ts'
 
 const UP = new Set(['u', 'p'])
 

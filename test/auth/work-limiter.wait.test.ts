@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createHashLimiter, type HashLimiterSettings } from '../../src/auth/hash-limiter.ts'
+import { createWorkLimiter, type WorkLimiterSettings } from '../../src/auth/work-limiter.ts'
 import { GatewayError } from '../../src/errors.ts'
 
 /** A task that runs until the test opens it, recording that it ran. */
@@ -18,8 +18,8 @@ const settle = async (): Promise<void> => { for (let i = 0; i < 5; i++) await Pr
 
 test('a sign-in that waits longer than maxWaitMs for a hash slot gets 503 and is never hashed', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
-  const settings: HashLimiterSettings = { maxConcurrent: 1, maxQueued: 100, maxWaitMs: 5000 }
-  const limiter = createHashLimiter(() => settings)
+  const settings: WorkLimiterSettings = { maxConcurrent: 1, maxQueued: 100, maxWaitMs: 5000 }
+  const limiter = createWorkLimiter(() => settings)
   const ran: string[] = []
   const first = heldTask(ran, 'first')
   const late = heldTask(ran, 'late')
@@ -46,8 +46,8 @@ test('a sign-in that waits longer than maxWaitMs for a hash slot gets 503 and is
 
 test('the wait bound is read per sign-in, so a reload applies to the next one', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
-  const settings: HashLimiterSettings = { maxConcurrent: 1, maxQueued: 100, maxWaitMs: 5000 }
-  const limiter = createHashLimiter(() => settings)
+  const settings: WorkLimiterSettings = { maxConcurrent: 1, maxQueued: 100, maxWaitMs: 5000 }
+  const limiter = createWorkLimiter(() => settings)
   const ran: string[] = []
   const first = heldTask(ran, 'first')
   const running = limiter.run(first.task)

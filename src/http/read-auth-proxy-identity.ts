@@ -1,5 +1,5 @@
 import type { AppDeps } from '../app-deps.ts'
-import type { ProxyIdentityReader } from '../auth/proxy-identity.ts'
+import type { ProxyIdentityReader } from '../auth/auth-proxy-identity.ts'
 import { errors, GatewayError } from '../errors.ts'
 import { isAuthProxyPeer } from './client-info.ts'
 import type { RequestScope } from './request-context.ts'
@@ -15,7 +15,7 @@ type ReadProxyIdentityDeps = Pick<AppDeps, 'metrics'>
  * on more than one line, gets 400. From any other peer they are spoofing (or a proxy missing from the
  * list): removed, logged and counted, and the request goes on as if they were never sent.
  */
-export function readProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReader, deps: ReadProxyIdentityDeps): void {
+export function readAuthProxyIdentity (ctx: RequestScope, reader: ProxyIdentityReader, deps: ReadProxyIdentityDeps): void {
   const headers = ctx.req.headers
   let sent = false
   // SECURITY: every spelling, from every peer, trusted or not: never forwarded (set undefined, which the

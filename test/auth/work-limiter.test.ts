@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createHashLimiter } from '../../src/auth/hash-limiter.ts'
+import { createWorkLimiter } from '../../src/auth/work-limiter.ts'
 import { GatewayError } from '../../src/errors.ts'
 
 test('the hash limiter runs at most maxConcurrent tasks, queues maxQueued, refuses the rest with 503', async () => {
-  const limiter = createHashLimiter(() => ({ maxConcurrent: 2, maxQueued: 1, maxWaitMs: 60_000 }))
+  const limiter = createWorkLimiter(() => ({ maxConcurrent: 2, maxQueued: 1, maxWaitMs: 60_000 }))
   let running = 0
   let peak = 0
   const gates: Array<() => void> = []
@@ -27,7 +27,7 @@ test('the hash limiter runs at most maxConcurrent tasks, queues maxQueued, refus
 })
 
 test('a failing task frees its slot', async () => {
-  const limiter = createHashLimiter(() => ({ maxConcurrent: 1, maxQueued: 0, maxWaitMs: 60_000 }))
+  const limiter = createWorkLimiter(() => ({ maxConcurrent: 1, maxQueued: 0, maxWaitMs: 60_000 }))
   await assert.rejects(limiter.run(async () => { throw new Error('boom') }), /boom/)
   assert.equal(await limiter.run(async () => 1), 1)
 })

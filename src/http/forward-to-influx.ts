@@ -1,9 +1,9 @@
 import type { AppDeps } from '../app-deps.ts'
-import { prepareUpstreamRequest } from '../proxy/forward-headers.ts'
+import { prepareUpstreamRequest } from '../forwarder/forward-headers.ts'
 import type { RequestScope } from './request-context.ts'
 import type { Authentication } from '../access/access-decision.ts'
 
-type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
+type ForwardDeps = Pick<AppDeps, 'config' | 'forwarder' | 'credentials' | 'cookie'>
 
 /**
  * The last step: rewrites the request for InfluxDB (our cookie out, the session or proxy identity's
@@ -12,14 +12,14 @@ type ProxyDeps = Pick<AppDeps, 'config' | 'proxy' | 'credentials' | 'cookie'>
  * in all, answer included: anonymous clients cannot hold a connection here and one to InfluxDB for
  * as long as they like by trickling a body or reading slowly. Authenticated streams are never cut.
  */
-export function proxyToInflux (ctx: RequestScope, deps: ProxyDeps, auth: Authentication): Promise<void> {
+export function forwardToInflux (ctx: RequestScope, deps: ForwardDeps, auth: Authentication): Promise<void> {
   prepareUpstreamRequest(ctx.req, {
     cookieName: deps.cookie.name,
     authorization: auth.kind === 'token' ? auth.authorization : auth.kind === 'public' ? undefined : deps.credentials(auth.credential),
     client: ctx.state.client,
     requestId: ctx.state.reqId
   })
-  return deps.proxy.forward(ctx.req, ctx.res, auth.kind === 'public' ? { totalMs: deps.config.limits.publicRequestTimeout } : NO_LIMITS)
+  return deps.forwarder.forward(ctx.req, ctx.res, auth.kind === 'public' ? { totalMs: deps.config.limits.publicRequestTimeout } : NO_LIMITS)
 }
 
 const NO_LIMITS = {}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
-import { createCredentialBuilder, JWT_LIFETIME_S } from '../../src/proxy/upstream-credential.ts'
+import { createCredentialBuilder, JWT_LIFETIME_S } from '../../src/forwarder/upstream-credential.ts'
 
 const base = { name: 'u', passwordHash: 'h', disabled: false, stamp: 's' }
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0, 750)

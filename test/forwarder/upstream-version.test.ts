@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { createUpstreamVersion, majorOf } from '../../src/proxy/upstream-version.ts'
+import { createUpstreamVersion, majorOf } from '../../src/forwarder/upstream-version.ts'
 
 test('majorOf reads InfluxDB\'s version header', () => {
   const cases: Array<[string | null, 1 | 2 | undefined]> = [

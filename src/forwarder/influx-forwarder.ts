@@ -3,8 +3,8 @@ import { Pool, type Dispatcher } from 'undici'
 import { hasBody } from '../route-rules.ts'
 import { ForwardExchange } from './forward-exchange.ts'
 
-/** Options for {@link createInfluxProxy}. */
-export interface InfluxProxyOptions {
+/** Options for {@link createInfluxForwarder}. */
+export interface InfluxForwarderOptions {
   /** InfluxDB base URL; a path in it prefixes every forwarded path. */
   upstreamUrl: string
   /** Longest wait for response headers, ms, read per request (reloadable): counted from the last
@@ -18,7 +18,7 @@ export interface InfluxProxyOptions {
   onUpstreamResponse?: (seconds: number) => void
 }
 
-/** Per-request bounds of {@link InfluxProxy.forward}. */
+/** Per-request bounds of {@link InfluxForwarder.forward}. */
 export interface ForwardLimits {
   /** The whole exchange must be over within this, ms; then InfluxDB's request is aborted and the
    * client gets 504 (or, once the answer has started, its connection is cut). */
@@ -36,7 +36,7 @@ export interface UpstreamConnections {
 }
 
 /** Forwards requests to InfluxDB, streaming both ways. */
-export interface InfluxProxy {
+export interface InfluxForwarder {
   /**
    * Streams `req` (already rewritten) to InfluxDB and the answer back to `res`. Resolves when the
    * response is over (finished, or the client went away); rejects with a GatewayError only while no
@@ -48,18 +48,18 @@ export interface InfluxProxy {
    * Stops taking requests (after a change of upstream): in-flight ones finish, then connections close. A
    * request that still comes here (one that began before the change) goes to `successor`.
    */
-  retire (successor?: InfluxProxy): void
+  retire (successor?: InfluxForwarder): void
   /** Closes every upstream connection at once. */
   close (): void
   /**
    * The same connections, forwarding with other settings: each configuration's runtime gets its own view,
    * so a request forwards with the timeout and cookie name of the configuration it started under.
    */
-  withSettings (settings: ProxySettings): InfluxProxy
+  withSettings (settings: ForwarderSettings): InfluxForwarder
 }
 
 /** What a configuration sets of forwarding. */
-export type ProxySettings = Pick<InfluxProxyOptions, 'timeoutMs' | 'cookieName'>
+export type ForwarderSettings = Pick<InfluxForwarderOptions, 'timeoutMs' | 'cookieName'>
 
 /**
  * Request headers undici frames or refuses itself: it sends its own `Host` (the upstream's), and
@@ -72,7 +72,7 @@ const ENGINE_OWNED = ['host', 'transfer-encoding', 'connection', 'keep-alive', '
  * The forwarding engine: an undici `Pool` of keep-alive connections, driven through its handler API
  * (one {@link ForwardExchange} per request). Why undici: BENCHMARKS.md.
  */
-export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
+export function createInfluxForwarder (opts: InfluxForwarderOptions): InfluxForwarder {
   const base = new URL(opts.upstreamUrl)
   const prefix = base.pathname.replace(/\/+$/, '')
   // No body or idle timeout on a started response (a long query result is not a stall); the header
@@ -83,12 +83,12 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
     return { open: connected, idle: free, inFlight: size }
   }
   const retired: Retired = { successor: undefined }
-  const retire = (successor?: InfluxProxy): void => {
+  const retire = (successor?: InfluxForwarder): void => {
     retired.successor = successor
     pool.close().catch(() => {})
   }
   const close = (): void => { pool.destroy().catch(() => {}) }
-  const proxyWith = (hooks: InfluxProxyOptions): InfluxProxy => ({
+  const proxyWith = (hooks: InfluxForwarderOptions): InfluxForwarder => ({
     forward: forwardTo(pool, prefix, hooks, retired),
     connections,
     retire,
@@ -99,10 +99,10 @@ export function createInfluxProxy (opts: InfluxProxyOptions): InfluxProxy {
 }
 
 /** Where a retired proxy's late requests go (a closed pool takes none). */
-interface Retired { successor: InfluxProxy | undefined }
+interface Retired { successor: InfluxForwarder | undefined }
 
 /** Forwarding over `pool` with the settings and reports of `opts`. */
-function forwardTo (pool: Pool, prefix: string, opts: InfluxProxyOptions, retired: Retired): InfluxProxy['forward'] {
+function forwardTo (pool: Pool, prefix: string, opts: InfluxForwarderOptions, retired: Retired): InfluxForwarder['forward'] {
   return function forward (req: IncomingMessage, res: ServerResponse, limits: ForwardLimits = {}): Promise<void> {
     if (retired.successor !== undefined) return retired.successor.forward(req, res, limits)
     return new Promise((resolve, reject) => {
