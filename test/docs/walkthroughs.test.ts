@@ -69,7 +69,7 @@ test('the InfluxDB 1.x walkthrough writes and reads through an access rule\'s 1.
   assert.equal(refused.status, 401, refused.head)
   assert.deepEqual(JSON.parse(refused.body), { error: 'unauthorized access' })
   assert.equal(answer(walk.output('/api/v2/signout')).status, 204)
-  // What the gateway sent is the rule's 1.x user: influxd holds the point, written by no one else.
+  // The point is in influxd, written through the gateway with the access rule's 1.x user (the walkthrough's only writer).
   const rows = await db.query('SELECT COUNT("load") FROM "cpu"', 'telegraf') as { results: Array<{ series?: Array<{ values: unknown[][] }> }> }
   assert.equal(rows.results[0]?.series?.[0]?.values[0]?.[1], 1)
 })
