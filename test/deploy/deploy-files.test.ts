@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, posix } from 'node:path'
 import { test } from 'node:test'
@@ -18,6 +18,10 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const read = (file: string): string => readFileSync(join(REPO, file), 'utf8')
 const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
 /** `${VAR}`, `${VAR:-default}`, `${VAR:?error}` as Compose interpolates them. */
+/** The page with the docker-compose walkthrough. */
+const DEPLOYMENT_DOC = 'docs/deployment.md'
+/** Every docs page, whose examples must not suggest the operator token as a user's token either. */
+const DOCS = readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)
 const COMPOSE_VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?]([^}]*))?\}/g
 
 interface Service {
@@ -152,11 +156,11 @@ test('the mounted config loads with exactly the environment the gateway containe
   const shutdownMs = (config.server as { shutdownTimeout?: number }).shutdownTimeout ?? 25_000
   const grace = service('gateway').stop_grace_period ?? assert.fail('no stop_grace_period')
   assert.ok(seconds(grace) * 1000 > shutdownMs, `stop_grace_period ${grace} outlasts ${shutdownMs} ms`)
-  // The README's docker-compose walkthrough gives the gateway the operator token and adds alice with
-  // `mint:` permissions, as it writes them.
-  const readme = read('README.md')
-  const operatorToken = /^#\s+operatorToken: (\$\{\w+\})$/m.exec(readme)?.[1] ?? assert.fail('no `operatorToken:` line in the README walkthrough')
-  const mint = /^#\s+mint: (\{.*\})$/m.exec(readme)?.[1] ?? assert.fail('no `mint:` line in the README walkthrough')
+  // The docker-compose walkthrough (docs/deployment.md) gives the gateway the operator token and adds alice
+  // with `mint:` permissions, as it writes them.
+  const walkthrough = read(DEPLOYMENT_DOC)
+  const operatorToken = /^#\s+operatorToken: (\$\{\w+\})$/m.exec(walkthrough)?.[1] ?? assert.fail('no `operatorToken:` line in the compose walkthrough')
+  const mint = /^#\s+mint: (\{.*\})$/m.exec(walkthrough)?.[1] ?? assert.fail('no `mint:` line in the compose walkthrough')
   const doc = YAML.parseDocument(readFileSync(configFile, 'utf8'))
   doc.setIn(['upstream', 'operatorToken'], operatorToken)
   doc.set('users', [{ name: 'alice', passwordHash: HASH, mint: YAML.parse(mint) as unknown }])
@@ -169,15 +173,15 @@ test('the operator token reaches the gateway only as upstream.operatorToken, nev
   const adminToken = envExample.INFLUXDB_ADMIN_TOKEN ?? assert.fail('.env.example has no INFLUXDB_ADMIN_TOKEN')
   const env = containerEnv()
   assert.deepEqual(Object.keys(env).filter((k) => env[k] === adminToken), ['INFLUXDB_OPERATOR_TOKEN'])
-  for (const file of ['.env.example', 'docker-compose.yml', 'config/gateway.yaml', 'README.md']) {
+  for (const file of ['.env.example', 'docker-compose.yml', 'config/gateway.yaml', 'README.md', ...DOCS]) {
     assert.doesNotMatch(read(file), /\btoken:\s*\$\{INFLUXDB_(ADMIN|OPERATOR)_TOKEN/, `${file} suggests the operator token as a user's token`)
   }
-  for (const file of ['config/gateway.yaml', 'README.md']) {
+  for (const file of ['config/gateway.yaml', DEPLOYMENT_DOC]) {
     const uses = [...read(file).matchAll(/^[#\s]*(\w+):\s*\$\{INFLUXDB_OPERATOR_TOKEN\}/gm)].map((m) => m[1])
     assert.ok(uses.length > 0 && uses.every((key) => key === 'operatorToken'), `${file}: ${uses.join(', ')}`)
   }
   // Where a long-lived user token is offered instead, the docs show how to make a scoped one.
-  for (const file of ['config/gateway.yaml', 'README.md']) {
+  for (const file of ['config/gateway.yaml', DEPLOYMENT_DOC, 'README.md']) {
     assert.match(read(file), /influx auth create --org my-org (\\\n\s*)?--read-bucket \w+ --write-bucket \w+ --description alice/, file)
   }
 })

@@ -63,9 +63,9 @@ export function publicJwk ({ kty, n, e, kid, use, alg }: JsonWebKey): JsonWebKey
  * A real, OpenID-certified provider (`oidc-provider` 8) on 127.0.0.1 with one confidential client for the
  * gateway (client_secret_basic, PKCE required), the given accounts (claims `preferred_username`, `email`,
  * `groups`) and its development login form (any password). Consent is granted without asking. Closed in
- * `t.after`.
+ * `t.after` (a test's context, or anything with an `after`: `npm run demo` passes its own).
  */
-export async function startOidcProvider (t: TestContext, opts: OidcProviderOptions): Promise<TestOidcProvider> {
+export async function startOidcProvider (t: Pick<TestContext, 'after'>, opts: OidcProviderOptions): Promise<TestOidcProvider> {
   const accounts = opts.accounts ?? OIDC_ACCOUNTS
   const clientId = 'influx-gateway'
   const clientSecret = 'oidc-client-secret-0123456789abcdef'
