@@ -51,7 +51,7 @@ export function loadPresented (presented: Presentation, deps: LoadDeps, opts: Ge
  */
 function cachedSession (deps: LoadDeps, id: string, opts: GetSessionOptions): Loaded | undefined {
   const session = deps.sessions.peek(id, opts)
-  if (session === undefined || session.revoked) return undefined
+  if (session === undefined) return undefined
   const facts: StandingFacts = session.identity.source === 'file'
     ? { user: deps.users.find(session.user) }
     : { refreshed: deps.refresher.isCurrent(session.identity, session.checkedAt ?? session.createdAt) ? CURRENT : 'due' }
