@@ -70,8 +70,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const minting = createTokenMinting(initial, live, { logger, metrics, now })
   const services = createServices({ initial, logger, now, metrics, store, live, minting, faults: upstreamFaults, current })
   const upstreamVersion = createUpstreamVersion({
-    configured: () => { const v = live().upstream.version; return v === 'auto' ? v : v === '1' ? 1 : 2 },
+    configured: () => { const v = live().upstream.version; return v === 'auto' ? v : Number(v) as 1 | 2 | 3 },
     url: () => live().upstream.url,
+    token: () => live().upstream.operatorToken,
     timeoutMs: 5000,
     retryMs: 30_000,
     now,

@@ -1,4 +1,5 @@
 import type { UpstreamCredential } from '../auth/access-rules.ts'
+import type { DatabaseScope } from '../auth/database-scope.ts'
 import type { Identity } from '../auth/identity.ts'
 import { errors, type GatewayError } from '../errors.ts'
 import type { RouteClass } from '../route-rules.ts'
@@ -11,12 +12,12 @@ export interface FoundSession { id: string, session: Session }
 /** How a request that may go upstream was authenticated. */
 export type Authentication =
   /** A live session's identity and the credential its rule gives it now. */
-  | { kind: 'session', identity: Identity, credential: UpstreamCredential, found: FoundSession }
+  | { kind: 'session', identity: Identity, credential: UpstreamCredential, found: FoundSession, scope?: DatabaseScope }
   /**
    * An identity a trusted auth proxy asserted (`authProxy:`): no cookie; no session either, unless its
    * rule mints (then an implicit one holds the token, and `credential` is the rule's `mint` until then).
    */
-  | { kind: 'authProxy', identity: Identity, credential: UpstreamCredential }
+  | { kind: 'authProxy', identity: Identity, credential: UpstreamCredential, scope?: DatabaseScope }
   /** The client's own `Token`/`Bearer` header, passed through for InfluxDB to judge. */
   | { kind: 'token', authorization: string }
   | { kind: 'public' }
@@ -95,7 +96,7 @@ function proxyDecision ({ identity, crossSite, granted }: Extract<Loaded, { kind
   if (crossSite) return { ...refuse(errors.crossSite()), authProxy: 'cross_site' }
   const releaseImplicit = granted?.mint === undefined
   if (granted === undefined) return { ...refuse(errors.noAccess()), authProxy: 'no_access', releaseImplicit }
-  const auth: Authentication = { kind: 'authProxy', identity, credential: granted }
+  const auth: Authentication = { kind: 'authProxy', identity, credential: granted, scope: granted.scope }
   return { outcome: { kind: 'forward', auth }, authProxy: 'authenticated', releaseImplicit }
 }
 
@@ -106,7 +107,8 @@ function sessionDecision (input: AccessInput, { found, standing, granted, held }
   }
   const grant = sessionGrant(granted, held, found.session.minted !== undefined)
   if ('ends' in grant) return { ...refuse(errors.userInactive()), end: { found, reason: grant.ends } }
-  const auth: Authentication = { kind: 'session', identity: standing.identity, credential: grant.credential, found }
+  // The InfluxDB 3 scope is the rule's, whichever credential (its own, or the session's minted token) goes upstream.
+  const auth: Authentication = { kind: 'session', identity: standing.identity, credential: grant.credential, found, scope: granted?.scope }
   const outcome = { kind: 'forward', auth } as const
   return standing.groupsRead === undefined ? { outcome } : { outcome, groupsRead: standing.groupsRead }
 }

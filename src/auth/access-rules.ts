@@ -1,6 +1,7 @@
 import type { AccessRule } from '../config/identity-schema.ts'
 import type { MintSpec } from '../config/influx-permissions.ts'
 import type { ConfigUser } from '../config/schema.ts'
+import { compileDatabaseScope, type DatabaseScope, type DatabaseScopeConfig } from './database-scope.ts'
 import type { Identity } from './identity.ts'
 
 /**
@@ -12,6 +13,11 @@ export interface UpstreamCredential {
   basic?: { username: string, password: string }
   jwt?: { username: string }
   mint?: MintSpec
+  /**
+   * InfluxDB 3: what the rule lets it do there (`databases:`, `admin:`), enforced by the gateway; not a
+   * credential, carried with it. Undefined: the rule names neither (in front of InfluxDB 3 it grants nothing).
+   */
+  scope?: DatabaseScope
 }
 
 /** Options for {@link createAccessRules}: one config's `users:` and `access:`. */
@@ -61,8 +67,15 @@ function matcherOf (rule: AccessRule): (identity: Identity) => boolean {
   return () => false
 }
 
-/** The one credential an entry carries (the schema allows exactly one), or undefined. */
-function credentialOf (entry: UpstreamCredential): UpstreamCredential | undefined {
+/** The one credential an entry carries (the schema allows exactly one), with its InfluxDB 3 scope, or undefined. */
+function credentialOf (entry: Omit<UpstreamCredential, 'scope'> & DatabaseScopeConfig): UpstreamCredential | undefined {
+  const credential = credentialIn(entry)
+  if (credential === undefined) return undefined
+  const scope = compileDatabaseScope(entry)
+  return scope === undefined ? credential : { ...credential, scope }
+}
+
+function credentialIn (entry: Omit<UpstreamCredential, 'scope'>): UpstreamCredential | undefined {
   if (entry.token !== undefined) return { token: entry.token }
   if (entry.basic !== undefined) return { basic: entry.basic }
   if (entry.jwt !== undefined) return { jwt: entry.jwt }

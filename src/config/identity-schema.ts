@@ -1,5 +1,6 @@
 import { FilterParser } from 'ldapts'
 import { z } from 'zod'
+import { databaseScopeFields } from './influx3-schema.ts'
 import { mintCredential } from './influx-permissions.ts'
 import { boolean, duration, integer, secret } from './schema-types.ts'
 
@@ -30,7 +31,8 @@ const present = <K extends string>(o: Partial<Record<K, unknown>>, keys: readonl
 /** One access rule: a matcher (which identities) and exactly one upstream credential (what they get). */
 export const accessRule = z.object({
   group: z.string().min(1).optional().describe('Matches identities in this group (a directory group, or a file user\'s `groups:`).'),
-  ...credentialFields
+  ...credentialFields,
+  ...databaseScopeFields
 }).strict().superRefine((rule, ctx) => {
   const matchers = present(rule, RULE_MATCHERS)
   if (matchers.length !== 1) ctx.addIssue({ code: 'custom', message: `a rule needs exactly one matcher: ${RULE_MATCHERS.join(', ')}` })

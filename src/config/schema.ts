@@ -6,6 +6,7 @@ import { boolean, cidr, duration, integer, origin, pathPrefix, secret } from './
 import { userSchema } from './user-schema.ts'
 import { restartOnly } from './restart-only.ts'
 import { checkRecordKeys, sessionSchema } from './session-schema.ts'
+import { checkInflux3Rules } from './influx3-schema.ts'
 
 /**
  * The configuration schema: the single source of truth for names, types, defaults and documentation.
@@ -56,9 +57,10 @@ const upstream = z.object({
       '(sessions that expired in Redis, a crash); also done at start.'),
   tokenPassthrough: boolean.default(true)
     .describe('Forward requests that bring their own `Authorization: Token|Bearer` untouched.'),
-  version: z.preprocess((v) => typeof v === 'number' ? String(v) : v, z.enum(['auto', '1', '2'])).default('auto')
+  version: z.preprocess((v) => typeof v === 'number' ? String(v) : v, z.enum(['auto', '1', '2', '3'])).default('auto')
     .describe('InfluxDB\'s major version, for the dialect of the gateway\'s own errors on the v1 routes `/query` and `/write` ' +
-      '(1.x: `{"error"}` and `WWW-Authenticate`); `auto` reads `/ping`\'s `X-Influxdb-Version`.'),
+      '(1.x: `{"error"}` and `WWW-Authenticate`) and, for 3, its route classes and `databases:`/`admin:` rules; ' +
+      '`auto` reads `/ping`\'s `X-Influxdb-Version` (with `operatorToken` when InfluxDB 3 asks for one).'),
   allowSetup: boolean.default(false)
     .describe('Let `POST /api/v2/setup` (onboarding) through; it would create an InfluxDB user the gateway does not know.')
 }).strict()
@@ -145,6 +147,7 @@ export const configSchema = z.object({
   checkAccess(config, ctx)
   checkOidcCallback(config, ctx)
   checkMint(config, ctx)
+  checkInflux3Rules(config, ctx)
   if (config.session?.store === 'redis' && config.session.redis === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }

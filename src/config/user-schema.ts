@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parsePasswordHash } from './password-hash.ts'
 import { CREDENTIAL_KINDS, credentialFields } from './identity-schema.ts'
+import { databaseScopeFields } from './influx3-schema.ts'
 import { boolean } from './schema-types.ts'
 
 const user = z.object({
@@ -11,6 +12,7 @@ const user = z.object({
     .describe('scrypt hash from `npm run hash-password`: `$scrypt$ln=…,r=…,p=…$salt$hash`.'),
   disabled: boolean.default(false).describe('Refuse sign-in (403) and end existing sessions at their next request.'),
   ...credentialFields,
+  ...databaseScopeFields,
   groups: z.array(z.string().min(1)).min(1).optional()
     .describe('Instead of a credential of their own: groups, and the first `access:` rule matching one of them gives the credential.')
 }).strict()
@@ -21,5 +23,9 @@ export const userSchema = user.superRefine((u, ctx) => {
   if (kinds.length !== 1) {
     const found = kinds.length === 0 ? 'none' : kinds.join(', ')
     ctx.addIssue({ code: 'custom', message: `exactly one of token, basic, jwt, mint or groups is required (found ${found})` })
+  }
+  if (u.groups !== undefined && (u.databases !== undefined || u.admin !== undefined)) {
+    const path = [u.databases !== undefined ? 'databases' : 'admin']
+    ctx.addIssue({ code: 'custom', path, message: 'with groups:, the access rule decides this' })
   }
 }, { when: () => true }) // also when other fields failed: every problem is reported at once

@@ -39,7 +39,7 @@ export function createRuntime (services: Services, parts: PerConfig): Runtime {
  * whose answer builds the next runtime.
  */
 export function versionOfRuntime (tracker: UpstreamVersion, { upstream }: Config): UpstreamVersion {
-  const major = upstream.version === 'auto' ? tracker.learnedFor(upstream.url) : upstream.version === '1' ? 1 : 2
+  const major = upstream.version === 'auto' ? tracker.learnedFor(upstream.url) : Number(upstream.version) as 1 | 2 | 3
   if (major !== undefined) return { major: () => major, learnedFor: tracker.learnedFor, probe: tracker.probe }
   return {
     major: () => { tracker.major(); return undefined },

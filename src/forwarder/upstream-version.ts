@@ -1,12 +1,14 @@
 /** The InfluxDB major version behind the gateway, as far as it is known. */
-export type UpstreamMajor = 1 | 2
+export type UpstreamMajor = 1 | 2 | 3
 
 /** Options for {@link createUpstreamVersion}. */
 export interface UpstreamVersionOptions {
-  /** `upstream.version`: `auto` asks InfluxDB; `1` or `2` is taken as given. */
+  /** `upstream.version`: `auto` asks InfluxDB; `1`, `2` or `3` is taken as given. */
   configured: () => 'auto' | UpstreamMajor
   /** The upstream base URL, read on every probe (a reload may change it). */
   url: () => string
+  /** `upstream.operatorToken`, sent when InfluxDB 3 asks `/ping` for a token; read on every probe. */
+  token?: () => string | undefined
   /** How long a probe may take, ms. */
   timeoutMs: number
   /** While the version is unknown, a probe runs at most this often, ms. */
@@ -30,10 +32,11 @@ export interface UpstreamVersion {
 }
 
 /**
- * Learns whether InfluxDB 1.x or 2.x answers behind the gateway from `/ping`'s `X-Influxdb-Version`
- * (`1.6.7`, `v2.7.10`, `2.7.10`), which both serve without credentials. Used to answer the v1 routes
- * (`/query`, `/write`) in the dialect their clients expect. While unknown, `major()` starts a probe in the
- * background at most every `retryMs` and reports undefined.
+ * Learns whether InfluxDB 1.x, 2.x or 3 answers behind the gateway from `/ping`'s
+ * `X-Influxdb-Version` (`1.6.7`, `v2.7.10`, `2.7.10`, `3.10.0`): 1.x and 2.x serve it without credentials;
+ * InfluxDB 3 asks for a token, and is asked again with the operator token. Used to answer the v1 routes (`/query`, `/write`) in
+ * the dialect their clients expect, and to apply InfluxDB 3's route classes and database rules. While
+ * unknown, `major()` starts a probe in the background at most every `retryMs` and reports undefined.
  */
 export function createUpstreamVersion (opts: UpstreamVersionOptions): UpstreamVersion {
   let learned: { url: string, major: UpstreamMajor } | undefined
@@ -45,7 +48,7 @@ export function createUpstreamVersion (opts: UpstreamVersionOptions): UpstreamVe
     if (configured !== 'auto') return configured
     lastProbe = opts.now()
     const url = opts.url()
-    running ??= askPing(url, opts.timeoutMs)
+    running ??= askPing(url, opts.timeoutMs, opts.token?.())
       .then((major) => {
         if (major !== undefined) {
           learned = { url, major }
@@ -74,9 +77,15 @@ export function createUpstreamVersion (opts: UpstreamVersionOptions): UpstreamVe
   }
 }
 
-async function askPing (baseUrl: string, timeoutMs: number): Promise<UpstreamMajor | undefined> {
+async function askPing (baseUrl: string, timeoutMs: number, token: string | undefined): Promise<UpstreamMajor | undefined> {
+  const url = new URL('ping', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`)
   try {
-    const res = await fetch(new URL('ping', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), { signal: AbortSignal.timeout(timeoutMs) })
+    let res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    if (res.status === 401 && token !== undefined) {
+      await res.body?.cancel()
+      // InfluxDB 3 asks `/ping` for a token by default: the operator token answers it, and is never forwarded.
+      res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) })
+    }
     await res.body?.cancel()
     return majorOf(res.headers.get('x-influxdb-version'))
   } catch {
@@ -84,10 +93,11 @@ async function askPing (baseUrl: string, timeoutMs: number): Promise<UpstreamMaj
   }
 }
 
-/** `1.6.7` → 1, `v2.7.10` or `2.7.10` → 2; anything else (a proxy, a missing header) is not a version. */
+/** `1.6.7` → 1, `v2.7.10` or `2.7.10` → 2, `3.10.0` → 3; anything else (a proxy, a missing header) is not a version. */
 export function majorOf (version: string | null): UpstreamMajor | undefined {
   const m = /^v?(\d+)\./.exec(version ?? '')
   if (m?.[1] === '1') return 1
-  if (m?.[1] !== undefined && Number(m[1]) >= 2) return 2
+  if (m?.[1] === '2') return 2
+  if (m?.[1] !== undefined && Number(m[1]) >= 3) return 3
   return undefined
 }

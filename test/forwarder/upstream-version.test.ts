@@ -5,8 +5,9 @@ import { test, type TestContext } from 'node:test'
 import { createUpstreamVersion, majorOf } from '../../src/forwarder/upstream-version.ts'
 
 test('majorOf reads InfluxDB\'s version header', () => {
-  const cases: Array<[string | null, 1 | 2 | undefined]> = [
-    ['1.6.7', 1], ['1.8.10', 1], ['v2.7.10', 2], ['2.7.11', 2], ['3.0.0', 2], [null, undefined], ['', undefined], ['nginx', undefined], ['v1', undefined]
+  const cases: Array<[string | null, 1 | 2 | 3 | undefined]> = [
+    ['1.6.7', 1], ['1.8.10', 1], ['v2.7.10', 2], ['2.7.11', 2], ['3.0.0', 3], ['3.10.0', 3], [null, undefined], ['', undefined],
+    ['nginx', undefined], ['v1', undefined]
   ]
   for (const [header, major] of cases) assert.equal(majorOf(header), major, String(header))
 })
@@ -39,6 +40,25 @@ test('auto: learned from /ping, forgotten when the upstream URL changes; configu
   configured = 1
   assert.equal(version.major(), 1)
   assert.deepEqual([v1.pings(), v2.pings()], [1, 1], 'one request per probe')
+})
+
+test('auto: InfluxDB 3, whose /ping asks for a token, is asked again with the operator token, which is sent nowhere else', async (t) => {
+  const seen: Array<string | undefined> = []
+  const server = http.createServer((req, res) => {
+    seen.push(req.headers.authorization)
+    if (req.headers.authorization !== 'Bearer operator-token') res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":"unauthorized"}')
+    else res.writeHead(204, { 'X-Influxdb-Version': '3.10.0', 'X-Influxdb-Build': 'Core' }).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const version = createUpstreamVersion({
+    configured: () => 'auto', url: () => url, token: () => 'operator-token', timeoutMs: 1000, retryMs: 30_000, now: () => 0
+  })
+  assert.equal(await version.probe(), 3)
+  assert.deepEqual(seen, [undefined, 'Bearer operator-token'], 'asked without a token first, as 1.x and 2.x are')
+  const without = createUpstreamVersion({ configured: () => 'auto', url: () => url, timeoutMs: 1000, retryMs: 30_000, now: () => 0 })
+  assert.equal(await without.probe(), undefined, 'without an operator token InfluxDB 3 stays unknown')
 })
 
 test('auto: an upstream that does not answer is asked again at most every retryMs', async (t) => {
