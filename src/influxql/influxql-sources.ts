@@ -34,7 +34,10 @@ function takeDot (cur: TokenCursor): boolean {
 /** A measurement name: an identifier or a regex; with `backReference`, also INTO's `:MEASUREMENT`. */
 function measurement (cur: TokenCursor, backReference: boolean): void {
   if (cur.peek().type === 'regex') { cur.next(); return }
-  if (backReference && cur.takePunct(':')) { cur.identifier('MEASUREMENT'); return }
+  if (backReference && cur.takePunct(':')) {
+    if (!cur.takeWords('MEASUREMENT')) throw new InfluxQLSyntaxError('expected :MEASUREMENT')
+    return
+  }
   cur.identifier('a measurement')
 }
 
