@@ -75,6 +75,8 @@ const limits = z.object({
     .describe('Largest request head (request line + headers); larger gets 431.')),
   maxSigninBodyBytes: integer(0, 1_048_576).default(1024)
     .describe('Largest body accepted on sign-in/sign-out (they need none); larger gets 413.'),
+  maxQueryBodyBytes: integer(1024, 67_108_864).default(1_048_576)
+    .describe('InfluxDB 3: largest query body (form, multipart, JSON) the gateway reads to find the database; larger gets 413.'),
   headersTimeout: restartOnly(duration('20s', { min: '100ms' })
     .describe('A client must send its whole request head within this (slowloris); then 408.')),
   keepAliveTimeout: restartOnly(duration('5s', { min: '100ms' }).describe('How long an idle client connection is kept open.')),

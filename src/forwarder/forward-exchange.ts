@@ -13,6 +13,12 @@ export interface ExchangeHooks {
   onUpstreamResponse?: (seconds: number) => void
 }
 
+/** Rewrites an answer read in full: its status, body and content type in, the body to send out. */
+export type ResponseRewrite = (status: number, body: Buffer, contentType: string) => Buffer
+
+/** The largest answer the gateway reads in full to rewrite (a `SHOW DATABASES` list is far smaller). */
+const REWRITE_MAX_BYTES = 4 * 1024 * 1024
+
 /**
  * One request forwarded to InfluxDB and its answer streamed back: an undici dispatch handler (one object
  * per request, its methods on the prototype, rather than a closure per callback). InfluxDB's answer is
@@ -34,14 +40,19 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
   // Bound rather than an arrow field: tsx names every arrow field as the object is built (esbuild's
   // keepNames: an Object.defineProperty), which showed in a forwarded request's profile.
   private readonly onClose = this.clientClosed.bind(this)
+  /** Set for an answer the gateway rewrites: it is read in full (at most {@link REWRITE_MAX_BYTES}) first. */
+  private readonly rewrite: ResponseRewrite | undefined
+  private readonly held: Buffer[] = []
+  private heldBytes = 0
 
   constructor (
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly hooks: ExchangeHooks,
     private readonly done: { resolve: () => void, reject: (err: Error) => void },
-    opts: { hasBody: boolean, idleMs: number, totalMs: number | undefined }
+    opts: { hasBody: boolean, idleMs: number, totalMs: number | undefined, rewrite?: ResponseRewrite }
   ) {
+    this.rewrite = opts.rewrite
     this.upload = opts.hasBody ? new Upload(req, opts.idleMs) : undefined
     if (opts.totalMs !== undefined) this.deadline = setTimeout(() => this.expire(opts.totalMs as number), opts.totalMs)
     res.on('close', this.onClose) // not once: settle removes it, and once wraps it per request
@@ -74,6 +85,12 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.rewrite !== undefined) {
+      this.held.push(chunk)
+      this.heldBytes += chunk.length
+      if (this.heldBytes > REWRITE_MAX_BYTES) controller.abort(new Error(`an answer to rewrite is over ${REWRITE_MAX_BYTES} bytes`))
+      return
+    }
     // Back-pressure: InfluxDB is read no faster than the client takes the answer.
     if (!this.res.write(chunk)) {
       controller.pause()
@@ -82,7 +99,11 @@ export class ForwardExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd (): void {
-    this.res.end()
+    if (this.rewrite !== undefined) {
+      const body = this.rewrite(this.res.statusCode, Buffer.concat(this.held), String(this.res.getHeader('content-type') ?? ''))
+      this.res.setHeader('content-length', body.length)
+      this.res.end(body)
+    } else this.res.end()
     this.settle()
   }
 

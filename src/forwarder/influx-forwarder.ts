@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import { hasBody } from '../route-rules.ts'
-import { ForwardExchange } from './forward-exchange.ts'
+import { ForwardExchange, type ResponseRewrite } from './forward-exchange.ts'
 
 /** Options for {@link createInfluxForwarder}. */
 export interface InfluxForwarderOptions {
@@ -23,6 +23,13 @@ export interface ForwardLimits {
   /** The whole exchange must be over within this, ms; then InfluxDB's request is aborted and the
    * client gets 504 (or, once the answer has started, its connection is cut). */
   totalMs?: number
+  /**
+   * The request's body, already read in full (the gateway read it to decide the request: InfluxDB 3's
+   * database in a query's body): sent as it is instead of the client's stream, with its length.
+   */
+  body?: Buffer
+  /** Read InfluxDB's answer in full and send what this makes of it (InfluxDB 3's `SHOW DATABASES`, filtered). */
+  rewrite?: ResponseRewrite
 }
 
 /** Upstream connections, for health checks and leak tests. */
@@ -111,15 +118,17 @@ function forwardTo (pool: Pool, prefix: string, opts: InfluxForwarderOptions, re
       const timeoutMs = opts.timeoutMs()
       const headers = req.headers
       // Read before the framing headers go: undici frames the body itself.
-      const shape = { hasBody: hasBody(headers), idleMs: timeoutMs, totalMs: limits.totalMs }
+      const read = limits.body
+      const shape = { hasBody: read === undefined && hasBody(headers), idleMs: timeoutMs, totalMs: limits.totalMs, rewrite: limits.rewrite }
       // Set undefined (never sent), not deleted: see prepareUpstreamRequest.
       for (const name of ENGINE_OWNED) if (headers[name] !== undefined) headers[name] = undefined
+      if (read !== undefined) headers['content-length'] = String(read.length)
       const exchange = new ForwardExchange(req, res, opts, { resolve, reject }, shape)
       pool.dispatch({
         path: prefix + (req.url ?? '/'),
         method: req.method as Dispatcher.HttpMethod,
         headers,
-        body: exchange.upload?.body ?? null,
+        body: read ?? exchange.upload?.body ?? null,
         headersTimeout: timeoutMs,
         bodyTimeout: 0
       }, exchange)

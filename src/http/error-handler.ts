@@ -56,7 +56,11 @@ export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHa
 
 function dialect (ctx: GatewayContext, deps: ErrorHandlerDeps): ErrorDialect {
   if (ctx.state.route === 'sso') return 'html'
-  return ctx.state.route === 'v1' && deps.upstreamVersion.major() === 1 ? 'influxdb1' : 'influxdb2'
+  const major = deps.upstreamVersion.major()
+  if (ctx.state.route === 'v1' && major === 1) return 'influxdb1'
+  // InfluxDB 3 answers `{"error": …}` on its v1 routes and on every `/api/v3/` route.
+  if (major === 3 && (ctx.state.route === 'v1' || ctx.state.canonicalPath.startsWith('/api/v3/'))) return 'influxdb1'
+  return 'influxdb2'
 }
 
 function toGatewayError (caught: unknown): GatewayError {

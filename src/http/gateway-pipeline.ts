@@ -1,9 +1,10 @@
 import type { IncomingMessage, RequestListener } from 'node:http'
 import Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
-import { canonicalPath, classifyRoute, pathOf, targetProblem } from '../route-rules.ts'
+import { canonicalPath, classifyRoute, pathOf, targetProblem, type RouteClass } from '../route-rules.ts'
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
+import { influx3Access } from './influx3-access.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { forwardToInflux } from './forward-to-influx.ts'
 import { readAuthProxyIdentity } from './read-auth-proxy-identity.ts'
@@ -33,7 +34,8 @@ interface HandOver { state: GatewayState, started: number, answer: Answer, deps:
  *  5. the access decision (src/http/request-access.ts): an auth proxy's identity, a passed-through token, a
  *     session cookie (resource isolation first for both identity and cookie) or a public route; with
  *     `oidc.uiSignin`, a UI page opened without a session goes to the identity provider instead;
- *  6. forwarding to InfluxDB.
+ *  6. in front of InfluxDB 3, its rules (`databases:`, `admin:`: src/http/influx3-access.ts);
+ *  7. forwarding to InfluxDB.
  * A request to be forwarded runs on a plain {@link RequestScope}; whatever the gateway answers itself (its
  * own routes, a preflight, a redirect, any error: the one error answer, `handleError`) is handed to Koa
  * with the state so far. Every request ends with its metrics and one access line.
@@ -110,13 +112,21 @@ function ownAnswer (scope: RequestScope, deps: AppDeps): Answer | undefined {
   return undefined
 }
 
-/** Steps 4–6; resolves to the redirect to answer instead when a UI page goes to the identity provider. */
+/** Steps 4–7; resolves to the redirect to answer instead when a UI page goes to the identity provider. */
 async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | undefined> {
   upstreamPolicy(scope, deps)
-  const route = scope.state.routeClass
+  const route = accessRoute(scope.state.routeClass, deps)
   const auth = await requestAccess(scope, deps, { route, uiPage: route.group === 'ui', renew: !isPassive(scope, deps) })
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
-  await forwardToInflux(scope, deps, auth)
+  await forwardToInflux(scope, deps, auth, await influx3Access(scope, deps, auth))
+}
+
+/**
+ * The route class the access decision judges: in front of InfluxDB 3, which wants a token even on
+ * `/health` and `/ping`, nothing is public.
+ */
+function accessRoute (route: RouteClass, deps: AppDeps): RouteClass {
+  return route.public && deps.upstreamVersion.major() === 3 ? { ...route, public: false } : route
 }
 
 /** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */

@@ -49,6 +49,8 @@ export interface AuditEvents {
   proxyInvalid: { reason: string }
   /** An auth-proxy identity no access rule grants anything. */
   proxyNoAccess: { user: string, source: Source, groups: readonly string[] }
+  /** A request InfluxDB 3's rules (`databases:`, `admin:`) do not allow. */
+  influx3Refused: { user: string, source: Source, reason: string }
   /** A session's token minted in InfluxDB. */
   tokenMinted: { user: string, session: string, authorization: string }
   /** InfluxDB could not, or would not, mint a session's token. */
@@ -90,6 +92,7 @@ const AUDIT_LINES: { readonly [K in keyof AuditEvents]: AuditLine } = {
   proxyUntrusted: { audit: 'proxy', result: 'untrusted', level: 'warn', msg: 'auth proxy headers from an untrusted peer removed' },
   proxyInvalid: { audit: 'proxy', result: 'invalid', level: 'warn', msg: 'auth proxy identity refused' },
   proxyNoAccess: { audit: 'proxy', result: 'no access', level: 'info', msg: 'auth proxy identity refused: no access rule matches' },
+  influx3Refused: { audit: 'access', result: 'refused', level: 'info', msg: 'request refused by the InfluxDB 3 rules' },
   tokenMinted: { audit: 'token', result: 'minted', level: 'info', msg: 'token minted' },
   tokenMintFailed: { audit: 'token', result: 'mint failed', level: 'warn', msg: 'could not mint a token' },
   tokenRevoked: { audit: 'token', result: 'revoked', level: 'info', msg: 'minted token revoked' },

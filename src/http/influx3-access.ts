@@ -1,0 +1,102 @@
+import type { Authentication } from '../access/access-decision.ts'
+import { influx3Decision } from '../access/influx3-decision.ts'
+import type { AppDeps } from '../app-deps.ts'
+import { errors } from '../errors.ts'
+import type { ForwardLimits } from '../forwarder/influx-forwarder.ts'
+import { influx3Route } from '../influx3/influx3-route.ts'
+import { influx3Target, type Influx3Params } from '../influx3/influx3-target.ts'
+import { filterShowDatabases } from '../influx3/show-databases.ts'
+import { audit } from '../observability/audit.ts'
+import { hasBody } from '../route-rules.ts'
+import { readLimitedBody } from './drain-limited-body.ts'
+import type { RequestScope } from './request-context.ts'
+
+type Influx3Deps = Pick<AppDeps, 'config' | 'upstreamVersion'>
+
+/** What forwarding an allowed InfluxDB 3 request needs besides the request: its body, when it was read, and a rewrite. */
+export type Influx3Forwarding = Pick<ForwardLimits, 'body' | 'rewrite'>
+
+const NOTHING: Influx3Forwarding = {}
+
+/**
+ * InfluxDB 3's rules, after the access decision: a request of an identity whose rule has `databases:` or
+ * `admin:` goes on only if the rule allows the route and every database it reaches (src/access/
+ * influx3-decision.ts), read from where InfluxDB 3 reads it (a query's body is read for this, and then sent
+ * as read); else 403, audited, nothing forwarded. A client's own token is InfluxDB's to judge. With
+ * `upstream.version: auto`, a rule-governed request waits for the version: 503 until it is known.
+ */
+export async function influx3Access (scope: RequestScope, deps: Influx3Deps, auth: Authentication): Promise<Influx3Forwarding> {
+  if (auth.kind !== 'session' && auth.kind !== 'authProxy') return NOTHING
+  const major = deps.upstreamVersion.major()
+  if (major === undefined && auth.scope !== undefined) throw errors.upstreamVersionUnknown()
+  if (major !== 3) return NOTHING
+  const route = influx3Route(scope.state.canonicalPath)
+  let forwarding = NOTHING
+  let target
+  if (route.kind === 'write' || route.kind === 'query') {
+    const read = route.kind === 'query' ? await bodyParams(scope, deps) : undefined
+    const url = scope.req.url ?? ''
+    const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+    const params: Influx3Params = { query, body: read?.params }
+    target = influx3Target(route, params)
+    if (read !== undefined) forwarding = { body: read.body }
+  }
+  const decision = influx3Decision(auth.scope, route, target)
+  if (!decision.allowed) {
+    const { name: user, source } = auth.identity
+    audit(scope.state.log, 'influx3Refused', { user, source, reason: decision.reason })
+    throw errors.databaseRefused(decision.reason)
+  }
+  const readable = decision.showDatabases
+  if (readable === undefined) return forwarding
+  // The list is rewritten: InfluxDB must answer it in JSON, uncompressed.
+  scope.req.headers['accept-encoding'] = undefined
+  scope.req.headers.accept = 'application/json'
+  return { ...forwarding, rewrite: (status, body) => filterShowDatabases(status, body, readable) }
+}
+
+/** A query's body, read in full, and the parameters it carries (form-encoded, multipart or JSON), if any. */
+async function bodyParams (scope: RequestScope, deps: Influx3Deps): Promise<{ body: Buffer, params?: Map<string, string[]> } | undefined> {
+  if (scope.method !== 'POST' || !hasBody(scope.req.headers)) return undefined
+  const { limits, upstream } = deps.config
+  const body = await readLimitedBody(scope.req, { limitBytes: limits.maxQueryBodyBytes, timeoutMs: upstream.timeout })
+  const type = (scope.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type === 'application/json') return { body, params: jsonParams(body) }
+  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return { body, params: await formParams(scope, body) }
+  return { body }
+}
+
+function jsonParams (body: Buffer): Map<string, string[]> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw errors.databaseRefused('the query body is not JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw errors.databaseRefused('the query body is not a JSON object')
+  }
+  const params = new Map<string, string[]>()
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name !== 'db' && name !== 'q' && name !== 'rp') continue
+    if (typeof value !== 'string') throw errors.databaseRefused(`${name} in the query body is not a string`)
+    params.set(name, [value])
+  }
+  return params
+}
+
+/** A form-encoded or multipart body's fields (a file part's text too: InfluxDB reads `q` from one), by undici's parser. */
+async function formParams (scope: RequestScope, body: Buffer): Promise<Map<string, string[]>> {
+  let form: FormData
+  try {
+    form = await new Response(new Uint8Array(body), { headers: { 'content-type': scope.req.headers['content-type'] ?? '' } }).formData()
+  } catch {
+    throw errors.databaseRefused('the query body is not a readable form')
+  }
+  const params = new Map<string, string[]>()
+  for (const [name, value] of form.entries()) {
+    const text = typeof value === 'string' ? value : await value.text()
+    params.set(name, [...params.get(name) ?? [], text])
+  }
+  return params
+}
