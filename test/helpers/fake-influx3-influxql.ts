@@ -1,0 +1,62 @@
+/**
+ * How the InfluxDB 3 double reads the database an InfluxQL statement names (influxdata/influxdb
+ * `core/iox_query_influxql_rewrite/src/lib.rs`, `resolve_dbrp`): the first `FROM db.rp.m` / `FROM db..m`
+ * source or `ON db` clause; a retention policy other than `autogen`/`default` makes the database `<db>/<rp>`.
+ * This is the double's own approximation for the statements tests send (quoted and bare identifiers, `;`
+ * between statements outside quotes), not InfluxQL's grammar: the gateway's classifier is the real parser.
+ * @packageDocumentation
+ */
+
+const IDENT = String.raw`(?:"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*)`
+const SOURCE = new RegExp(String.raw`\b(FROM|ON)\s+(${IDENT})(?:\s*\.\s*(${IDENT})?)?(?:\s*\.\s*(${IDENT}))?`, 'i')
+
+function unquote (ident: string | undefined): string | undefined {
+  if (ident === undefined) return undefined
+  return ident.startsWith('"') ? ident.slice(1, -1).replace(/\\(.)/g, '$1') : ident
+}
+
+/** Strips string literals (`'…'`) and comments so the source search sees only the statement's syntax. */
+function blankLiterals (statement: string): string {
+  return statement.replace(/'(?:[^'\\]|\\.)*'/g, "''").replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ')
+}
+
+/** The statements of a query, split at `;` outside quotes; blank ones dropped. */
+export function splitStatements (q: string): string[] {
+  const out: string[] = []
+  let current = ''
+  let quote: string | undefined
+  for (let i = 0; i < q.length; i++) {
+    const c = q[i] as string
+    if (quote !== undefined) {
+      current += c
+      if (c === '\\') current += q[++i] ?? ''
+      else if (c === quote) quote = undefined
+    } else if (c === ';') {
+      out.push(current)
+      current = ''
+    } else {
+      if (c === '"' || c === '\'') quote = c
+      current += c
+    }
+  }
+  out.push(current)
+  return out.map((s) => s.trim()).filter((s) => s !== '')
+}
+
+/** The database the statement names itself (`resolve_dbrp`), or undefined when it names none. */
+export function statementDatabase (statement: string): string | undefined {
+  const m = SOURCE.exec(blankLiterals(statement))
+  if (m === null) return undefined
+  const keyword = (m[1] as string).toUpperCase()
+  const [a, b, c] = [unquote(m[2]), unquote(m[3]), unquote(m[4])]
+  if (keyword === 'ON') return a
+  // FROM m | FROM rp.m: no database. FROM db..m: b is empty. FROM db.rp.m: all three.
+  if (c === undefined) return undefined
+  const rp = b ?? ''
+  return rp === '' || rp === 'autogen' || rp === 'default' ? a : `${a}/${rp}`
+}
+
+/** Whether the statement is `SHOW DATABASES`. */
+export function isShowDatabases (statement: string): boolean {
+  return /^\s*SHOW\s+DATABASES\s*$/i.test(blankLiterals(statement))
+}
