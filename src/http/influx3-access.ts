@@ -3,7 +3,7 @@ import { influx3Decision } from '../access/influx3-decision.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { errors } from '../errors.ts'
 import type { ForwardLimits } from '../forwarder/influx-forwarder.ts'
-import { influx3Route } from '../influx3/influx3-route.ts'
+import { influx3Route, type Influx3Route } from '../influx3/influx3-route.ts'
 import { influx3Target, type Influx3Params } from '../influx3/influx3-target.ts'
 import { filterShowDatabases } from '../influx3/show-databases.ts'
 import { audit } from '../observability/audit.ts'
@@ -34,12 +34,9 @@ export async function influx3Access (scope: RequestScope, deps: Influx3Deps, aut
   let forwarding = NOTHING
   let target
   if (route.kind === 'write' || route.kind === 'query') {
-    const read = route.kind === 'query' ? await bodyParams(scope, deps) : undefined
-    const url = scope.req.url ?? ''
-    const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
-    const params: Influx3Params = { query, body: read?.params }
-    target = influx3Target(route, params)
-    if (read !== undefined) forwarding = { body: read.body }
+    const read = await requestParams(scope, deps, route)
+    target = influx3Target(route, read.params)
+    if (read.body !== undefined) forwarding = { body: read.body }
   }
   const decision = influx3Decision(auth.scope, route, target)
   if (!decision.allowed) {
@@ -55,15 +52,34 @@ export async function influx3Access (scope: RequestScope, deps: Influx3Deps, aut
   return { ...forwarding, rewrite: (status, body) => filterShowDatabases(status, body, readable) }
 }
 
-/** A query's body, read in full, and the parameters it carries (form-encoded, multipart or JSON), if any. */
-async function bodyParams (scope: RequestScope, deps: Influx3Deps): Promise<{ body: Buffer, params?: Map<string, string[]> } | undefined> {
-  if (scope.method !== 'POST' || !hasBody(scope.req.headers)) return undefined
+/** A request's parameters, read where InfluxDB 3 reads them for its route and method, and its body when read. */
+async function requestParams (
+  scope: RequestScope, deps: Influx3Deps, route: Extract<Influx3Route, { kind: 'write' | 'query' }>
+): Promise<{ params: Influx3Params, body?: Buffer }> {
+  const url = scope.req.url ?? ''
+  const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+  if (route.kind === 'write' || scope.method !== 'POST') return { params: { query } }
   const { limits, upstream } = deps.config
-  const body = await readLimitedBody(scope.req, { limitBytes: limits.maxQueryBodyBytes, timeoutMs: upstream.timeout })
+  const body = hasBody(scope.req.headers)
+    ? await readLimitedBody(scope.req, { limitBytes: limits.maxQueryBodyBytes, timeoutMs: upstream.timeout })
+    : Buffer.alloc(0)
   const type = (scope.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  if (type === 'application/json') return { body, params: jsonParams(body) }
-  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return { body, params: await formParams(scope, body) }
-  return { body }
+  if (route.api === 'v3') {
+    // InfluxDB 3 reads a POSTed query from its JSON body only: parameters beside it would be another reading.
+    if (['db', 'q', 'rp'].some((name) => query.has(name))) {
+      throw errors.databaseRefused('a POSTed query takes db and q in its JSON body only')
+    }
+    if (type !== 'application/json') throw errors.databaseRefused('a POSTed query needs a JSON body')
+    return { params: { query: new URLSearchParams(), body: jsonParams(body) }, body }
+  }
+  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
+    return { params: { query, body: await formParams(scope, body) }, body }
+  }
+  // SECURITY: `/query` takes the statement from a body of this type (or of none): it is the one classified.
+  if (type === 'application/vnd.influxql' || type === '') {
+    return { params: { query, body: new Map([['q', [body.toString('utf8')]]]) }, body }
+  }
+  throw errors.databaseRefused(`a /query body of type ${type} is not read by the gateway`)
 }
 
 function jsonParams (body: Buffer): Map<string, string[]> {
@@ -78,7 +94,7 @@ function jsonParams (body: Buffer): Map<string, string[]> {
   }
   const params = new Map<string, string[]>()
   for (const [name, value] of Object.entries(parsed)) {
-    if (name !== 'db' && name !== 'q' && name !== 'rp') continue
+    if (name !== 'db' && name !== 'q' && name !== 'rp' && name !== 'format') continue
     if (typeof value !== 'string') throw errors.databaseRefused(`${name} in the query body is not a string`)
     params.set(name, [value])
   }

@@ -25,7 +25,7 @@ export type Influx3Target =
 export function influx3Target (route: Extract<Influx3Route, { kind: 'write' | 'query' }>, params: Influx3Params): Influx3Target {
   try {
     if (route.kind === 'write') return writeTarget(route.api, params)
-    return route.language === 'sql' ? sqlTarget(params) : influxqlTarget(params)
+    return route.language === 'sql' ? sqlTarget(params) : influxqlTarget(params, route.api)
   } catch (err) {
     if (err instanceof Ambiguous) return { ok: false, reason: err.message }
     throw err
@@ -50,7 +50,7 @@ function sqlTarget (params: Influx3Params): Influx3Target {
   return { ok: true, access: 'read', databases: [db], showDatabases: false }
 }
 
-function influxqlTarget (params: Influx3Params): Influx3Target {
+function influxqlTarget (params: Influx3Params, api: 'v3' | 'v1'): Influx3Target {
   const q = one(params, 'q')
   if (q === undefined) return { ok: false, reason: 'an InfluxQL query needs q' }
   const classified = classifyInfluxQL(q, { db: one(params, 'db'), rp: one(params, 'rp') })
@@ -63,6 +63,11 @@ function influxqlTarget (params: Influx3Params): Influx3Target {
     for (const db of statement.databases) databases.add(db)
   }
   if (showDatabases && classified.statements.length > 1) return { ok: false, reason: 'SHOW DATABASES must be sent alone' }
+  // Its answer is filtered, which the gateway does in JSON only.
+  const format = api === 'v3' ? one(params, 'format') : undefined
+  if (showDatabases && format !== undefined && format !== 'json') {
+    return { ok: false, reason: 'SHOW DATABASES is answered as format=json only' }
+  }
   return { ok: true, access: 'read', databases: [...databases], showDatabases }
 }
 

@@ -12,7 +12,9 @@ export function filterShowDatabases (status: number, body: Buffer, readable: (da
   } catch {
     return UNFILTERABLE
   }
-  if (Array.isArray(parsed)) return json(parsed.filter((row) => readable(String((row as { name?: unknown } | null)?.name))))
+  if (Array.isArray(parsed)) {
+    return json(parsed.filter((row) => readable(String((row as Record<string, unknown> | null)?.['iox::database']))))
+  }
   const results = (parsed as { results?: unknown } | null)?.results
   if (!Array.isArray(results)) return UNFILTERABLE
   for (const result of results) {
