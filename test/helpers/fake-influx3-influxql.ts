@@ -43,17 +43,26 @@ export function splitStatements (q: string): string[] {
   return out.map((s) => s.trim()).filter((s) => s !== '')
 }
 
-/** The database the statement names itself (`resolve_dbrp`), or undefined when it names none. */
-export function statementDatabase (statement: string): string | undefined {
+/** `resolve_dbrp`: the database, or `<db>/<rp>` for a retention policy other than autogen/default (case-sensitive). */
+export function resolveDbrp (db: string, rp: string | undefined): string {
+  return rp === undefined || rp === '' || rp === 'autogen' || rp === 'default' ? db : `${db}/${rp}`
+}
+
+/**
+ * The database the statement names itself, or undefined when it names none. On `/query`, an `rp=` parameter
+ * fills in the retention policy of a statement that names its database but no retention policy (`db..m`,
+ * `ON db`); without a database in the statement it changes nothing (`handler.rs` `execute_query`).
+ */
+export function statementDatabase (statement: string, rpParam?: string): string | undefined {
   const m = SOURCE.exec(blankLiterals(statement))
   if (m === null) return undefined
   const keyword = (m[1] as string).toUpperCase()
   const [a, b, c] = [unquote(m[2]), unquote(m[3]), unquote(m[4])]
-  if (keyword === 'ON') return a
+  if (a === undefined) return undefined
+  if (keyword === 'ON') return resolveDbrp(a, rpParam)
   // FROM m | FROM rp.m: no database. FROM db..m: b is empty. FROM db.rp.m: all three.
   if (c === undefined) return undefined
-  const rp = b ?? ''
-  return rp === '' || rp === 'autogen' || rp === 'default' ? a : `${a}/${rp}`
+  return resolveDbrp(a, b === undefined || b === '' ? rpParam : b)
 }
 
 /** Whether the statement is `SHOW DATABASES`. */

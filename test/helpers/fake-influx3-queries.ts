@@ -83,7 +83,7 @@ function v1Query (call: Influx3Call, ctx: QueryContext, params: URLSearchParams)
       results.push({ statement_id: i, series: [{ name: 'databases', columns: ['name'], values }] })
       continue
     }
-    const db = statementDatabase(statement) ?? paramDb
+    const db = statementDatabase(statement, params.get('rp') ?? undefined) ?? paramDb
     if (db === undefined) {
       results.push({ statement_id: i, error: 'must specify a \'db\' parameter, or provide the database in the InfluxQL query' })
       continue
@@ -127,7 +127,7 @@ function answerIn (call: Influx3Call, ctx: QueryContext, db: string, rows: () =>
   call.rec.databases.push(db)
   if (!ctx.databases().includes(db)) return failText(404, `database not found: ${db}`)
   if (!ctx.mayRead(call, db)) return failText(403, '')
-  const format = call.rec.query.get('format') ?? formatOfBody(call) ?? 'json'
+  const format = (call.rec.method === 'GET' ? call.rec.query.get('format') ?? undefined : formatOfBody(call)) ?? formatOfAccept(call)
   const data = rows()
   if (format === 'json') return okJson(200, data)
   if (format === 'jsonl' || format === 'json_lines') return { status: 200, body: data.map((r) => JSON.stringify(r)).join('\n') + '\n', headers: { 'content-type': 'application/jsonl' }, cors: true }
@@ -138,8 +138,13 @@ function answerIn (call: Influx3Call, ctx: QueryContext, db: string, rows: () =>
   return failText(400, `unsupported format ${format}`)
 }
 
+/** `QueryFormat::try_from_headers`: the `Accept` header's format, JSON when it names none the double knows. */
+function formatOfAccept (call: Influx3Call): string {
+  const accept = call.rec.headers.accept ?? ''
+  return accept.includes('text/csv') ? 'csv' : accept.includes('application/jsonl') ? 'jsonl' : 'json'
+}
+
 function formatOfBody (call: Influx3Call): string | undefined {
-  if (call.rec.method !== 'POST') return undefined
   try { return (JSON.parse(call.rec.body.toString('utf8')) as { format?: string }).format } catch { return undefined }
 }
 

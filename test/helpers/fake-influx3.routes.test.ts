@@ -37,8 +37,10 @@ test('fake influx3: /query reads db and q from the query string, a form or multi
     await fetch(`${influx3.url}/query?db=a`, { method: 'POST', headers: auth, body: form }),
     await fetch(`${influx3.url}/query?db=a`, { method: 'POST', headers: { ...auth, 'content-type': 'application/vnd.influxql' }, body: 'SELECT * FROM b.weekly.m; SELECT * FROM m' })
   ]
+  // rp= fills in the retention policy of a statement that names its database without one, and only then.
+  sent.push(await fetch(`${influx3.url}/query?db=a&rp=weekly&q=${encodeURIComponent('SELECT * FROM b..m; SELECT * FROM m')}`, { headers: auth }))
   for (const res of sent) assert.equal(res.status, 200)
-  assert.deepEqual(influx3.requests.map((r) => r.databases), [['b'], ['b'], ['b'], ['b/weekly', 'a']])
+  assert.deepEqual(influx3.requests.map((r) => r.databases), [['b'], ['b'], ['b'], ['b/weekly', 'a'], ['b/weekly', 'a']])
   const none = await (await fetch(`${influx3.url}/query?q=SELECT+*+FROM+m`, { headers: auth })).json() as { results: Array<{ error?: string }> }
   assert.match(none.results[0]?.error ?? '', /must specify a 'db' parameter/)
   const shown = await (await fetch(`${influx3.url}/query?q=SHOW+DATABASES`, { headers: auth })).json()

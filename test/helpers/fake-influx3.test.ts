@@ -118,3 +118,13 @@ test('fake influx3: Enterprise resource tokens read and write only the databases
   const shown = await (await fetch(`${ent.url}/query?q=SHOW%20DATABASES`, { headers: basic(reader) })).json()
   assert.deepEqual(shown, { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['telemetry']] }] }] })
 })
+
+test('fake influx3: failNext answers chosen requests with an error; waitForRequest waits for one to be answered', async (t) => {
+  const influx3 = await start(t)
+  influx3.failNext('DELETE', '/api/v3/configure/token', 1, 503)
+  const del = (): Promise<Response> => fetch(`${influx3.url}/api/v3/configure/token?token_name=x`, { method: 'DELETE', headers: bearer(INFLUX3_OPERATOR_TOKEN) })
+  const waited = influx3.waitForRequest((r) => r.method === 'DELETE' && r.tokenName === '_admin')
+  assert.equal((await del()).status, 503)
+  assert.equal((await del()).status, 404)
+  assert.equal((await waited).query.get('token_name'), 'x')
+})

@@ -18,8 +18,9 @@ import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { routeTokens, TOKEN_PATHS } from './fake-influx3-admin.ts'
-import { failJson, failText, MALFORMED_AUTH, okJson, presentedToken, type Influx3Call, type Influx3Request, type Reply } from './fake-influx3-http.ts'
+import { failJson, failText, MALFORMED_AUTH, presentedToken, type Influx3Call, type Influx3Request, type Reply } from './fake-influx3-http.ts'
 import { routeQuery, type Influx3Query } from './fake-influx3-queries.ts'
+import { systemRoute } from './fake-influx3-system.ts'
 import { createInflux3Tokens, type Influx3Tokens } from './fake-influx3-tokens.ts'
 import { createInflux3Data, type Influx3Write } from './fake-influx3-writes.ts'
 import type { Influx3Build } from './openapi-influxdb3.ts'
@@ -63,35 +64,25 @@ export interface FakeInflux3 {
   lineProtocol (db: string): string
   /** Every query that reached a query route (before its database was checked). */
   queries: Influx3Query[]
+  /** Resolves with the first request matching `predicate` once answered (earlier ones included); rejects after 30 s. */
+  waitForRequest (predicate: (r: Influx3Request) => boolean): Promise<Influx3Request>
+  /** The next `times` requests `METHOD path…` (path prefix) get `status` (plain text, as InfluxDB 3's errors) instead, whatever their token. */
+  failNext (method: string, pathPrefix: string, times: number, status?: number): void
   close (): Promise<void>
 }
 
 /** The double's default operator token (recorded in the log-secret ledger). */
 export const INFLUX3_OPERATOR_TOKEN = 'apiv3_operator-token-0123456789abcdef'
 
-const PRODUCT = { Core: 'InfluxDB 3 Core', Enterprise: 'InfluxDB 3 Enterprise' } as const
 const UNAUTHENTICATED = 'the request was not authenticated'
 /** Paths `--disable-authz` can open, by its names (`all_paths.rs`). */
 const OPENABLE = { health: ['/health', '/api/v1/health'], ping: ['/ping'], metrics: ['/metrics'] } as const
-const METRICS = '# HELP http_requests_total accumulated total requests\n# TYPE http_requests_total counter\nhttp_requests_total 1\n'
+/** Longest wait of `waitForRequest`: a bug that never sends the request fails, not hangs. */
+const WAIT_MS = 30_000
 
 /** Administration: what only an admin token may do on Enterprise (every token is an admin token on Core). */
 function isAdminRoute (path: string): boolean {
   return path.startsWith('/api/v3/configure/') || path.startsWith('/api/v3/enterprise/')
-}
-
-function systemRoute (call: Influx3Call, build: Influx3Build, version: string): Reply | undefined {
-  const { method, path } = call.rec
-  if ((path === '/health' || path === '/api/v1/health') && method === 'GET') {
-    return { status: 200, body: 'OK', headers: { 'content-type': 'text/plain; charset=utf-8' }, cors: true }
-  }
-  if (path === '/metrics' && method === 'GET') return { status: 200, body: METRICS, headers: { 'content-type': 'text/plain; version=0.0.4' }, cors: true }
-  if (path === '/ping' && (method === 'GET' || method === 'POST')) {
-    const id = randomUUID()
-    const reply = okJson(200, { product_name: PRODUCT[build], version, revision: '0123456789', process_id: randomUUID() })
-    return { ...reply, headers: { ...reply.headers, 'x-influxdb-build': build, 'x-influxdb-version': version, 'request-id': id, 'x-request-id': id } }
-  }
-  return undefined
 }
 
 /** Starts the double; close it with `close()`. */
@@ -106,12 +97,20 @@ export async function startFakeInflux3 (opts: FakeInflux3Options = {}): Promise<
   const requests: Influx3Request[] = []
   const sockets = new Set<Socket>()
   const clusterUuid = randomUUID()
+  const answered: Influx3Request[] = []
+  const waiters: Array<{ predicate: (r: Influx3Request) => boolean, resolve: (r: Influx3Request) => void }> = []
+  const faults: Array<{ method: string, pathPrefix: string, left: number, status: number }> = []
   const may = (call: Influx3Call, action: 'read' | 'write', db: string): boolean => call.token === undefined || tokens.can(call.token, action, db)
 
   /** `perform_routing`: preflight, then authentication (but for the admin bootstrap and opened paths), then the routes. */
   async function route (rec: Influx3Request): Promise<Reply> {
     if (rec.method === 'OPTIONS') {
       return { status: 204, headers: { 'access-control-allow-methods': '*', 'access-control-allow-headers': '*', 'access-control-max-age': '86400' }, cors: true }
+    }
+    const fault = faults.find((f) => f.left > 0 && f.method === rec.method && rec.path.startsWith(f.pathPrefix))
+    if (fault !== undefined) {
+      fault.left--
+      return failText(fault.status, 'injected failure')
     }
     const call: Influx3Call = { rec, token: undefined }
     if (rec.path !== TOKEN_PATHS.admin && !open.has(rec.path)) {
@@ -158,6 +157,8 @@ export async function startFakeInflux3 (opts: FakeInflux3Options = {}): Promise<
         if (reply.cors) headers['access-control-allow-origin'] = '*'
         if (reply.status !== 204) headers['content-length'] = String(Buffer.byteLength(reply.body ?? ''))
         res.writeHead(reply.status, headers).end(reply.body)
+        answered.push(rec)
+        for (const w of waiters.filter((x) => x.predicate(rec))) waiters.splice(waiters.indexOf(w), 1)[0]?.resolve(rec)
       }).catch((err: unknown) => res.writeHead(500).end(String(err)))
     })
   })
@@ -181,6 +182,15 @@ export async function startFakeInflux3 (opts: FakeInflux3Options = {}): Promise<
     writes: data.writes,
     lineProtocol: data.lineProtocol,
     queries,
+    waitForRequest: async (predicate) => {
+      const found = answered.find(predicate)
+      if (found !== undefined) return found
+      return await new Promise<Influx3Request>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such request reached the InfluxDB 3 double')), WAIT_MS)
+        waiters.push({ predicate, resolve: (r) => { clearTimeout(timer); resolve(r) } })
+      })
+    },
+    failNext: (method, pathPrefix, times, status = 503) => { faults.push({ method, pathPrefix, left: times, status }) },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
