@@ -77,10 +77,12 @@ async function run (configFile: string, watch: boolean): Promise<number> {
     process.once('SIGTERM', stop).once('SIGINT', stop).on('SIGHUP', onHangup)
   })
   const { url, metricsUrl: metrics, deps } = gateway
-  logger.info({ url, metrics, upstream: config.upstream.url, users: deps.runtime().users.size(), config: configFile }, 'listening')
+  // The pid is the process to signal (SIGHUP reloads, SIGTERM stops): not npm's or a shell's, which do not pass SIGHUP on.
+  const { pid } = process
+  logger.info({ pid, url, metrics, upstream: config.upstream.url, users: deps.runtime().users.size(), config: configFile }, 'listening')
   logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, ' +
     'or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config ' +
-    'with its InfluxDB credential, then send SIGHUP (see README)')
+    'with its InfluxDB credential, then send SIGHUP to the pid above (see README)')
   logger.flush() // whoever waits for these lines gets them now, not with the next batch
   return await stopped
 }

@@ -11,7 +11,7 @@ import { basic } from './helpers/gateway.ts'
 
 const PASSWORD = 'alice password'
 
-interface Running { run: Cli, url: string, influx: FakeInflux, file: string, write: (yaml: string) => void }
+interface Running { run: Cli, url: string, pid: number, influx: FakeInflux, file: string, write: (yaml: string) => void }
 
 /** alice's hash, the same in every version of the file: a new hash would end her sessions. */
 const ALICE_HASH = hashPassword(PASSWORD, { ln: 10, r: 8, p: 1 })
@@ -34,8 +34,8 @@ async function start (t: TestContext, args: string[] = [], env: Record<string, s
   t.after(() => influx.close())
   const file = tempFile(t, 'gateway.yaml', await config({ token: 'TOKEN_A' }))
   const run = cli(t, ['--config', file, ...args], { env: { ...process.env, INFLUX_URL: influx.url, TOKEN_A: 'token-a', TOKEN_B: 'token-b', ...env } })
-  const { url } = JSON.parse(await run.waitForLine(isLog('listening'))) as { url: string }
-  return { run, url, influx, file, write: (yaml) => writeFileSync(file, yaml) }
+  const { url, pid } = JSON.parse(await run.waitForLine(isLog('listening'))) as { url: string, pid: number }
+  return { run, url, pid, influx, file, write: (yaml) => writeFileSync(file, yaml) }
 }
 
 async function signIn (url: string, name = 'alice', password = PASSWORD): Promise<string> {
@@ -80,10 +80,11 @@ test('SIGTERM: a stream still running after server.shutdownTimeout is cut, and t
 
 test('SIGHUP: a valid file swaps users and credentials and keeps sessions; an invalid one changes nothing', async (t) => {
   const gw = await start(t)
+  assert.equal(gw.pid, gw.run.child.pid, 'the listening line names the process to signal')
   const cookie = await signIn(gw.url)
   const bobHash = await hashPassword('bob password', { ln: 10, r: 8, p: 1 })
   gw.write(await config({ token: 'TOKEN_B', users: `  - { name: bob, passwordHash: "${bobHash}", token: "\${TOKEN_A}" }` }))
-  process.kill(gw.run.child.pid as number, 'SIGHUP')
+  process.kill(gw.pid, 'SIGHUP')
   const reloaded = JSON.parse(await gw.run.waitForLine(isLog('config reloaded'))) as { changed: string[], trigger: string }
   assert.deepEqual(reloaded.changed, ['users'])
   assert.equal(reloaded.trigger, 'SIGHUP')
