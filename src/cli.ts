@@ -59,17 +59,18 @@ async function run (configFile: string, watch: boolean): Promise<number> {
   const reload = (trigger: string): void => {
     reloader.reload(trigger).catch((err: unknown) => logger.error({ err, trigger }, 'config reload failed'))
   }
-  const onHangup = (): void => reload('SIGHUP')
+  let stopping = false
+  // While stopping, SIGHUP is still caught (and ignored): its default action would end the process and cut
+  // the requests the graceful stop lets finish.
+  const onHangup = (): void => { if (!stopping) reload('SIGHUP') }
   const watcher = watch ? watchConfig(configFile, () => reload('watch')) : undefined
   // Handlers go in before the 'listening' line: whoever waits for it may signal at once.
   const stopped = new Promise<number>((resolve) => {
-    let stopping = false
     const stop = (signal: string): void => {
       if (stopping) return
       stopping = true
       logger.info({ signal, graceMs: gateway.deps.config.server.shutdownTimeout }, 'shutting down')
       watcher?.close()
-      process.off('SIGHUP', onHangup)
       gateway.stop()
         .then(() => { logger.info('stopped'); logger.flush(); resolve(0) })
         .catch((err: unknown) => { logger.error({ err }, 'shutdown failed'); logger.flush(); resolve(1) })
