@@ -59,17 +59,18 @@ async function run (configFile: string, watch: boolean): Promise<number> {
   const reload = (trigger: string): void => {
     reloader.reload(trigger).catch((err: unknown) => logger.error({ err, trigger }, 'config reload failed'))
   }
-  const onHangup = (): void => reload('SIGHUP')
+  let stopping = false
+  // While stopping, SIGHUP is still caught (and ignored): its default action would end the process and cut
+  // the requests the graceful stop lets finish.
+  const onHangup = (): void => { if (!stopping) reload('SIGHUP') }
   const watcher = watch ? watchConfig(configFile, () => reload('watch')) : undefined
   // Handlers go in before the 'listening' line: whoever waits for it may signal at once.
   const stopped = new Promise<number>((resolve) => {
-    let stopping = false
     const stop = (signal: string): void => {
       if (stopping) return
       stopping = true
       logger.info({ signal, graceMs: gateway.deps.config.server.shutdownTimeout }, 'shutting down')
       watcher?.close()
-      process.off('SIGHUP', onHangup)
       gateway.stop()
         .then(() => { logger.info('stopped'); logger.flush(); resolve(0) })
         .catch((err: unknown) => { logger.error({ err }, 'shutdown failed'); logger.flush(); resolve(1) })
@@ -77,10 +78,12 @@ async function run (configFile: string, watch: boolean): Promise<number> {
     process.once('SIGTERM', stop).once('SIGINT', stop).on('SIGHUP', onHangup)
   })
   const { url, metricsUrl: metrics, deps } = gateway
-  logger.info({ url, metrics, upstream: config.upstream.url, users: deps.runtime().users.size(), config: configFile }, 'listening')
+  // The pid is the process to signal (SIGHUP reloads, SIGTERM stops): not npm's or a shell's, which do not pass SIGHUP on.
+  const { pid } = process
+  logger.info({ pid, url, metrics, upstream: config.upstream.url, users: deps.runtime().users.size(), config: configFile }, 'listening')
   logger.info({ config: configFile }, 'to add a user: run hash-password (npm run --silent hash-password, ' +
     'or docker compose run --rm -T gateway hash-password), put the printed hash in a users: entry of the config ' +
-    'with its InfluxDB credential, then send SIGHUP (see README)')
+    'with its InfluxDB credential, then send SIGHUP to the pid above (see README)')
   logger.flush() // whoever waits for these lines gets them now, not with the next batch
   return await stopped
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, openSync, readFileSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { hashPassword } from '../../src/auth/password.ts'
@@ -56,13 +56,26 @@ export interface GatewayTargetOptions {
   nodeFlags?: string[]
   /** The tree whose gateway runs (another commit's worktree); this one by default. */
   root?: string
+  /** How node runs the CLI: {@link SOURCES} (through tsx, the default) or {@link COMPILED} (dist/, built first). */
+  entry?: string[]
+}
+
+/** Node's arguments for the CLI from its TypeScript sources, through tsx. */
+export const SOURCES = ['--import', 'tsx', 'src/cli.ts']
+/** Node's arguments for the compiled CLI (`npm start`, the image); `npm run build` makes dist/. */
+export const COMPILED = ['--enable-source-maps', 'dist/cli.js']
+
+/** A started gateway, with how long it took from spawn to its `listening` line. */
+export interface GatewayTarget extends Target {
+  readyMs: number
 }
 
 /**
- * The gateway CLI as users run it (`npm start`: tsx, the default log level, one JSON line per request),
- * with its log in `dir` rather than on a terminal.
+ * The gateway CLI as users run it (the default log level, one JSON line per request), from its sources
+ * unless `entry` says otherwise, with its log in `dir` rather than on a terminal. `readyMs`: from spawn
+ * to the `listening` line, read from the log file as it grows.
  */
-export async function startGateway (opts: GatewayTargetOptions): Promise<Target> {
+export async function startGateway (opts: GatewayTargetOptions): Promise<GatewayTarget> {
   const port = await freePort()
   const config = join(opts.dir, `${opts.name}.yaml`)
   const log = join(opts.dir, `${opts.name}.log`)
@@ -76,14 +89,36 @@ export async function startGateway (opts: GatewayTargetOptions): Promise<Target>
     opts.extra ?? ''
   ].join('\n'))
   const out = openSync(log, 'a')
-  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', 'src/cli.ts', '--config', config], {
+  const started = performance.now()
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...(opts.entry ?? SOURCES), '--config', config], {
     cwd: opts.root ?? join(import.meta.dirname, '..', '..'),
     env: { ...process.env, BENCH_TOKEN, NODE_ENV: 'production' },
     stdio: ['ignore', out, out]
   })
+  const readyMs = await waitForLine(log, '"msg":"listening"', child) - started
   const url = `http://127.0.0.1:${port}`
   await waitFor(`${url}/gateway/health`, child, log)
-  return { url, pid: child.pid!, stop: () => stopChild(child) }
+  return { url, pid: child.pid!, readyMs, stop: () => stopChild(child) }
+}
+
+/** When `marker` first appears in `file` (performance.now()): watched with fs.watch, not polled. */
+async function waitForLine (file: string, marker: string, child: ChildProcess): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (!readFileSync(file, 'utf8').includes(marker)) return
+      done()
+      resolve(performance.now())
+    }
+    const onExit = (): void => {
+      done()
+      reject(new Error(`${file}: the process ended before "${marker}"\n${readFileSync(file, 'utf8')}`))
+    }
+    // Watching starts before the first look, so no write falls between the two.
+    const watcher = watch(file, check)
+    const done = (): void => { watcher.close(); child.off('exit', onExit) }
+    child.once('exit', onExit)
+    check()
+  })
 }
 
 /** Signs in as the bench user; resolves to the `Cookie` header value. */

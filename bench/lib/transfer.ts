@@ -25,10 +25,10 @@ export function download (opts: TransferOptions): Promise<TransferResult> {
     const req = http.get(opts.url, { agent: opts.agent, headers: opts.headers }, (res) => {
       let bytes = 0
       res.on('data', (chunk: Buffer) => { bytes += chunk.length })
-      res.once('error', reject)
+      res.on('error', reject)
       res.once('end', () => resolve({ status: res.statusCode ?? 0, bytes, seconds: (performance.now() - start) / 1000 }))
     })
-    req.once('error', reject)
+    req.on('error', reject)
   })
 }
 
@@ -43,7 +43,7 @@ export function upload (opts: TransferOptions & { bytes: number }): Promise<Tran
     const headers = { ...opts.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(opts.bytes) }
     const req = http.request(opts.url, { method: 'POST', agent: opts.agent, headers }, (res) => {
       res.resume()
-      res.once('error', reject)
+      res.on('error', reject)
       res.once('end', () => resolve({
         status: res.statusCode ?? 0,
         bytes: opts.bytes,
@@ -51,7 +51,7 @@ export function upload (opts: TransferOptions & { bytes: number }): Promise<Tran
         seconds: (performance.now() - start) / 1000
       }))
     })
-    req.once('error', reject)
+    req.on('error', reject)
     writeBytes(req, chunk, opts.bytes)
   })
 }

@@ -116,12 +116,21 @@ test('the gateway publishes 8086 on the port the image exposes, checks and liste
 
 test('the Dockerfile is multi-stage, installs production deps only and ends as a non-root user', () => {
   assert.ok(instructions('FROM').length >= 2, 'multi-stage')
-  assert.ok(instructions('RUN').some((run) => /\bnpm ci --omit=dev\b/.test(run)))
+  assert.ok(instructions('RUN').some((run) => /\bnpm ci --omit=dev --ignore-scripts\b/.test(run)))
   const last = lastInstruction('USER')
   assert.doesNotMatch(last, /^(root|0)(:|$)/)
   const ops = dockerfile.map((i) => i.op)
   assert.ok(ops.lastIndexOf('USER') > ops.lastIndexOf('FROM'), 'USER is set in the final stage')
-  assert.deepEqual(JSON.parse(lastInstruction('ENTRYPOINT')), ['node', '--import', 'tsx', 'src/cli.ts'])
+})
+
+test('the image runs the compiled gateway: node itself, on the build stage\'s dist/, never the sources', () => {
+  assert.ok(instructions('RUN').some((run) => /\bnpm run build\b/.test(run)), 'a stage compiles')
+  const finalStage = dockerfile.slice(dockerfile.map((i) => i.op).lastIndexOf('FROM'))
+  const copies = finalStage.filter((i) => i.op === 'COPY').map((i) => i.args)
+  assert.ok(copies.some((args) => /^--from=\S+ \/app\/dist \.\/dist$/.test(args)), copies.join('\n'))
+  assert.ok(!copies.some((args) => /\bsrc\b/.test(args)), 'no sources in the runtime image')
+  // Exec form, node first: node is PID 1 and gets `docker kill -s HUP` and SIGTERM itself.
+  assert.deepEqual(JSON.parse(lastInstruction('ENTRYPOINT')), ['node', '--enable-source-maps', 'dist/cli.js'])
 })
 
 test('.dockerignore lets through exactly what the Dockerfile copies from the build context', () => {

@@ -27,16 +27,27 @@ export interface Cli {
 /** Environment variables whose values the log-secret ledger treats as secrets unless `secretEnv` names others. */
 const SECRET_ENV = /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY/i
 
+/** Node's arguments that run the CLI from its TypeScript sources, through tsx. */
+const SOURCES = ['--import', 'tsx', 'src/cli.ts']
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv
+  stdin?: string
+  secretEnv?: string[]
+  /** Node's arguments before the CLI's (default: the sources through tsx); the compiled CLI is `['dist/cli.js']`. */
+  entry?: string[]
+}
+
 /**
  * Runs the CLI. For the log-secret ledger (secret-ledger.ts) every stdout and stderr line is recorded, and
  * as secrets: the values of `secretEnv` (default: variables the test set whose names look secret), and the
  * password a `hash-password` run reads from stdin.
  */
-export function cli (t: TestContext, args: string[], opts: { env?: NodeJS.ProcessEnv, stdin?: string, secretEnv?: string[] } = {}): Cli {
+export function cli (t: TestContext, args: string[], opts: CliOptions = {}): Cli {
   const env = opts.env ?? {}
   for (const name of opts.secretEnv ?? Object.keys(env).filter((n) => SECRET_ENV.test(n) && env[n] !== process.env[n])) recordSecret(env[name], `env:${name}`)
   if (args[0] === 'hash-password') recordSecret(opts.stdin?.trim(), 'password')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...(opts.entry ?? SOURCES), ...args], {
     cwd: REPO,
     env: opts.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe']
