@@ -20,6 +20,19 @@ export interface Token {
   pos: number
   /** Whether whitespace or a comment comes right before it. */
   spaced: boolean
+  /**
+   * Whether a keyword could end here: the query ends or goes on with one of InfluxDB 3's keyword follow
+   * characters. `FROM"cpu"` or `LIMIT\r` are no keywords to InfluxDB 3 (`keywords.rs` `keyword_follow_char`).
+   */
+  bounded: boolean
+}
+
+/** The characters after which InfluxDB 3 accepts a keyword as one. */
+const KEYWORD_FOLLOW = new Set([' ', '\n', '\t', ';', '(', ')', ',', '=', '!', '>', '<', '+', '-', '/', '*', '|', '&', '^', '%'])
+
+/** Whether `token` is one of InfluxDB 3's reserved words, read as a keyword there (so never as an identifier). */
+export function isReserved (token: Token): boolean {
+  return token.type === 'word' && token.bounded && isKeyword(token.text)
 }
 
 /** A query the tokenizer cannot read; `message` says why, for the refusal's reason. */
@@ -88,28 +101,32 @@ function readRegex (query: string, at: number): { text: string, end: number } {
 }
 
 /**
- * Whether a token ends an operand, after which `/` divides. Anywhere else (after an operator, a keyword,
- * `(`, `,`, `.`, or at the start) InfluxQL's grammar reads `/` only as the start of a regular expression.
+ * Whether an operand ends with `token`, so that a `/` after it divides; anywhere else (after an operator, a
+ * keyword, `(`, `,`, `.`, or at the start) InfluxQL's grammar reads `/` only as the start of a regular
+ * expression. `*` ends an operand where it is a wildcard (where an operand was awaited), and a keyword ends one
+ * after `::` (`*::tag`, `value::field`).
  */
-function endsOperand (token: Token | undefined): boolean {
-  if (token === undefined) return false
-  if (token.type === 'punct') return token.text === ')'
-  if (token.type === 'word') return !isKeyword(token.text)
+function endsOperand (token: Token, previous: Token | undefined, afterOperand: boolean): boolean {
+  if (token.type === 'word') return !isReserved(token) || (previous?.type === 'punct' && previous.text === '::')
+  if (token.type === 'punct') return token.text === ')' || (token.text === '*' && !afterOperand)
   return true
 }
 
-/** The token at `at` (after whitespace), given the token before it. */
-function readToken (query: string, start: number, previous: Token | undefined): Token {
+/** The token at `at` (after whitespace); `regex`: whether a `/` starts a regular expression there. */
+function readToken (query: string, start: number, regex: boolean): Token & { end: number } {
   const at = skipSpace(query, start)
   const spaced = at > start
   const c = query[at]
-  const token = (type: TokenType, text: string, end: number): Token & { end: number } => ({ type, text, pos: at, spaced, end })
+  const token = (type: TokenType, text: string, end: number): Token & { end: number } => {
+    const bounded = end >= query.length || KEYWORD_FOLLOW.has(query[end] as string)
+    return { type, text, pos: at, spaced, bounded, end }
+  }
   if (c === undefined) return token('end', '', at)
   if (c === '"' || c === "'") {
     const { text, end } = readQuoted(query, at, c)
     return token(c === '"' ? 'quoted' : 'string', text, end)
   }
-  if (c === '/' && !endsOperand(previous)) {
+  if (c === '/' && regex) {
     const { text, end } = readRegex(query, at)
     return token('regex', text, end)
   }
@@ -139,10 +156,12 @@ function scan (query: string, at: number, part: RegExp): number {
 export function lexInfluxQL (query: string): Token[] {
   const tokens: Token[] = []
   let at = 0
+  let afterOperand = false
   for (;;) {
-    const token = readToken(query, at, tokens[tokens.length - 1]) as Token & { end: number }
-    at = token.end
-    tokens.push({ type: token.type, text: token.text, pos: token.pos, spaced: token.spaced })
+    const { end, ...token } = readToken(query, at, !afterOperand)
+    afterOperand = endsOperand(token, tokens[tokens.length - 1], afterOperand)
+    at = end
+    tokens.push(token)
     if (token.type === 'end') return tokens
   }
 }
