@@ -50,7 +50,8 @@ const SPACE = new Set([' ', '\t', '\r', '\n'])
 const WORD_START = /[A-Za-z_]/
 const WORD_PART = /[A-Za-z0-9_]/
 const DIGIT = /[0-9]/
-const NUMBER_PART = /[0-9.A-Za-zµ]/
+/** Duration units in the order InfluxDB 3 tries them (`literal.rs` `single_duration`). */
+const UNITS = ['ns', 'µ', 'u', 'ms', 's', 'm', 'h', 'd', 'w']
 
 /** Skips whitespace and comments from `at`; returns where the next token starts. */
 function skipSpace (query: string, at: number): number {
@@ -131,7 +132,10 @@ function readToken (query: string, start: number, regex: boolean): Token & { end
     return token('regex', text, end)
   }
   if (WORD_START.test(c)) return token('word', query.slice(at, scan(query, at, WORD_PART)), scan(query, at, WORD_PART))
-  if (DIGIT.test(c)) return token('number', query.slice(at, scan(query, at, NUMBER_PART)), scan(query, at, NUMBER_PART))
+  if (DIGIT.test(c)) {
+    const end = numberEnd(query, at)
+    return token('number', query.slice(at, end), end)
+  }
   if (c === '$' && WORD_START.test(query[at + 1] ?? '')) {
     return token('param', query.slice(at, scan(query, at + 1, WORD_PART)), scan(query, at + 1, WORD_PART))
   }
@@ -140,9 +144,27 @@ function readToken (query: string, start: number, regex: boolean): Token & { end
   return token('punct', mark, at + mark.length)
 }
 
+/**
+ * Where a number starting at `at` ends, as InfluxDB 3 reads one: a float (`1.5`), else an integer followed by
+ * duration fragments (`1h30m`). Letters after it start a word of their own (`1AND` is `1` and `AND` there).
+ */
+function numberEnd (query: string, at: number): number {
+  const digits = scan(query, at, DIGIT)
+  if (query[digits] === '.' && DIGIT.test(query[digits + 1] ?? '')) return scan(query, digits + 1, DIGIT)
+  let end = digits
+  for (let from = at; ;) {
+    const fragmentDigits = scan(query, from, DIGIT)
+    if (fragmentDigits === from) return end
+    const unit = UNITS.find((u) => query.startsWith(u, fragmentDigits))
+    if (unit === undefined) return from === at ? fragmentDigits : end
+    end = fragmentDigits + unit.length
+    from = end
+  }
+}
+
 /** The first offset from `at` whose character does not match `part`. */
 function scan (query: string, at: number, part: RegExp): number {
-  let i = at + 1
+  let i = at
   while (i < query.length && part.test(query[i] as string)) i++
   return i
 }

@@ -65,6 +65,7 @@ const LEXICAL: Row[] = [
     expect: [select('telemetry'), select('secret'), select('telemetry')]
   },
   { query: 'SELECT a * /x;SELECT * FROM secret..m;/ FROM cpu', expect: [select('telemetry')] },
+  { query: 'SELECT 1FROM secret..m WHERE b = 1AND time > now() - 1h30m', expect: [select('secret')] },
   { query: 'SELECT"a" FROM cpu', expect: /statement the gateway does not know/ },
   { query: 'SELECT * FROM\r/cpu/', expect: /FROM where the gateway expects none/ },
   // InfluxDB 3 needs no `;` between statements: what could start one is never skipped as part of a clause.
