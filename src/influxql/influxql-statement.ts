@@ -99,7 +99,8 @@ function showMeasurements (cur: TokenCursor): ParsedStatement {
 
 /** The statements after SHOW. */
 function showStatement (cur: TokenCursor): ParsedStatement {
-  if (cur.takeWords('DATABASES')) return { ...refused('show databases'), runsOnV3: true }
+  // SHOW DATABASES reaches no database: InfluxDB 3 lists them all, and the gateway filters the answer.
+  if (cur.takeWords('DATABASES')) return { kind: 'show databases', sources: [], runsOnV3: true, needsDatabase: false }
   if (cur.takeWords('MEASUREMENTS')) return showMeasurements(cur)
   if (cur.takeWords('RETENTION', 'POLICIES')) return runs('show retention policies', [onClause(cur, false) ?? {}])
   if (cur.takeWords('TAG', 'KEYS')) return runs('show tag keys', showSources(cur, true))
