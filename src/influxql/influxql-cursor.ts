@@ -2,8 +2,7 @@
  * A cursor over one query's tokens, with the few questions the statement parser asks of it.
  * @packageDocumentation
  */
-import { isKeyword } from './influxql-keywords.ts'
-import { InfluxQLSyntaxError, type Token } from './influxql-lexer.ts'
+import { InfluxQLSyntaxError, isReserved, type Token } from './influxql-lexer.ts'
 
 /** Reads tokens in order; `word(…)` questions ignore case, as InfluxQL's keywords do. */
 export class TokenCursor {
@@ -23,10 +22,10 @@ export class TokenCursor {
     return token
   }
 
-  /** Whether the token `ahead` places on is the keyword `word`. */
+  /** Whether the token `ahead` places on is the keyword `word` (any case; followed as InfluxDB 3 needs a keyword to be). */
   isWord (word: string, ahead = 0): boolean {
     const token = this.peek(ahead)
-    return token.type === 'word' && token.text.toUpperCase() === word
+    return token.type === 'word' && token.bounded && token.text.toUpperCase() === word
   }
 
   /** Whether the token `ahead` places on is the punctuation `mark`. */
@@ -57,7 +56,7 @@ export class TokenCursor {
   /** Takes an identifier (an unquoted word that is no keyword, or a double-quoted name) and returns its name. */
   identifier (what: string): string {
     const token = this.peek()
-    if (token.type === 'quoted' || (token.type === 'word' && !isKeyword(token.text))) {
+    if (token.type === 'quoted' || (token.type === 'word' && !isReserved(token))) {
       this.at++
       return token.text
     }

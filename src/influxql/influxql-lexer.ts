@@ -20,6 +20,19 @@ export interface Token {
   pos: number
   /** Whether whitespace or a comment comes right before it. */
   spaced: boolean
+  /**
+   * Whether a keyword could end here: the query ends or goes on with one of InfluxDB 3's keyword follow
+   * characters. `FROM"cpu"` or `LIMIT\r` are no keywords to InfluxDB 3 (`keywords.rs` `keyword_follow_char`).
+   */
+  bounded: boolean
+}
+
+/** The characters after which InfluxDB 3 accepts a keyword as one. */
+const KEYWORD_FOLLOW = new Set([' ', '\n', '\t', ';', '(', ')', ',', '=', '!', '>', '<', '+', '-', '/', '*', '|', '&', '^', '%'])
+
+/** Whether `token` is one of InfluxDB 3's reserved words, read as a keyword there (so never as an identifier). */
+export function isReserved (token: Token): boolean {
+  return token.type === 'word' && token.bounded && isKeyword(token.text)
 }
 
 /** A query the tokenizer cannot read; `message` says why, for the refusal's reason. */
@@ -37,7 +50,8 @@ const SPACE = new Set([' ', '\t', '\r', '\n'])
 const WORD_START = /[A-Za-z_]/
 const WORD_PART = /[A-Za-z0-9_]/
 const DIGIT = /[0-9]/
-const NUMBER_PART = /[0-9.A-Za-zµ]/
+/** Duration units in the order InfluxDB 3 tries them (`literal.rs` `single_duration`). */
+const UNITS = ['ns', 'µ', 'u', 'ms', 's', 'm', 'h', 'd', 'w']
 
 /** Skips whitespace and comments from `at`; returns where the next token starts. */
 function skipSpace (query: string, at: number): number {
@@ -88,33 +102,40 @@ function readRegex (query: string, at: number): { text: string, end: number } {
 }
 
 /**
- * Whether a token ends an operand, after which `/` divides. Anywhere else (after an operator, a keyword,
- * `(`, `,`, `.`, or at the start) InfluxQL's grammar reads `/` only as the start of a regular expression.
+ * Whether an operand ends with `token`, so that a `/` after it divides; anywhere else (after an operator, a
+ * keyword, `(`, `,`, `.`, or at the start) InfluxQL's grammar reads `/` only as the start of a regular
+ * expression. `*` ends an operand where it is a wildcard (where an operand was awaited), and a keyword ends one
+ * after `::` (`*::tag`, `value::field`).
  */
-function endsOperand (token: Token | undefined): boolean {
-  if (token === undefined) return false
-  if (token.type === 'punct') return token.text === ')'
-  if (token.type === 'word') return !isKeyword(token.text)
+function endsOperand (token: Token, previous: Token | undefined, afterOperand: boolean): boolean {
+  if (token.type === 'word') return !isReserved(token) || (previous?.type === 'punct' && previous.text === '::')
+  if (token.type === 'punct') return token.text === ')' || (token.text === '*' && !afterOperand)
   return true
 }
 
-/** The token at `at` (after whitespace), given the token before it. */
-function readToken (query: string, start: number, previous: Token | undefined): Token {
+/** The token at `at` (after whitespace); `regex`: whether a `/` starts a regular expression there. */
+function readToken (query: string, start: number, regex: boolean): Token & { end: number } {
   const at = skipSpace(query, start)
   const spaced = at > start
   const c = query[at]
-  const token = (type: TokenType, text: string, end: number): Token & { end: number } => ({ type, text, pos: at, spaced, end })
+  const token = (type: TokenType, text: string, end: number): Token & { end: number } => {
+    const bounded = end >= query.length || KEYWORD_FOLLOW.has(query[end] as string)
+    return { type, text, pos: at, spaced, bounded, end }
+  }
   if (c === undefined) return token('end', '', at)
   if (c === '"' || c === "'") {
     const { text, end } = readQuoted(query, at, c)
     return token(c === '"' ? 'quoted' : 'string', text, end)
   }
-  if (c === '/' && !endsOperand(previous)) {
+  if (c === '/' && regex) {
     const { text, end } = readRegex(query, at)
     return token('regex', text, end)
   }
   if (WORD_START.test(c)) return token('word', query.slice(at, scan(query, at, WORD_PART)), scan(query, at, WORD_PART))
-  if (DIGIT.test(c)) return token('number', query.slice(at, scan(query, at, NUMBER_PART)), scan(query, at, NUMBER_PART))
+  if (DIGIT.test(c)) {
+    const end = numberEnd(query, at)
+    return token('number', query.slice(at, end), end)
+  }
   if (c === '$' && WORD_START.test(query[at + 1] ?? '')) {
     return token('param', query.slice(at, scan(query, at + 1, WORD_PART)), scan(query, at + 1, WORD_PART))
   }
@@ -123,9 +144,27 @@ function readToken (query: string, start: number, previous: Token | undefined): 
   return token('punct', mark, at + mark.length)
 }
 
+/**
+ * Where a number starting at `at` ends, as InfluxDB 3 reads one: a float (`1.5`), else an integer followed by
+ * duration fragments (`1h30m`). Letters after it start a word of their own (`1AND` is `1` and `AND` there).
+ */
+function numberEnd (query: string, at: number): number {
+  const digits = scan(query, at, DIGIT)
+  if (query[digits] === '.' && DIGIT.test(query[digits + 1] ?? '')) return scan(query, digits + 1, DIGIT)
+  let end = digits
+  for (let from = at; ;) {
+    const fragmentDigits = scan(query, from, DIGIT)
+    if (fragmentDigits === from) return end
+    const unit = UNITS.find((u) => query.startsWith(u, fragmentDigits))
+    if (unit === undefined) return from === at ? fragmentDigits : end
+    end = fragmentDigits + unit.length
+    from = end
+  }
+}
+
 /** The first offset from `at` whose character does not match `part`. */
 function scan (query: string, at: number, part: RegExp): number {
-  let i = at + 1
+  let i = at
   while (i < query.length && part.test(query[i] as string)) i++
   return i
 }
@@ -139,10 +178,12 @@ function scan (query: string, at: number, part: RegExp): number {
 export function lexInfluxQL (query: string): Token[] {
   const tokens: Token[] = []
   let at = 0
+  let afterOperand = false
   for (;;) {
-    const token = readToken(query, at, tokens[tokens.length - 1]) as Token & { end: number }
-    at = token.end
-    tokens.push({ type: token.type, text: token.text, pos: token.pos, spaced: token.spaced })
+    const { end, ...token } = readToken(query, at, !afterOperand)
+    afterOperand = endsOperand(token, tokens[tokens.length - 1], afterOperand)
+    at = end
+    tokens.push(token)
     if (token.type === 'end') return tokens
   }
 }

@@ -14,8 +14,15 @@ export interface NamedSource {
   rp?: string
 }
 
-/** Words that never stand inside a skipped clause of a statement InfluxDB 3 runs. */
-const SOURCE_WORDS = new Set(['SELECT', 'FROM', 'INTO', 'ON'])
+/**
+ * Words that never stand inside a skipped clause of a statement InfluxDB 3 runs: those that name a source, and
+ * those that start a statement.
+ */
+// SECURITY: InfluxDB 3 needs no `;` between statements (`lib.rs` `parse_statements`): a clause the gateway skips
+// must never hold what InfluxDB would read as the start of another statement (`SELECT … WHERE a = 1 SHOW
+// DATABASES`), so every word that can start one is refused there.
+const GUARDED_WORDS = new Set(['SELECT', 'FROM', 'INTO', 'ON', 'SHOW', 'EXPLAIN', 'CREATE', 'DROP', 'DELETE', 'ALTER',
+  'GRANT', 'REVOKE', 'KILL', 'SET'])
 
 /** An identifier naming a database or retention policy: never empty. */
 function namePart (cur: TokenCursor, what: string): string {
@@ -108,8 +115,8 @@ export function skipClauses (cur: TokenCursor, options: SkipOptions = {}): void 
     const token = cur.peek()
     if (token.type === 'end' || (token.type === 'punct' && token.text === ';')) break
     const word = token.type === 'word' ? token.text.toUpperCase() : undefined
-    if (depth === 0 && word !== undefined && stopWords.includes(word)) return
-    if (guard && word !== undefined && SOURCE_WORDS.has(word)) throw new InfluxQLSyntaxError(`${word} where the gateway expects none`)
+    if (depth === 0 && word !== undefined && token.bounded && stopWords.includes(word)) return
+    if (guard && word !== undefined && GUARDED_WORDS.has(word)) throw new InfluxQLSyntaxError(`${word} where the gateway expects none`)
     if (cur.isPunct('(')) depth++
     else if (cur.isPunct(')')) {
       if (depth === 0 && inSubquery) return

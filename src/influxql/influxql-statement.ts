@@ -28,7 +28,7 @@ const MAX_DEPTH = 32
 /** The statements EXPLAIN runs on: those InfluxDB 3 plans as queries. */
 const EXPLAINABLE = new Set(['select', 'show measurements', 'show tag keys', 'show tag values', 'show field keys'])
 /** The clauses that may follow a SELECT's sources. */
-const SELECT_CLAUSES = new Set(['WHERE', 'GROUP', 'FILL', 'ORDER', 'LIMIT', 'OFFSET', 'SLIMIT', 'SOFFSET', 'TZ'])
+const SELECT_CLAUSES = ['WHERE', 'GROUP', 'FILL', 'ORDER', 'LIMIT', 'OFFSET', 'SLIMIT', 'SOFFSET', 'TZ']
 /** The refused kinds as keyword lists, the longest first, so that `show tag values cardinality` wins over shorter ones. */
 const REFUSED = REFUSED_KINDS.map((kind) => kind.toUpperCase().split(' ')).sort((a, b) => b.length - a.length)
 
@@ -62,9 +62,8 @@ function selectBody (cur: TokenCursor, depth: number, inSubquery: boolean): Pars
   const into = cur.takeWords('INTO') ? qualifiedName(cur, true) : undefined
   cur.expectWords('FROM')
   const sources = selectSources(cur, depth)
-  const next = cur.peek()
-  if (!cur.atStatementEnd() && !cur.isPunct(')') && !(next.type === 'word' && SELECT_CLAUSES.has(next.text.toUpperCase()))) {
-    throw new InfluxQLSyntaxError(`unexpected ${next.text} after the sources of SELECT`)
+  if (!cur.atStatementEnd() && !cur.isPunct(')') && !SELECT_CLAUSES.some((clause) => cur.isWord(clause))) {
+    throw new InfluxQLSyntaxError(`unexpected ${cur.peek().text} after the sources of SELECT`)
   }
   skipClauses(cur, { inSubquery })
   if (into !== undefined) return refused('select into', [...sources, into])
@@ -100,7 +99,8 @@ function showMeasurements (cur: TokenCursor): ParsedStatement {
 
 /** The statements after SHOW. */
 function showStatement (cur: TokenCursor): ParsedStatement {
-  if (cur.takeWords('DATABASES')) return { ...refused('show databases'), runsOnV3: true }
+  // SHOW DATABASES reaches no database: InfluxDB 3 lists them all, and the gateway filters the answer.
+  if (cur.takeWords('DATABASES')) return { kind: 'show databases', sources: [], runsOnV3: true, needsDatabase: false }
   if (cur.takeWords('MEASUREMENTS')) return showMeasurements(cur)
   if (cur.takeWords('RETENTION', 'POLICIES')) return runs('show retention policies', [onClause(cur, false) ?? {}])
   if (cur.takeWords('TAG', 'KEYS')) return runs('show tag keys', showSources(cur, true))

@@ -49,7 +49,30 @@ const LEXICAL: Row[] = [
   { query: 'SELECT * FROM cpu WHERE host =~ /a', expect: /regular expression that does not close/ },
   { query: 'SELECT * FROM cpu WHERE host =~ /a\\\\/; SELECT * FROM secret..m; SELECT /', expect: /read differently/ },
   { query: 'SELECT * FROM cpu WHERE host = "a" # b', expect: /character InfluxQL does not use/ },
-  { query: 'SELECT * FROM cpu\u00a0', expect: /character InfluxQL does not use/ }
+  { query: 'SELECT * FROM cpu\u00a0', expect: /character InfluxQL does not use/ },
+  // A `/` after an operand divides, InfluxDB 3 reads no regex there: `*` (a wildcard), `*::field`, and a
+  // keyword that is none because a carriage return follows it (not one of InfluxDB 3's keyword follow characters).
+  {
+    query: 'SELECT * / 2 FROM cpu;SELECT * FROM secret..m;SELECT a / (b) FROM cpu',
+    expect: [select('telemetry'), select('secret'), select('telemetry')]
+  },
+  {
+    query: 'SELECT *::field / 2 FROM cpu;SELECT * FROM secret..m;SELECT a / (b) FROM cpu',
+    expect: [select('telemetry'), select('secret'), select('telemetry')]
+  },
+  {
+    query: 'SELECT a FROM cpu WHERE b = LIMIT\r/2;SELECT * FROM secret..m;SELECT c FROM d WHERE e =~ /x/ AND f = 1',
+    expect: [select('telemetry'), select('secret'), select('telemetry')]
+  },
+  { query: 'SELECT a * /x;SELECT * FROM secret..m;/ FROM cpu', expect: [select('telemetry')] },
+  { query: 'SELECT 1FROM secret..m WHERE b = 1AND time > now() - 1h30m', expect: [select('secret')] },
+  { query: 'SELECT"a" FROM cpu', expect: /statement the gateway does not know/ },
+  { query: 'SELECT * FROM\r/cpu/', expect: /FROM where the gateway expects none/ },
+  // InfluxDB 3 needs no `;` between statements: what could start one is never skipped as part of a clause.
+  { query: 'SELECT * FROM cpu WHERE a = 1 SHOW DATABASES', expect: /SHOW where the gateway expects none/ },
+  { query: 'SELECT * FROM cpu LIMIT 1 EXPLAIN SELECT * FROM secret..m', expect: /EXPLAIN where the gateway expects none/ },
+  { query: 'SELECT * FROM cpu SELECT * FROM secret..m', expect: /unexpected SELECT/ },
+  { query: 'SHOW TAG KEYS LIMIT 1 SHOW DATABASES', expect: /SHOW where the gateway expects none/ }
 ]
 
 /** Sources: qualified names, retention policies, regexes, several sources, subqueries. */
@@ -59,7 +82,8 @@ const SOURCES: Row[] = [
   { query: 'SELECT * FROM "secret"."default"."cpu"', expect: [select('secret')] },
   { query: 'SELECT * FROM secret.weekly.cpu', expect: [select('secret/weekly')] },
   { query: 'SELECT * FROM "secret"."Autogen"."cpu"', expect: [select('secret/Autogen')] },
-  { query: 'SELECT * FROM secret.default.cpu', expect: /expected retention policy/ },
+  { query: 'SELECT * FROM secret.default.cpu', expect: [select('secret')] },
+  { query: 'SELECT * FROM default', expect: /expected a measurement/ },
   { query: 'SELECT * FROM "weekly"."cpu"', expect: [select('telemetry', 'telemetry/weekly')] },
   { query: 'SELECT * FROM autogen.cpu', expect: [select('telemetry')] },
   { query: 'SELECT * FROM cpu', defaults: { db: 'telemetry', rp: 'weekly' }, expect: [select('telemetry', 'telemetry/weekly')] },
