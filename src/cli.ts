@@ -75,7 +75,10 @@ async function run (configFile: string, watch: boolean): Promise<number> {
         .then(() => { logger.info('stopped'); logger.flush(); resolve(0) })
         .catch((err: unknown) => { logger.error({ err }, 'shutdown failed'); logger.flush(); resolve(1) })
     }
-    process.once('SIGTERM', stop).once('SIGINT', stop).on('SIGHUP', onHangup)
+    // `on`, not `once`: a repeated stop signal is ignored, never the default action that would cut the requests
+    // the graceful stop lets finish (`server.shutdownTimeout` bounds it). Ctrl-C on `npm start` signals npm and
+    // the gateway, and npm passes its own on: the gateway gets every stop signal twice.
+    process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', onHangup)
   })
   const { url, metricsUrl: metrics, deps } = gateway
   // The pid is the process to signal (SIGHUP reloads, SIGTERM stops): not npm's or a shell's, which do not pass SIGHUP on.

@@ -92,10 +92,11 @@ export function cli (t: TestContext, args: string[], opts: CliOptions = {}): Cli
   return { child, lines, stderr: () => stderr, waitForLine, exited: withTimeout(exited, 'exit') }
 }
 
-export async function withTimeout<T> (promise: Promise<T>, what: string): Promise<T> {
+/** `promise`, or a rejection naming `what` after `ms` (default {@link TIMEOUT_MS}). */
+export async function withTimeout<T> (promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)
   })
   try {
     return await Promise.race([promise, timeout])

@@ -21,8 +21,11 @@ import { commandLines, commentedYaml, type ShellBlock } from './doc-commands.ts'
 import { recordLogLines, recordSecret } from './secret-ledger.ts'
 
 const run = promisify(execFile)
+/** Longest a walkthrough command may take: the first one builds `dist/` in the copy. */
+const BUILD_MS = 180_000
+
 /** What the copy links to (read-only) rather than copies. */
-const LINKED = ['package.json', 'node_modules', 'src', 'tsconfig.json']
+const LINKED = ['package.json', 'node_modules', 'src', 'tsconfig.json', 'tsconfig.build.json']
 
 /** One command of the walkthrough and what it printed. */
 export interface StepOutput { command: string, stdout: string, stderr: string }
@@ -65,7 +68,8 @@ export async function runWalkthrough (t: TestContext, block: ShellBlock, opts: W
       continue
     }
     const script = exported === undefined ? command : `${command}\nprintf %s "$${exported}"`
-    const { stdout, stderr } = await withTimeout(run('bash', ['-c', script], { cwd: dir, env }), command)
+    // A reader's first npm script builds dist/ (tsc, several seconds of CPU on a busy machine).
+    const { stdout, stderr } = await withTimeout(run('bash', ['-c', script], { cwd: dir, env }), command, BUILD_MS)
     if (exported !== undefined) { env[exported] = stdout; recordSecret(stdout, `env:${exported}`) }
     steps.push({ command, stdout, stderr })
     if (command.includes('hash-password')) putCommentedYaml(block, dir, stdout.trim())
@@ -114,6 +118,6 @@ async function startInBackground (command: string, cwd: string, env: NodeJS.Proc
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGTERM')
     await withTimeout(exited, `${command} exit`)
   }
-  await withTimeout(listening, `${command} listening`).catch(async (err: unknown) => { await stop(); throw err })
+  await withTimeout(listening, `${command} listening`, BUILD_MS).catch(async (err: unknown) => { await stop(); throw err })
   return stop
 }
