@@ -141,3 +141,19 @@ test('with upstream.version auto, the version is learned from /ping with the ope
   const r = await send(s, s.analyst, '/api/v3/write_lp?db=secret', { method: 'POST', body: 'cpu v=1' })
   assert.deepEqual([r.status, r.reached], [403, 0])
 })
+
+test('the official InfluxDB 3 client writes through the gateway with a session cookie, and with a token of its own', async (t) => {
+  const s = await start(t)
+  const { InfluxDBClient } = await import('@influxdata/influxdb3-client')
+  // The client insists on a token: a scheme other than Token/Bearer lets the gateway take the session cookie instead.
+  const withCookie = new InfluxDBClient({ host: s.gw.url, database: 'telemetry', token: 'session', authScheme: 'Session', headers: { cookie: s.analyst } })
+  t.after(() => withCookie.close())
+  await withCookie.write('cpu,host=a load=0.5')
+  assert.equal(s.influx3.lineProtocol('telemetry'), 'cpu,host=a load=0.5')
+  await assert.rejects(withCookie.write('cpu load=1', 'secret'), (err: Error & { statusCode?: number }) => err.statusCode === 403, 'the rule refuses another database')
+  assert.equal(s.influx3.lineProtocol('secret'), '')
+  const withToken = new InfluxDBClient({ host: s.gw.url, database: 'secret', token: INFLUX3_OPERATOR_TOKEN })
+  t.after(() => withToken.close())
+  await withToken.write('cpu load=2')
+  assert.equal(s.influx3.lineProtocol('secret'), 'cpu load=2', 'a client\'s own token is InfluxDB\'s to judge')
+})
