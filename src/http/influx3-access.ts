@@ -57,7 +57,7 @@ async function requestParams (
   scope: RequestScope, deps: Influx3Deps, route: Extract<Influx3Route, { kind: 'write' | 'query' }>
 ): Promise<{ params: Influx3Params, body?: Buffer }> {
   const url = scope.req.url ?? ''
-  const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+  const query = strictQuery(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
   if (route.kind === 'write' || scope.method !== 'POST') return { params: { query } }
   const { limits, upstream } = deps.config
   const body = hasBody(scope.req.headers)
@@ -80,6 +80,21 @@ async function requestParams (
     return { params: { query, body: new Map([['q', [body.toString('utf8')]]]) }, body }
   }
   throw errors.databaseRefused(`a /query body of type ${type} is not read by the gateway`)
+}
+
+/**
+ * The query string's parameters, refused when an escape is malformed or not UTF-8: a name the gateway would
+ * read as U+FFFD is not one InfluxDB 3 reads the same way.
+ */
+function strictQuery (text: string): URLSearchParams {
+  for (const part of text.split('&')) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '))
+    } catch {
+      throw errors.databaseRefused('a query parameter is not valid UTF-8')
+    }
+  }
+  return new URLSearchParams(text)
 }
 
 function jsonParams (body: Buffer): Map<string, string[]> {

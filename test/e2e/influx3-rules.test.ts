@@ -157,3 +157,9 @@ test('the official InfluxDB 3 client writes through the gateway with a session c
   await withToken.write('cpu load=2')
   assert.equal(s.influx3.lineProtocol('secret'), 'cpu load=2', 'a client\'s own token is InfluxDB\'s to judge')
 })
+
+test('a query parameter that is not UTF-8 is refused: the gateway and InfluxDB 3 would read different names', async (t) => {
+  const s = await start(t)
+  const r = await send(s, s.analyst, '/api/v3/write_lp?db=telemetry%ff', { method: 'POST', body: 'cpu v=1' })
+  assert.deepEqual([r.status, r.reached], [403, 0])
+})
