@@ -133,6 +133,17 @@ test('nothing is public in front of InfluxDB 3; the gateway answers preflights, 
   const health = await fetch(`${s.gw.url}/health`, { headers: { cookie: s.analyst } })
   assert.equal(health.status, 200)
   assert.equal(health.headers.get('access-control-allow-origin'), null)
+  const preflight = await fetch(`${s.gw.url}/api/v3/query_sql`, {
+    method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' }
+  })
+  assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'a preflight from an origin not in cors.origins gets no grant')
+  const stripped = await send(s, s.analyst, '/api/v3/query_sql?db=telemetry&q=SELECT%201&p=someone-elses-token', {
+    headers: { authorization: 'Basic ' + Buffer.from('x:another-token').toString('base64') }
+  })
+  assert.equal(stripped.status, 200)
+  const last = s.influx3.last()
+  assert.equal(last?.query.has('p'), false, 'p= never reaches InfluxDB 3')
+  assert.equal(last?.headers.authorization, `Token ${INFLUX3_OPERATOR_TOKEN}`, 'the rule\'s credential replaces the client\'s')
 })
 
 test('with upstream.version auto, the version is learned from /ping with the operator token, and the rules apply', async (t) => {
