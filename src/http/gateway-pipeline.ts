@@ -4,6 +4,7 @@ import type { AppDeps } from '../app-deps.ts'
 import { canonicalPath, classifyRoute, pathOf, targetProblem } from '../route-rules.ts'
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
+import { isPassive } from './passive-routes.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { forwardToInflux } from './forward-to-influx.ts'
 import { readAuthProxyIdentity } from './read-auth-proxy-identity.ts'
@@ -117,11 +118,4 @@ async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | un
   const auth = await requestAccess(scope, deps, { route, uiPage: route.group === 'ui', renew: !isPassive(scope, deps) })
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
   await forwardToInflux(scope, deps, auth)
-}
-
-/** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */
-function isPassive (scope: RequestScope, deps: AppDeps): boolean {
-  const rules = deps.config.session.passiveRoutes
-  const path = scope.state.canonicalPath
-  return rules.includes(`${scope.method} ${path}`) || (scope.method === 'HEAD' && rules.includes(`GET ${path}`))
 }
