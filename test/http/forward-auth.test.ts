@@ -12,7 +12,8 @@ import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 const INGRESS = { trustedProxies: [`${PROXY_ADDRESS}/32`], apps: [{ name: 'grafana', pathPrefix: '/grafana', groups: ['dashboards'] }] }
 const BOB = { name: 'bob', password: 'bob gateway password', groups: ['dashboards', 'readers'] }
 
-interface Ingress { gw: TestGateway, ask: (method: string, uri: string, headers?: Record<string, string>) => Promise<Response>, ingress: PeerFetch }
+type Answer = Awaited<ReturnType<PeerFetch>>
+interface Ingress { gw: TestGateway, ask: (method: string, uri: string, headers?: Record<string, string>) => Promise<Answer>, ingress: PeerFetch }
 
 async function withIngress (t: TestContext, opts: StartGatewayOptions = {}): Promise<Ingress> {
   const gw = await startGateway(t, {
@@ -22,7 +23,7 @@ async function withIngress (t: TestContext, opts: StartGatewayOptions = {}): Pro
     config: { forwardAuth: INGRESS, ...opts.config }
   })
   const ingress = fetchFrom(t, PROXY_ADDRESS)
-  const ask = async (method: string, uri: string, headers: Record<string, string> = {}): Promise<Response> =>
+  const ask = async (method: string, uri: string, headers: Record<string, string> = {}): Promise<Answer> =>
     await ingress(`${gw.url}/gateway/auth`, {
       headers: { 'x-forwarded-method': method, 'x-forwarded-uri': uri, 'x-forwarded-host': 'influx.example', 'x-forwarded-proto': 'https', ...headers }
     })
