@@ -86,7 +86,7 @@ async function answer (ctx: GatewayContext, judged: RequestScope, deps: ForwardA
   const auth = await access(judged, deps, original, route)
   if (auth.kind === 'public') {
     if (deps.config.oidc?.uiSignin === true && route.group === 'ui' && isPageLoad(judged)) throw signIn(deps, original)
-    ctx.status = 200
+    allow(ctx)
     return
   }
   if (auth.kind === 'token') throw errors.forwardAuthRefused('the request brings credentials of its own')
@@ -130,7 +130,16 @@ function signIn (deps: ForwardAuthDeps, original: ForwardedRequest): GatewayErro
 function answerIdentity (ctx: GatewayContext, identity: Identity): void {
   ctx.set('X-Auth-Request-User', headerText(identity.name))
   ctx.set('X-Auth-Request-Groups', headerText(identity.groups.join(',')))
+  allow(ctx)
+}
+
+/**
+ * 200 with an empty body: nginx reads only the head of an auth answer, and keeps the connection for the
+ * next question only when no body is left unread (with Koa's default `OK` body it opened one per question).
+ */
+function allow (ctx: GatewayContext): void {
   ctx.status = 200
+  ctx.body = ''
 }
 
 function headerText (value: string): string {

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,7 +32,14 @@ const START_TIMEOUT_MS = 10_000
  */
 export async function startNginx (binary: string, serverBlock: string, port: number): Promise<Ingress> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-nginx-'))
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(dir, k)};`).join('\n')
+  const kinds = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+  // Started as root, nginx's worker drops to an unprivileged user: it must reach and write its temp dirs.
+  chmodSync(dir, 0o755)
+  for (const kind of kinds) {
+    mkdirSync(join(dir, kind))
+    chmodSync(join(dir, kind), 0o777)
+  }
+  const temp = kinds.map((k) => `  ${k}_temp_path ${join(dir, k)};`).join('\n')
   writeFileSync(join(dir, 'server.conf'), serverBlock)
   writeFileSync(join(dir, 'nginx.conf'), [
     'daemon off;', 'worker_processes 1;', `pid ${join(dir, 'nginx.pid')};`, `error_log ${join(dir, 'error.log')} warn;`,
@@ -40,7 +47,7 @@ export async function startNginx (binary: string, serverBlock: string, port: num
     'http {', '  access_log off;', temp, `  include ${join(dir, 'server.conf')};`, '}', ''
   ].join('\n'))
   const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
-  return await started(child, dir, port, 'nginx')
+  return await started(child, dir, port, 'nginx', join(dir, 'error.log'))
 }
 
 /** Caddy with `caddyfile`, its site on `port`; its data and config dirs (`XDG_*`, `HOME`) in the temp dir. */
@@ -53,17 +60,27 @@ export async function startCaddy (binary: string, caddyfile: string, port: numbe
   return await started(child, dir, port, 'caddy')
 }
 
-async function started (child: ChildProcess, dir: string, port: number, name: string): Promise<Ingress> {
-  let log = ''
-  child.stderr?.on('data', (d) => { log = (log + String(d)).slice(-16_000) })
+async function started (child: ChildProcess, dir: string, port: number, name: string, errorLog?: string): Promise<Ingress> {
+  let stderr = ''
+  child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-16_000) })
+  const log = (): string => `${stderr}${errorLog === undefined ? '' : readTail(errorLog)}`
   const stop = serverStopper(child, dir)
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline && child.exitCode === null) {
-    if (await accepts(port)) return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, log: () => log, stop }
+    if (await accepts(port)) return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, log, stop }
     await sleep(25)
   }
+  const why = log()
   await stop()
-  throw new Error(`${name} did not start on port ${port}:\n${log}`)
+  throw new Error(`${name} did not start on port ${port}:\n${why}`)
+}
+
+function readTail (file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-16_000)
+  } catch {
+    return ''
+  }
 }
 
 function accepts (port: number): Promise<boolean> {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
+import { createReloader } from '../../src/reload.ts'
 import { ALICE, signIn, startGateway, type StartGatewayOptions, type TestGateway } from '../helpers/gateway.ts'
 import { fetchFrom, PROXY_ADDRESS, type PeerFetch } from '../helpers/peer.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
@@ -160,4 +161,21 @@ test('renewal as for a forwarded request: a passive route does not slide the idl
   assert.equal((await ask('GET', '/api/v2/buckets', { cookie: renewed })).status, 200)
   now += 6 * 60_000
   assert.equal((await ask('GET', '/api/v2/buckets', { cookie: renewed })).status, 200, 'an active route renewed it')
+})
+
+test('forwardAuth: is reloaded like the rest: new trusted addresses and apps apply to the next question', async (t) => {
+  const { gw, ask } = await withIngress(t)
+  const cookie = await signIn(gw)
+  assert.equal((await ask('GET', '/grafana/', { cookie })).status, 403, 'alice is not in dashboards')
+  const apps = [{ name: 'grafana', pathPrefix: '/grafana', users: ['alice'], groups: [] }]
+  const reload = async (forwardAuth: unknown): Promise<void> => {
+    const next = { ...gw.deps.config, forwardAuth } as typeof gw.deps.config
+    assert.equal(await createReloader({ deps: gw.deps, logger: gw.deps.logger, load: () => next }).reload('test'), true)
+  }
+  await reload({ trustedProxies: [`${PROXY_ADDRESS}/32`], apps })
+  assert.equal((await ask('GET', '/grafana/', { cookie })).status, 200, 'the app now names her')
+  await reload({ trustedProxies: ['127.0.0.3/32'], apps })
+  assert.equal((await ask('GET', '/grafana/', { cookie })).status, 403, 'the ingress\'s address is no longer trusted')
+  await reload(undefined)
+  assert.equal((await ask('GET', '/grafana/', { cookie })).status, 404, 'without the section the endpoint is gone')
 })
