@@ -40,15 +40,15 @@ export async function forwardAuthEndpoint (ctx: GatewayContext, deps: ForwardAut
     audit(ctx.state.log, 'forwardAuthUntrusted', { peer: ctx.req.socket.remoteAddress })
     throw errors.forwardAuthUntrusted()
   }
-  let app: ProtectedApp | undefined
+  const judging: Partial<Judging> = {}
   try {
-    const original = readForwardedRequest(ctx.req)
+    const original = judging.original = readForwardedRequest(ctx.req)
     const judged = judgedScope(ctx, original)
-    app = settings.appFor(judged.state.canonicalPath)
+    const app = judging.app = settings.appFor(judged.state.canonicalPath)
     await answer(ctx, judged, deps, { original, app })
     deps.metrics.forwardAuth('allowed')
   } catch (err) {
-    throw counted(ctx, deps, asRefusal(err), app)
+    throw counted(ctx, deps, asRefusal(err), judging)
   }
 }
 
@@ -156,17 +156,19 @@ function asRefusal (err: unknown): unknown {
   return err
 }
 
-/** Counts an answer that is not 200, and audits a refusal. */
-function counted (ctx: GatewayContext, deps: ForwardAuthDeps, err: unknown, app: ProtectedApp | undefined): unknown {
+/**
+ * Counts an answer that is not 200, and audits a refusal: with the original method and canonical path once
+ * they were read (never the query, which may carry 1.x passwords), the app and the user when known.
+ */
+function counted (ctx: GatewayContext, deps: ForwardAuthDeps, err: unknown, { original, app }: Partial<Judging>): unknown {
   const status = err instanceof GatewayError ? err.status : 500
   if (status === 401) deps.metrics.forwardAuth('unauthenticated')
   else if (status !== 403) deps.metrics.forwardAuth('error')
   else {
     deps.metrics.forwardAuth('refused')
     const { kind, message } = err as GatewayError
-    const method = ctx.req.headersDistinct['x-forwarded-method']?.[0]
-    const path = ctx.state.canonicalPath
-    audit(ctx.state.log, 'forwardAuthRefused', { reason: kind, message, method, path, app: app?.name, user: ctx.state.user })
+    const read = original === undefined ? {} : { method: original.method, path: ctx.state.canonicalPath }
+    audit(ctx.state.log, 'forwardAuthRefused', { reason: kind, message, ...read, app: app?.name, user: ctx.state.user })
   }
   return err
 }

@@ -125,6 +125,9 @@ test('SECURITY: an original request bringing credentials of its own is 403 (the 
     assert.equal(res.status, 403, uri)
     assert.equal(res.headers.get('authorization'), null, uri)
   }
+  const refused = gw.logs.filter((l) => l.audit === 'forward auth' && l.result === 'refused')
+  assert.deepEqual(refused.map((l) => [l.method, l.path]), Array(4).fill(['GET', '/query']).fill(['GET', '/api/v2/buckets'], 2))
+  assert.doesNotMatch(gw.logText(), /secret|someone-elses-token|YWRtaW46c2VjcmV0/, 'neither the query nor the header is logged')
 })
 
 test('SECURITY: a client\'s X-Forwarded-Uri next to the ingress\'s X-Original-URI is refused, never judged instead', async (t) => {
