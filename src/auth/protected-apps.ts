@@ -7,7 +7,7 @@ export interface ProtectedApp {
   name: string
   /** Canonical path prefix, e.g. `/grafana`. */
   pathPrefix: string
-  /** Whether `identity` may use the app: named among its users, or a member of one of its groups. */
+  /** Whether `identity` may use the app: a file user named among its users, or a member of one of its groups. */
   admits (identity: Identity): boolean
 }
 
@@ -20,8 +20,9 @@ export interface ForwardAuth {
 }
 
 /**
- * Compiles `forwardAuth:`; `trustedProxies` is the section's list as a BlockList. Apps match like access
- * rules: a group the identity has (`identity.groups`, the same groups rules read), or its name.
+ * Compiles `forwardAuth:`; `trustedProxies` is the section's list as a BlockList. Apps match as access rules
+ * do: a file user by name (as a file user's own credential is matched), anyone by a group they have
+ * (`identity.groups`, the groups rules read).
  */
 export function createForwardAuth (config: ForwardAuthConfig, trustedProxies: BlockList): ForwardAuth {
   const apps: ProtectedApp[] = config.apps.map((app) => {
@@ -30,7 +31,9 @@ export function createForwardAuth (config: ForwardAuthConfig, trustedProxies: Bl
     return {
       name: app.name,
       pathPrefix: app.pathPrefix,
-      admits: (identity) => users.has(identity.name) || identity.groups.some((g) => groups.has(g))
+      // SECURITY: namesakes. A directory, provider or auth-proxy identity named like a listed file user is
+      // someone else: admitted only by its groups.
+      admits: (identity) => (identity.source === 'file' && users.has(identity.name)) || identity.groups.some((g) => groups.has(g))
     }
   })
   return {

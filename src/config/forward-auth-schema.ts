@@ -16,7 +16,8 @@ const protectedApp = z.object({
     .describe('The app\'s name, for logs and audit lines.'),
   pathPrefix: appPrefix
     .describe('Where the ingress serves the app on the gateway\'s host, e.g. `/grafana`; matched on the canonical path.'),
-  users: z.array(principal).max(1000).default([]).describe('User names that may use the app (any identity source).'),
+  users: z.array(principal).max(1000).default([])
+    .describe('File users (`users:`) that may use the app, by name; directory, single sign-on and auth-proxy identities by `groups`.'),
   groups: z.array(principal).max(1000).default([])
     .describe('Groups whose members may use the app (a directory group, a file user\'s `groups:`, a provider\'s or proxy\'s groups).')
 }).strict().refine((app) => app.users.length + app.groups.length > 0, 'name at least one of users or groups: nobody could use it')

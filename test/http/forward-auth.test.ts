@@ -182,3 +182,15 @@ test('forwardAuth: is reloaded like the rest: new trusted addresses and apps app
   await reload(undefined)
   assert.equal((await ask('GET', '/grafana/', { cookie })).status, 404, 'without the section the endpoint is gone')
 })
+
+test('SECURITY: an app\'s users are file users: an auth-proxy identity named like one is someone else', async (t) => {
+  const apps = [{ name: 'grafana', pathPrefix: '/grafana', users: ['alice'], groups: ['dashboards'] }]
+  const authProxy = { userHeader: 'Remote-User', groupsHeader: 'Remote-Groups', trustedProxies: [`${PROXY_ADDRESS}/32`] }
+  const { gw, ask } = await withIngress(t, { config: { forwardAuth: { ...INGRESS, apps }, authProxy } })
+  assert.equal((await ask('GET', '/grafana/', { cookie: await signIn(gw) })).status, 200, 'the file user alice')
+  const namesake = await ask('GET', '/grafana/', { 'remote-user': 'alice', 'remote-groups': 'readers' })
+  assert.equal(namesake.status, 403, 'the proxy\'s alice')
+  const member = await ask('GET', '/grafana/', { 'remote-user': 'carol', 'remote-groups': 'readers,dashboards' })
+  assert.equal(member.status, 200, 'admitted by a group, whatever the source')
+  assert.equal(member.headers.get('x-auth-request-user'), 'carol')
+})
