@@ -1,4 +1,4 @@
-// `npm run bench [-- --write]`: throughput, streaming, in-process sessions, sign-in flood
+// `npm run bench [-- --write]`: throughput, streaming, in-process sessions, sign-in flood, forward auth
 // and session stores, as one Markdown report on stdout (progress on stderr). With `--write` the report
 // also replaces the bench block of BENCHMARKS.md. Loopback only; every process it starts is stopped.
 import { mkdtempSync, rmSync } from 'node:fs'
