@@ -1,4 +1,4 @@
-// `npm run bench [-- --write]`: throughput, streaming, in-process sessions, sign-in flood
+// `npm run bench [-- --write]`: throughput, streaming, in-process sessions, sign-in flood, forward auth
 // and session stores, as one Markdown report on stdout (progress on stderr). With `--write` the report
 // also replaces the bench block of BENCHMARKS.md. Loopback only; every process it starts is stopped.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { writeReportBlock } from './lib/report-block.ts'
 import { sizeLabel } from './lib/report-format.ts'
 import { fmt } from './lib/stats.ts'
 import { signIn, startGateway, startNginx, startScript, type Target } from './lib/targets.ts'
+import { forwardAuth } from './sections/forward-auth.ts'
 import { identitySessions } from './sections/identity-sessions.ts'
 import { sessionStores } from './sections/session-stores.ts'
 import { sessions } from './sections/sessions.ts'
@@ -53,6 +54,7 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
   if (opts.only === 'identity') return await oneIdentity(opts, progress)
   try {
     const upstream = await keep(startScript('upstream.ts'))
+    if (opts.only === 'forward-auth') return await forwardAuthSection(opts, upstream, dir, progress)
     const bare = await keep(startScript('bare-proxy.ts', [upstream.url]))
     const bareUndici = await keep(startScript('bare-undici.ts', [upstream.url]))
     const gateway = await keep(startGateway({ dir, name: 'gateway', upstreamUrl: upstream.url }))
@@ -76,6 +78,7 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
     out.push(...await oneIdentity(opts, progress))
     progress('sign-in flood')
     out.push('## Sign-in flood', await signinFlood({ upstreamUrl: upstream.url, dir, rounds: opts.rounds, durationS: opts.durationS }))
+    out.push(...await forwardAuthSection(opts, upstream, dir, progress))
     progress('session stores')
     if (onPath('redis-server')) {
       out.push('## Session stores', await sessionStores({ upstreamUrl: upstream.url, dir, rounds: opts.rounds, durationS: opts.durationS, connections: opts.connections, sessions: opts.sessions }))
@@ -87,6 +90,17 @@ async function runSections (opts: BenchOptions, dir: string, progress: Progress)
     for (const t of targets.reverse()) await t.stop()
   }
   return out
+}
+
+/** Forward auth (nginx `auth_request`) against the gateway as the proxy; skipped without nginx. */
+async function forwardAuthSection (opts: BenchOptions, upstream: Target, dir: string, progress: Progress): Promise<string[]> {
+  if (!onPath('nginx')) {
+    warn('nginx is not on PATH: the forward auth comparison is skipped (apt-get install nginx-light)')
+    return ['## Forward auth', '**Skipped: nginx is not on PATH.**']
+  }
+  progress('forward auth: nginx auth_request against the gateway as the proxy')
+  const { rounds, durationS, connections } = opts
+  return ['## Forward auth', await forwardAuth({ upstream, dir, rounds, durationS, connections })]
 }
 
 /** The section of one identity holding many sessions (half of BENCH_SESSIONS: 50,000 by default). */

@@ -5,6 +5,7 @@ import type { IdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentityVerifier } from './auth/identity-source.ts'
 import type { OidcClient } from './auth/oidc-client.ts'
 import type { ProxyIdentityReader } from './auth/auth-proxy-identity.ts'
+import type { ForwardAuth } from './auth/protected-apps.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { Config } from './config/schema.ts'
 import type { FaultLog } from './observability/fault-log.ts'
@@ -54,6 +55,8 @@ export interface AppDeps {
   cookie: SessionCookieOptions
   /** `authProxy:`, compiled; undefined when no auth proxy is configured (then nothing reads its headers). */
   authProxy?: ProxyIdentityReader
+  /** `forwardAuth:`, compiled; undefined when none is configured (then `<gatewayPrefix>/auth` is not served). */
+  forwardAuth?: ForwardAuth
   /** `server.trustProxy` as a lookup. */
   trustedProxies: BlockList
   /** The clock, epoch ms. */

@@ -33,6 +33,7 @@ export type ErrorKind =
   | 'sessionStoreDown' | 'signinThrottled' | 'signinConcurrent' | 'signinBusy' | 'noAccess' | 'directoryUnavailable'
   | 'mintUnavailable' | 'mintRefused' | 'databaseRefused' | 'adminTokenRefused' | 'upstreamVersionUnknown'
   | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'ssoFlowsPerClient' | 'ssoLogoutIncomplete' | 'proxyIdentityInvalid' | 'internal'
+  | 'forwardAuthUntrusted' | 'forwardAuthRefused' | 'forwardAuthSignIn'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -157,6 +158,14 @@ export const errors = {
    * names, control characters, over the limits): the proxy is misconfigured; nothing is forwarded.
    */
   proxyIdentityInvalid: (message: string) => new GatewayError('proxyIdentityInvalid', 'invalid', `auth proxy identity refused: ${message}`),
+  /** `<gatewayPrefix>/auth` asked by a peer not in `forwardAuth.trustedProxies`: it hands out credentials. */
+  forwardAuthUntrusted: () =>
+    new GatewayError('forwardAuthUntrusted', 'forbidden', 'forward auth answers only the ingress listed in forwardAuth.trustedProxies'),
+  /** An original request forward auth cannot judge, or may not let through (its own credentials, a body it cannot see). */
+  forwardAuthRefused: (message: string) => new GatewayError('forwardAuthRefused', 'forbidden', message),
+  /** A page load without a session: the ingress may send the browser to `location`, the sign-in. */
+  forwardAuthSignIn: (location: string) =>
+    new GatewayError('forwardAuthSignIn', 'unauthorized', 'unauthorized access', { headers: { Location: location } }),
   internal: (cause: unknown) => new GatewayError('internal', 'internal error', 'internal error', { cause }),
   /**
    * The identity provider answered the sign-in with an error of its own (`access_denied`: the user declined

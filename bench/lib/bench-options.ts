@@ -2,9 +2,10 @@
 export interface BenchOptions {
   /**
    * `throughput`: that section alone (for iterating on the request path); `identity`: one identity's many
-   * sessions alone. Never written to BENCHMARKS.md.
+   * sessions alone; `forward-auth`: nginx `auth_request` against the gateway as the proxy alone. Never written
+   * to BENCHMARKS.md.
    */
-  only: 'throughput' | 'identity' | undefined
+  only: 'throughput' | 'identity' | 'forward-auth' | undefined
   quick: boolean
   rounds: number
   durationS: number
@@ -14,7 +15,7 @@ export interface BenchOptions {
 }
 
 /**
- * Reads BENCH_ONLY (`throughput` or `identity`), BENCH_ROUNDS, BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_STREAM_BYTES and BENCH_SESSIONS;
+ * Reads BENCH_ONLY (`throughput`, `identity` or `forward-auth`), BENCH_ROUNDS, BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_STREAM_BYTES and BENCH_SESSIONS;
  * BENCH_QUICK=1 changes the defaults to a smoke run (1 round of 2 s, 64 MiB, 10,000 sessions).
  */
 export function benchOptions (env: NodeJS.ProcessEnv): BenchOptions {
@@ -27,11 +28,11 @@ export function benchOptions (env: NodeJS.ProcessEnv): BenchOptions {
     return n
   }
   const only = env.BENCH_ONLY
-  if (only !== undefined && only !== '' && only !== 'throughput' && only !== 'identity') {
-    throw new Error(`BENCH_ONLY=${only}: expected throughput or identity`)
+  if (only !== undefined && only !== '' && only !== 'throughput' && only !== 'identity' && only !== 'forward-auth') {
+    throw new Error(`BENCH_ONLY=${only}: expected throughput, identity or forward-auth`)
   }
   return {
-    only: only === 'throughput' || only === 'identity' ? only : undefined,
+    only: only === 'throughput' || only === 'identity' || only === 'forward-auth' ? only : undefined,
     quick,
     rounds: num('BENCH_ROUNDS', quick ? 1 : 3),
     durationS: num('BENCH_DURATION', quick ? 2 : 8),

@@ -23,8 +23,8 @@ const identityHeader = z.string()
   .refine((name) => !(name in Object.prototype), 'not a usable header name')
   .meta({ type: 'header name' })
 
-/** A trusted auth proxy's address block: never one that holds every address. */
-const proxyBlock = cidr.refine((text) => parseCidr(text)?.prefix !== 0, 'would trust every address: list the proxy\'s own')
+/** A trusted proxy's address block (an auth proxy, an ingress asking forward auth): never one that holds every address. */
+export const proxyBlock = cidr.refine((text) => parseCidr(text)?.prefix !== 0, 'would trust every address: list the proxy\'s own')
 
 /** The `authProxy:` section: identities an SSO proxy in front (Authelia, oauth2-proxy…) asserts in headers. */
 export const authProxySchema = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { authProxySchema } from './auth-proxy-schema.ts'
+import { forwardAuthSchema } from './forward-auth-schema.ts'
 import { accessRule, ldapSchema } from './identity-schema.ts'
 import { oidcSchema } from './oidc-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, secret } from './schema-types.ts'
@@ -130,6 +131,9 @@ export const configSchema = z.object({
     .describe('Single sign-on at an OpenID Connect provider (`<gatewayPrefix>/oidc/login`); identities get credentials from `access:`.'),
   authProxy: authProxySchema.optional()
     .describe('Identities asserted by an SSO proxy in front (Authelia, oauth2-proxy, Pomerium): no cookie, no sign-in.'),
+  forwardAuth: forwardAuthSchema.optional()
+    .describe('An ingress (nginx `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`) asks `<gatewayPrefix>/auth` ' +
+      'about each request, and forwards it itself: to InfluxDB with the credential answered, or to the apps beside it.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
   users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')
@@ -150,6 +154,7 @@ export const configSchema = z.object({
   checkOidcCallback(config, ctx)
   checkMint(config, ctx)
   checkInflux3Rules(config, ctx)
+  checkAppPrefixes(config, ctx)
   if (config.session?.store === 'redis' && config.session.redis === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'redis'], message: 'required when session.store is redis' })
   }
@@ -193,6 +198,22 @@ function checkOidcCallback (
   if (path !== expected) {
     ctx.addIssue({ code: 'custom', path: ['oidc', 'redirectUrl'], message: `must end in the gateway's callback path ${expected}` })
   }
+}
+
+/** A protected app may not live under the gateway's own prefix, nor hold it. */
+function checkAppPrefixes (
+  config: { forwardAuth?: { apps?: unknown }, server?: { gatewayPrefix?: unknown } }, ctx: z.RefinementCtx
+): void {
+  const prefix = config.server?.gatewayPrefix
+  const apps = Array.isArray(config.forwardAuth?.apps) ? config.forwardAuth.apps as Array<{ pathPrefix?: unknown }> : []
+  if (typeof prefix !== 'string') return
+  apps.forEach((app, i) => {
+    const own = app?.pathPrefix
+    if (typeof own !== 'string') return
+    if (own === prefix || own.startsWith(`${prefix}/`) || prefix.startsWith(`${own}/`)) {
+      ctx.addIssue({ code: 'custom', path: ['forwardAuth', 'apps', i, 'pathPrefix'], message: `overlaps server.gatewayPrefix ${prefix}` })
+    }
+  })
 }
 
 /** `mint` credentials need the operator token that mints them. */

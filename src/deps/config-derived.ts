@@ -7,6 +7,7 @@ import { createFileUserStore } from '../auth/file-user-store.ts'
 import type { WorkLimiter } from '../auth/work-limiter.ts'
 import type { IdentitySource } from '../auth/identity-source.ts'
 import { createProxyIdentityReader } from '../auth/auth-proxy-identity.ts'
+import { createForwardAuth } from '../auth/protected-apps.ts'
 import { createLdapIdentitySource } from '../auth/ldap-identity-source.ts'
 import type { Config } from '../config/schema.ts'
 import { cidrBlockList } from '../config/schema-types.ts'
@@ -16,6 +17,8 @@ import { createCredentialBuilder } from '../forwarder/upstream-credential.ts'
 export type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
   /** `authProxy:` compiled, undefined without one (always present as a key, so a reload that removes it applies). */
   authProxy: AppDeps['authProxy']
+  /** `forwardAuth:` compiled, undefined without one (always present as a key, so a reload that removes it applies). */
+  forwardAuth: AppDeps['forwardAuth']
   /** The directory, when `ldap:` is configured. */
   ldap?: IdentitySource
 }
@@ -31,7 +34,7 @@ export interface ConfigDerivedOptions {
 
 /**
  * Builds what follows from `config` alone: the file users and the directory as identity sources, the
- * access rules, the credential builder, cookie settings, trusted proxies and the auth proxy. The directory's CA file is
+ * access rules, the credential builder, cookie settings, trusted proxies, the auth proxy and forward auth. The directory's CA file is
  * read now. Part of `createDeps` (src/deps.ts), which calls it at start and on each reload and is the
  * only module that imports it.
  */
@@ -44,6 +47,9 @@ export function createConfigDerived (config: Config, { hashLimiter, bindLimiter,
     cookie: { name, path, secure, sameSite: sameSite === 'lax' ? 'Lax' : 'Strict' },
     trustedProxies: cidrBlockList(config.server.trustProxy),
     authProxy: config.authProxy === undefined ? undefined : createProxyIdentityReader(config.authProxy),
+    forwardAuth: config.forwardAuth === undefined
+      ? undefined
+      : createForwardAuth(config.forwardAuth, cidrBlockList(config.forwardAuth.trustedProxies)),
     users,
     ldap,
     identities: createCompositeIdentitySource([createFileIdentitySource(users), ...(ldap === undefined ? [] : [ldap])]),

@@ -14,6 +14,11 @@ const CREDENTIAL_PARAMS = new Set(['u', 'p'])
  */
 const MAYBE_CREDENTIAL_PARAM = /[?&;](?:u|p|%75|%70)(?:[=&;]|$)/
 
+/** Whether a request target carries InfluxDB 1.x query-string credentials (`u`, `p`, in any spelling). */
+export function hasCredentialParams (target: string): boolean {
+  return MAYBE_CREDENTIAL_PARAM.test(target) && withoutQueryParams(target, CREDENTIAL_PARAMS) !== target
+}
+
 /** How a request is to be rewritten before it goes upstream. */
 export interface UpstreamRequestPlan {
   /** The session cookie name, removed in every case: the session id never leaves the gateway. */

@@ -44,7 +44,8 @@ export function resolveClient (req: IncomingMessage, trusted: BlockList): Client
 
 const PEER_TRUST = Symbol('influx-gateway.peerTrust')
 const AUTH_PROXY_TRUST = Symbol('influx-gateway.authProxyTrust')
-type TrustSlot = typeof PEER_TRUST | typeof AUTH_PROXY_TRUST
+const FORWARD_AUTH_TRUST = Symbol('influx-gateway.forwardAuthTrust')
+type TrustSlot = typeof PEER_TRUST | typeof AUTH_PROXY_TRUST | typeof FORWARD_AUTH_TRUST
 type PeerSocket = Socket & { [K in TrustSlot]?: { list: BlockList, trusted: boolean } }
 
 /**
@@ -53,6 +54,14 @@ type PeerSocket = Socket & { [K in TrustSlot]?: { list: BlockList, trusted: bool
  */
 export function isAuthProxyPeer (req: IncomingMessage, list: BlockList): boolean {
   return isTrustedPeer(req.socket as PeerSocket, list, normalizeIp(req.socket.remoteAddress ?? ''), AUTH_PROXY_TRUST)
+}
+
+/**
+ * Whether the request's TCP peer is in `list`, `forwardAuth.trustedProxies`: the ingress asking forward auth
+ * is the gateway's direct peer. Remembered on the socket like {@link resolveClient}'s check.
+ */
+export function isForwardAuthPeer (req: IncomingMessage, list: BlockList): boolean {
+  return isTrustedPeer(req.socket as PeerSocket, list, normalizeIp(req.socket.remoteAddress ?? ''), FORWARD_AUTH_TRUST)
 }
 
 /**

@@ -5,6 +5,7 @@ import { canonicalPath, classifyRoute, pathOf, targetProblem, type RouteClass } 
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
 import { influx3Access } from './influx3-access.ts'
+import { isPassive } from './passive-routes.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { forwardToInflux } from './forward-to-influx.ts'
 import { readAuthProxyIdentity } from './read-auth-proxy-identity.ts'
@@ -127,11 +128,4 @@ async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | un
  */
 function accessRoute (route: RouteClass, deps: AppDeps): RouteClass {
   return route.public && deps.upstreamVersion.major() === 3 ? { ...route, public: false } : route
-}
-
-/** `session.passiveRoutes` match on the canonical path; HEAD counts as the GET it mirrors. */
-function isPassive (scope: RequestScope, deps: AppDeps): boolean {
-  const rules = deps.config.session.passiveRoutes
-  const path = scope.state.canonicalPath
-  return rules.includes(`${scope.method} ${path}`) || (scope.method === 'HEAD' && rules.includes(`GET ${path}`))
 }

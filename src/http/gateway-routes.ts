@@ -3,10 +3,12 @@ import { errors } from '../errors.ts'
 import type { RouteClass } from '../route-rules.ts'
 import { checkUpstreamHealth } from '../forwarder/upstream-health.ts'
 import type { GatewayContext } from './request-context.ts'
+import { forwardAuthEndpoint } from './forward-auth.ts'
 import { requestAccess } from './request-access.ts'
 
 type GatewayRouteDeps = Pick<AppDeps,
-'config' | 'sessions' | 'cookie' | 'shutdown' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now'>
+'config' | 'sessions' | 'cookie' | 'shutdown' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now' |
+'forwardAuth' | 'credentials'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */
@@ -17,7 +19,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
   '/health': async (ctx) => { ctx.body = { status: 'pass' } },
   '/ready': ready,
   '/session': session,
-  '/metrics': metrics
+  '/metrics': metrics,
+  '/auth': forwardAuthEndpoint
 }
 
 /**
@@ -31,7 +34,8 @@ export function isGatewayPath (path: string, prefix: string): boolean {
 /**
  * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`), for a path
  * {@link isGatewayPath} accepted: nothing under it is ever forwarded. All answer GET and HEAD only, and
- * none renews a session or needs a credential other than `/session`'s own cookie.
+ * none renews a session or needs a credential other than `/session`'s own cookie, except `/auth` (with
+ * `forwardAuth:`), which judges the original request an ingress describes as if it were forwarded.
  */
 export async function gatewayRoutes (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
   const prefix = deps.config.server.gatewayPrefix

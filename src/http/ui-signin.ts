@@ -23,7 +23,7 @@ export function uiSigninRedirect (ctx: GatewayContext, deps: Pick<AppDeps, 'conf
 }
 
 /** A GET of a document: `Sec-Fetch-Dest: document`, or without fetch metadata an `Accept` asking for HTML. */
-function isPageLoad (scope: RequestScope): boolean {
+export function isPageLoad (scope: RequestScope): boolean {
   if (scope.method !== 'GET') return false
   const dest = scope.get('sec-fetch-dest').toLowerCase()
   return dest === '' ? scope.get('accept').includes('text/html') : dest === 'document'

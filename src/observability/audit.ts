@@ -51,6 +51,10 @@ export interface AuditEvents {
   proxyNoAccess: { user: string, source: Source, groups: readonly string[] }
   /** A request InfluxDB 3's rules (`databases:`, `admin:`) do not allow. */
   influx3Refused: { user: string, source: Source, reason: string }
+  /** `<gatewayPrefix>/auth` asked by a peer not in `forwardAuth.trustedProxies`: refused, none of its headers read. */
+  forwardAuthUntrusted: { peer?: string }
+  /** Forward auth refused the original request the ingress described (`reason`: the refusal's kind). */
+  forwardAuthRefused: { reason: string, message: string, method?: string, path?: string, app?: string, user?: string }
   /** A session's token minted in InfluxDB. */
   tokenMinted: { user: string, session: string, authorization: string }
   /** InfluxDB could not, or would not, mint a session's token. */
@@ -93,6 +97,10 @@ const AUDIT_LINES: { readonly [K in keyof AuditEvents]: AuditLine } = {
   proxyInvalid: { audit: 'proxy', result: 'invalid', level: 'warn', msg: 'auth proxy identity refused' },
   proxyNoAccess: { audit: 'proxy', result: 'no access', level: 'info', msg: 'auth proxy identity refused: no access rule matches' },
   influx3Refused: { audit: 'access', result: 'refused', level: 'info', msg: 'request refused by the InfluxDB 3 rules' },
+  forwardAuthUntrusted: {
+    audit: 'forward auth', result: 'untrusted', level: 'warn', msg: 'forward auth asked by an untrusted peer: refused'
+  },
+  forwardAuthRefused: { audit: 'forward auth', result: 'refused', level: 'info', msg: 'forward auth refused the request' },
   tokenMinted: { audit: 'token', result: 'minted', level: 'info', msg: 'token minted' },
   tokenMintFailed: { audit: 'token', result: 'mint failed', level: 'warn', msg: 'could not mint a token' },
   tokenRevoked: { audit: 'token', result: 'revoked', level: 'info', msg: 'minted token revoked' },

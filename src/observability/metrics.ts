@@ -31,6 +31,15 @@ export const PROXY_IDENTITY_OUTCOMES = [
 ] as const
 /** One of {@link PROXY_IDENTITY_OUTCOMES}. */
 export type ProxyIdentityOutcome = typeof PROXY_IDENTITY_OUTCOMES[number]
+/**
+ * What `<gatewayPrefix>/auth` answered, counted by `influx_gateway_forward_auth_total`: `allowed` (200),
+ * `unauthenticated` (401: no session), `refused` (403: the decision, the request's own credentials, a body it
+ * cannot see, an app the user may not use), `untrusted` (403: a peer not in `forwardAuth.trustedProxies`),
+ * `error` (the store, the directory or InfluxDB's minting unavailable, a fault).
+ */
+export const FORWARD_AUTH_OUTCOMES = ['allowed', 'unauthenticated', 'refused', 'untrusted', 'error'] as const
+/** One of {@link FORWARD_AUTH_OUTCOMES}. */
+export type ForwardAuthOutcome = typeof FORWARD_AUTH_OUTCOMES[number]
 /** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */
 export type TokenEvent = 'minted' | 'revoked' | 'revoke_failed' | 'orphan_swept'
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
@@ -48,6 +57,8 @@ export interface Metrics {
   /** One request carrying auth-proxy identity headers, by outcome. */
   proxyIdentity (outcome: ProxyIdentityOutcome): void
   reload (outcome: 'success' | 'failure'): void
+  /** One answer of `<gatewayPrefix>/auth`, by outcome. */
+  forwardAuth (outcome: ForwardAuthOutcome): void
   /** A client connection refused over `limits.maxConnections`. */
   connectionRefused (): void
   /** A minted token was created, deleted, failed to be deleted (one attempt), or found orphaned. */
@@ -86,6 +97,9 @@ export function createMetrics (): Metrics {
   const refusedConnections = new Counter({
     name: 'influx_gateway_connections_refused_total', help: 'Client connections refused over limits.maxConnections.', registers: [registry]
   })
+  const forwardAuth = new Counter({
+    name: 'influx_gateway_forward_auth_total', help: 'Forward auth answers by outcome.', labelNames: ['outcome'], registers: [registry]
+  })
   const countSessionsWith = sessionsGauge(registry)
   const proxyIdentity = proxyIdentityCounter(registry)
   const tokens = tokenCounters(registry)
@@ -98,6 +112,7 @@ export function createMetrics (): Metrics {
   // Known series start at zero so dashboards and alerts see them before the first event.
   for (const outcome of SIGNIN_OUTCOMES) signins.labels({ outcome }).inc(0)
   for (const outcome of ['success', 'failure']) reloads.labels({ outcome }).inc(0)
+  for (const outcome of FORWARD_AUTH_OUTCOMES) forwardAuth.labels({ outcome }).inc(0)
   for (const kind of ['refused', 'reset', 'timeout', 'other']) upstreamErrors.labels({ kind }).inc(0)
   for (const kind of ['session', 'flow']) rejectedRecords.labels({ kind }).inc(0)
   return {
@@ -108,6 +123,7 @@ export function createMetrics (): Metrics {
     signin: (outcome) => signins.inc({ outcome }),
     proxyIdentity,
     reload: (outcome) => reloads.inc({ outcome }),
+    forwardAuth: (outcome) => forwardAuth.inc({ outcome }),
     connectionRefused: () => refusedConnections.inc(),
     tokens: (event) => tokens[event].inc(),
     countSessionsWith,
