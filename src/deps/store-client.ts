@@ -84,10 +84,12 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
 
 /**
  * `WAIT`'s own timeout within the command timeout: Redis answers "not yet" (fewer replicas) before the
- * client gives up on the command, so the connection is not left blocked by a command nobody awaits.
+ * client gives up on the command, so the connection is not left blocked by a command nobody awaits. Redis
+ * looks at blocked commands' timeouts about every 100 ms (`hz 10`): the margin is 150 ms, or half the
+ * command timeout when that is shorter.
  */
 export function replicaWaitMs (commandTimeoutMs: number): number {
-  return Math.max(1, Math.floor(commandTimeoutMs * 0.8))
+  return Math.max(1, Math.floor(commandTimeoutMs / 2), commandTimeoutMs - 150)
 }
 
 /** One Redis by URL, or the Sentinels and what they need (the schema requires `url`, or `sentinels` with `name`). */
