@@ -8,7 +8,9 @@ import { errors, GatewayError } from '../errors.ts'
 export function storeFailureKind (cause: unknown): string {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code
   if (typeof code === 'string') return code
-  if (cause instanceof Error && cause.message.startsWith('READONLY')) return 'READONLY'
+  // A transaction's EXECABORT carries the replies that aborted it.
+  const replies = [cause, ...((cause as { previousErrors?: unknown[] } | undefined)?.previousErrors ?? [])]
+  if (replies.some((reply) => reply instanceof Error && reply.message.startsWith('READONLY'))) return 'READONLY'
   if (cause instanceof Error) return /timed out/i.test(cause.message) ? 'timeout' : cause.name
   return 'unknown'
 }
