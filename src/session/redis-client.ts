@@ -58,7 +58,7 @@ export function createRedisClient (opts: RedisClientOptions): Redis {
   // With Sentinel, the address actually reached: the primary of the moment.
   const reached = (): string => {
     if ('url' in opts) return configured
-    const { remoteAddress, remotePort } = (client as unknown as { stream?: { remoteAddress?: string, remotePort?: number } }).stream ?? {}
+    const { remoteAddress, remotePort } = client.stream
     return remoteAddress === undefined ? configured : `${remoteAddress}:${remotePort ?? ''}`
   }
   client.on('ready', () => report('connected', reached()))
