@@ -1,24 +1,45 @@
 import { z } from 'zod'
 import { restartOnly } from './restart-only.ts'
-import { duration, integer, recordKey, routeRule } from './schema-types.ts'
+import { duration, integer, recordKey, routeRule, secret } from './schema-types.ts'
+
+/** `host:port` of one Sentinel (`[v6]:port` for an IPv6 address). */
+const sentinelAddress = z.string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'write host:port, e.g. sentinel-1:26379')
+  .refine((address) => Number(/:(\d+)$/.exec(address)?.[1] ?? 0) <= 65535, 'port above 65535')
 
 const redis = z.object({
-  url: z.string().regex(/^rediss?:\/\/\S+$/, 'write redis://[user:password@]host:port[/db] or rediss:// for TLS')
+  url: z.string().regex(/^rediss?:\/\/\S+$/, 'write redis://[user:password@]host:port[/db] or rediss:// for TLS').optional()
     .describe('Redis URL. Without a password it may be inline (`redis://redis:6379`); one carrying a password ' +
       // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
-      '(`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged.'),
+      '(`user:pass@`, `:pass@`) must come from `${REDIS_URL}` or `{ file: PATH }`. The password is never logged. ' +
+      'Either this or `sentinels`.'),
+  sentinels: z.array(sentinelAddress).min(1).max(16).optional()
+    .describe('Redis Sentinel instead of one Redis: the `host:port` of each Sentinel (e.g. three). The gateway asks them ' +
+      'for the primary of group `name`, follows it through failovers without a restart, and answers a sign-in only ' +
+      'once a replica has the new session (`WAIT`). Either this or `url`.'),
+  name: z.string().min(1).optional()
+    .describe('With `sentinels`: the master group name the Sentinels monitor (`sentinel monitor NAME …`).'),
+  password: secret.optional()
+    // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
+    .describe('With `sentinels`: the password of the Redis primary and replicas (`requirepass`), from `${ENV}` or `{ file: PATH }`.'),
+  sentinelPassword: secret.optional()
+    // eslint-disable-next-line no-template-curly-in-string -- the description shows the literal syntax
+    .describe('With `sentinels`: the password of the Sentinels themselves (their `requirepass`), from `${ENV}` or `{ file: PATH }`; ' +
+      'often not the data one.'),
   keyPrefix: z.string().min(1).default('influx-gateway:').describe('Prefix of every key the gateway writes.'),
   connectTimeout: duration('5s', { min: '100ms' }).describe('Longest wait to (re)connect.'),
-  commandTimeout: duration('2s', { min: '10ms' }).describe('Longest wait for one command; then the request gets 503.'),
+  commandTimeout: duration('2s', { min: '10ms' })
+    .describe('Longest wait for one command; then the request gets 503. With `sentinels` it also bounds a sign-in\'s wait for a replica.'),
   cacheTime: duration('1s', { min: '0s' })
     .describe('How long a replica trusts its in-process copy of a session before asking Redis again: ' +
       'a sign-out or revocation on another replica takes effect here within this. `0s` asks Redis on every request.')
-}).strict()
+}).strict().superRefine(checkRedisTarget)
 
 /** `session:`: the store, the timeouts, the record keys, the cap and the cookie. */
 export const sessionSchema = z.object({
   store: restartOnly(z.enum(['memory', 'redis']).default('memory')
     .describe('`memory`: in process, gone on restart; `redis`: shared by replicas (needs `session.redis`).')),
+  // Every key under it (one Redis or Sentinel, passwords, timeouts) is read once at start.
   redis: restartOnly(redis.optional().describe('The Redis shared by the replicas (`session.store: redis`).')),
   idleTimeout: duration('10m', { min: '1m' }).describe('A session ends after this long without an authenticated request.'),
   absoluteTimeout: duration('8h', { min: '1m' }).describe('A session ends this long after sign-in, however busy.'),
@@ -67,5 +88,26 @@ export function checkRecordKeys (
   }
   if (previousRecordKey !== undefined && recordKey === undefined) {
     ctx.addIssue({ code: 'custom', path: ['session', 'previousRecordKey'], message: 'needs session.recordKey (the key it is rotated to)' })
+  }
+}
+
+/** One Redis (`url`) or Sentinel (`sentinels` and `name`), never both; the passwords of the Sentinel form go only with it. */
+function checkRedisTarget (
+  redis: { url?: string, sentinels?: string[], name?: string, password?: string, sentinelPassword?: string }, ctx: z.RefinementCtx
+): void {
+  if (redis.url !== undefined && redis.sentinels !== undefined) {
+    const message = 'give either session.redis.url (one Redis) or session.redis.sentinels (Redis Sentinel), not both'
+    ctx.addIssue({ code: 'custom', path: ['sentinels'], message })
+  } else if (redis.url === undefined && redis.sentinels === undefined) {
+    const message = 'required: session.redis.url (one Redis) or session.redis.sentinels and name (Redis Sentinel)'
+    ctx.addIssue({ code: 'custom', path: ['url'], message })
+  }
+  if (redis.sentinels !== undefined && redis.name === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['name'], message: 'required with session.redis.sentinels: the master group name they monitor' })
+  }
+  if (redis.sentinels !== undefined) return
+  for (const key of ['name', 'password', 'sentinelPassword'] as const) {
+    const hint = key === 'password' ? ' (with url, the password goes in the URL)' : ''
+    if (redis[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only with session.redis.sentinels${hint}` })
   }
 }

@@ -34,7 +34,8 @@ export function extractVariables (text: string, nonce: string): { text: string, 
 }
 /** Keys whose values are credentials: they must come from `${VAR}` or `{ file: PATH }`, never inline. */
 const SECRET_KEYS = new Set([
-  'token', 'password', 'jwtSharedSecret', 'bindPassword', 'clientSecret', 'operatorToken', 'recordKey', 'previousRecordKey'
+  'token', 'password', 'jwtSharedSecret', 'bindPassword', 'clientSecret', 'operatorToken', 'recordKey', 'previousRecordKey',
+  'sentinelPassword'
 ])
 
 /**

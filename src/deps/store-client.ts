@@ -4,8 +4,9 @@ import type { Config } from '../config/schema.ts'
 import { createFaultLog } from '../observability/fault-log.ts'
 import { createExpirySweeper, type ExpirySweeper } from '../session/expiry-sweeper.ts'
 import { createMemoryRedisClient } from '../session/memory-redis-client.ts'
-import { createRedisClient } from '../session/redis-client.ts'
+import { createRedisClient, type RedisSentinelTarget, type RedisUrlTarget } from '../session/redis-client.ts'
 import { sessionRef } from '../session/session-id.ts'
+import type { ReplicaWait } from '../session/wait-for-replicas.ts'
 import { createStoreHealth, type StoreHealth } from './store-health.ts'
 import { audit } from '../observability/audit.ts'
 
@@ -29,6 +30,11 @@ export interface StoreClient {
   /** Active expiry of the per-identity session index's keys, in process only. */
   indexSweeper?: ExpirySweeper
   keyPrefix: string
+  /**
+   * With Sentinel: a new session counts as stored only once this many replicas have it (`WAIT`), within
+   * `timeoutMs`, so a failover cannot lose a session whose sign-in was answered.
+   */
+  waitReplicas?: ReplicaWait
   /** Where requests that failed on the store are reported: logged as episodes, with the store's comebacks. */
   health: Pick<StoreHealth, 'failed' | 'close'>
 }
@@ -43,7 +49,7 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
   const faults = createFaultLog({ logger, now, what: 'session store requests', intervalMs: FAULT_LOG_INTERVAL_MS })
   if (config.session.store === 'redis' && redis !== undefined) {
     const client = createRedisClient({
-      url: redis.url,
+      ...storeTarget(redis),
       connectTimeoutMs: redis.connectTimeout,
       commandTimeoutMs: redis.commandTimeout,
       onState: (state, detail) => {
@@ -53,7 +59,8 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
       }
     })
     const health = createStoreHealth({ client, markerKey: `${redis.keyPrefix}store-marker`, faults, logger, probeMs: STORE_PROBE_MS })
-    return { client, keyPrefix: redis.keyPrefix, health }
+    const waitReplicas = redis.sentinels === undefined ? undefined : { replicas: 1, timeoutMs: replicaWaitMs(redis.commandTimeout) }
+    return { client, keyPrefix: redis.keyPrefix, health, ...(waitReplicas === undefined ? {} : { waitReplicas }) }
   }
   const client = createMemoryRedisClient()
   const onError = (err: unknown): void => logger.warn({ err }, 'session expiry sweep failed')
@@ -74,4 +81,21 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
   // In process the store fails only with the process: nothing to probe.
   const health = { failed: (kind: string) => faults.failed(kind), close: () => {} }
   return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, indexSweeper, keyPrefix: 'influx-gateway:', health }
+}
+
+/**
+ * `WAIT`'s own timeout within the command timeout: Redis answers "not yet" (fewer replicas) before the
+ * client gives up on the command, so the connection is not left blocked by a command nobody awaits. Redis
+ * looks at blocked commands' timeouts about every 100 ms (`hz 10`): the margin is 150 ms, or half the
+ * command timeout when that is shorter.
+ */
+export function replicaWaitMs (commandTimeoutMs: number): number {
+  return Math.max(1, Math.floor(commandTimeoutMs / 2), commandTimeoutMs - 150)
+}
+
+/** One Redis by URL, or the Sentinels and what they need (the schema requires `url`, or `sentinels` with `name`). */
+function storeTarget (redis: NonNullable<Config['session']['redis']>): RedisUrlTarget | RedisSentinelTarget {
+  if (redis.sentinels === undefined) return { url: redis.url ?? '' }
+  const { sentinels, name = '', password, sentinelPassword } = redis
+  return { sentinels, name, password, sentinelPassword }
 }

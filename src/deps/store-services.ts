@@ -29,7 +29,8 @@ const PENDING_FLOWS = 10_000
  * holding a minted token that ends there has it revoked (`onReleased`).
  */
 export function createSessions (
-  { client, keyPrefix, sweeper, indexSweeper, signer }: StoreClient & { signer: RecordSigner }, config: () => Config, now: () => number,
+  { client, keyPrefix, sweeper, indexSweeper, waitReplicas, signer }: StoreClient & { signer: RecordSigner },
+  config: () => Config, now: () => number,
   onReleased: (authId: string, ref: string) => void
 ): CachedSessionStore {
   return createCachedSessionStore({
@@ -42,7 +43,8 @@ export function createSessions (
       signer,
       sweeper,
       indexSweeper,
-      onReleased
+      onReleased,
+      waitReplicas
     }),
     now,
     idleMs: () => config().session.idleTimeout,

@@ -3,12 +3,14 @@ import type { Redis } from 'ioredis'
 import type { Identity } from '../auth/identity.ts'
 import type { ExpirySweeper } from './expiry-sweeper.ts'
 import { META_FIELDS, pageKey, parseMeta, readIndexPages, type Meta } from './read-index-pages.ts'
+import { waitForReplicas, type ReplicaWait } from './wait-for-replicas.ts'
 
 /** What the index needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type IdentitySessionIndexClient = Pick<Redis, 'duplicate' | 'hmget' | 'pipeline'>
 
 /** The connection the index's transactions run on (WATCH belongs to a connection: never a shared one). */
-type TxClient = Pick<Redis, 'watch' | 'unwatch' | 'hmget' | 'mget' | 'exists' | 'zscore' | 'pipeline' | 'multi' | 'quit' | 'disconnect'>
+type TxClient = Pick<Redis, 'watch' | 'unwatch' | 'hmget' | 'mget' | 'exists' | 'zscore' | 'pipeline' | 'multi' | 'quit' | 'disconnect' |
+'wait'>
 
 /** Options for {@link createIdentitySessionIndex}. */
 export interface IdentitySessionIndexOptions {
@@ -20,6 +22,11 @@ export interface IdentitySessionIndexOptions {
   sweeper?: ExpirySweeper
   /** In process: the store's session sweeper; a session it finds expired leaves its identity's index. */
   sessionSweeper?: ExpirySweeper
+  /**
+   * A new session is stored only once `replicas` replicas confirm they have it (`WAIT`, at most `timeoutMs`);
+   * else {@link IdentitySessionIndex.start} fails. Unset: the primary's answer suffices (a lone Redis).
+   */
+  waitReplicas?: ReplicaWait
 }
 
 /** A session to store: its key, its encoded record, its TTL and how long it may live at most. */
@@ -132,6 +139,7 @@ async function startOnce (
   const next = { lo, hi: page, c: page === m.hi ? m.c + 1 : 1, t: m.t + 1, n: m.n + 1 }
   const done = await commit(write, meta, next, session.absoluteMs).exec()
   if (done === null) return null
+  await waitForReplicas(tx, opts.waitReplicas)
   track(opts, [meta, pageKey(meta, page)], session.absoluteMs)
   return []
 }
@@ -158,6 +166,7 @@ async function trimAndAdd (
   write.zadd(pageKey(meta, page), ...kept.flatMap((e) => [e.score, e.key])).pexpire(pageKey(meta, page), session.absoluteMs)
   const done = await commit(write, meta, { lo: page, hi: page, c: kept.length, t: kept.length, n: m.n + 1 }, session.absoluteMs).exec()
   if (done === null) return null
+  await waitForReplicas(tx, opts.waitReplicas)
   for (let p = m.lo; p <= m.hi; p++) opts.sweeper?.forget(pageKey(meta, p))
   track(opts, [meta, pageKey(meta, page)], session.absoluteMs)
   // Only those this transaction deleted: one a sign-out ended meanwhile is not ended twice.

@@ -11,6 +11,7 @@ import { createRecordSwap } from './record-swap.ts'
 import { createLiveSessionCount } from './live-session-count.ts'
 import { createIdentitySessionIndex } from './identity-session-index.ts'
 import { createMintedIndex } from './minted-index.ts'
+import type { ReplicaWait } from './wait-for-replicas.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
@@ -42,6 +43,12 @@ export interface RedisSessionStoreOptions {
    * {@link SessionStore.heldAuthorizations}.
    */
   onReleased?: (authId: string, ref: string) => void
+  /**
+   * With replicas (Sentinel): a sign-in's new session is stored only once this many replicas confirm it
+   * (`WAIT`, at most `timeoutMs`), else `create` fails with 503. A failover then loses no session whose
+   * sign-in was answered.
+   */
+  waitReplicas?: ReplicaWait
 }
 
 /**
@@ -55,7 +62,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const { client, sweeper, now } = opts
   const keyOf = (id: string): string => `${opts.keyPrefix}session:${hashSessionId(id)}`
   const identities = createIdentitySessionIndex({
-    client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper, sessionSweeper: sweeper
+    client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper, sessionSweeper: sweeper, waitReplicas: opts.waitReplicas
   })
   const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix, sweeper, onReleased: opts.onReleased })
   // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.

@@ -1,13 +1,16 @@
 import { errors, GatewayError } from '../errors.ts'
 
 /**
- * What kind of store failure `cause` is, for the fault log: its code (`ECONNREFUSED`), `timeout` for a
- * command that got no answer within `session.redis.commandTimeout`, else its class name. Never the message,
- * which for some clients names the server.
+ * What kind of store failure `cause` is, for the fault log: its code (`ECONNREFUSED`, `NOREPLICA`), `timeout`
+ * for a command that got no answer within `session.redis.commandTimeout`, `READONLY` for a write that reached
+ * a replica (a failover under way), else its class name. Never the message, which for some clients names the server.
  */
 export function storeFailureKind (cause: unknown): string {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code
   if (typeof code === 'string') return code
+  // A transaction's EXECABORT carries the replies that aborted it.
+  const replies = [cause, ...((cause as { previousErrors?: unknown[] } | undefined)?.previousErrors ?? [])]
+  if (replies.some((reply) => reply instanceof Error && reply.message.startsWith('READONLY'))) return 'READONLY'
   if (cause instanceof Error) return /timed out/i.test(cause.message) ? 'timeout' : cause.name
   return 'unknown'
 }

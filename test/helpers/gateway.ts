@@ -175,9 +175,17 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
   const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, metrics, upstream, log: { level: 'debug' }, users }
   // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
   // Without one it is written inline, as an operator would.
-  const session = (doc as { session?: { store?: unknown, recordKey?: unknown, redis?: { url?: unknown } } }).session
+  type RedisSection = { url?: unknown, password?: unknown, sentinelPassword?: unknown }
+  const session = (doc as { session?: { store?: unknown, recordKey?: unknown, redis?: RedisSection } }).session
   const redis = session?.redis
   if (typeof redis?.url === 'string' && !redis.url.includes('${') && redisUrlHasPassword(redis.url)) redis.url = secretRef('REDIS_URL', redis.url)
+  // Sentinel's two passwords likewise: plain strings in a test's config go through the environment.
+  for (const [key, variable] of [['password', 'REDIS_PASSWORD'], ['sentinelPassword', 'REDIS_SENTINEL_PASSWORD']] as const) {
+    const value = redis?.[key]
+    if (redis === undefined || typeof value !== 'string' || value.includes('${')) continue
+    recordSecret(value, 'password')
+    redis[key] = secretRef(variable, value)
+  }
   // Replicas on one Redis share the key their records are signed with, as they share one config.
   if (session?.store === 'redis' && session.recordKey === undefined) {
     recordSecret(TEST_RECORD_KEY, 'record-key')

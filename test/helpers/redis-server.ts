@@ -18,6 +18,8 @@ export interface RedisServer {
   pause (): void
   /** SIGCONT after pause. */
   resume (): void
+  /** SIGKILL the PID it started: Redis dies at once, without a word to its clients or replicas. */
+  kill (): void
   /** Runs one command with a fresh raw connection and resolves to the raw RESP reply. */
   command (...args: string[]): Promise<string>
   /** SIGTERM the PID it started, wait for exit, remove its directory. Safe to call twice. */
@@ -35,12 +37,13 @@ export async function freePort (): Promise<number> {
 
 /**
  * Starts `redis-server` directly (the PID held is redis's) with no persistence, on `port` (default:
- * a free one), and resolves once it answers PING. Register `t.after(() => redis.stop())`.
+ * a free one), and resolves once it answers PING. `extraArgs` are more command-line options
+ * (`--replicaof 127.0.0.1 6379`). Register `t.after(() => redis.stop())`.
  */
-export async function startRedis (binary: string, port?: number): Promise<RedisServer> {
+export async function startRedis (binary: string, port?: number, extraArgs: string[] = []): Promise<RedisServer> {
   const p = port ?? await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'gw-redis-'))
-  const child: ChildProcess = spawn(binary, ['--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn(binary, ['--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
   child.stdout?.on('data', (d) => { log = (log + String(d)).slice(-8000) })
   child.stderr?.on('data', (d) => { log = (log + String(d)).slice(-8000) })
@@ -57,7 +60,15 @@ export async function startRedis (binary: string, port?: number): Promise<RedisS
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break
     if (await command('PING').then((r) => r === '+PONG\r\n', () => false)) {
-      return { url: `redis://127.0.0.1:${p}`, port: p, pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT'), command, stop }
+      return {
+        url: `redis://127.0.0.1:${p}`,
+        port: p,
+        pause: () => child.kill('SIGSTOP'),
+        resume: () => child.kill('SIGCONT'),
+        kill: () => child.kill('SIGKILL'),
+        command,
+        stop
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
