@@ -21,7 +21,8 @@ import { createReloader } from './reload.ts'
 const DEFAULT_CONFIG = 'config/gateway.yaml'
 const USAGE = `usage: npm start -- [--config FILE] [--watch]
        npm run --silent hash-password [-- --force] (password on stdin; --force hashes one under 8 characters)
-       npm run --silent check-config -- [--config FILE] [--online]`
+       npm run --silent check-config -- [--config FILE] [--online]
+       node --enable-source-maps dist/cli.js [hash-password | check-config] [OPTIONS] (without npm: a service manager, the image)`
 
 async function main (argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
