@@ -6,6 +6,7 @@ import { errors, GatewayError } from '../errors.ts'
 import { audit } from '../observability/audit.ts'
 import { canonicalPath, classifyRoute, pathOf, targetProblem, type RouteClass } from '../route-rules.ts'
 import { isForwardAuthPeer } from './client-info.ts'
+import { influx3Access } from './influx3-access.ts'
 import { bringsOwnCredentials, namesDatabaseInBody, readForwardedRequest, type ForwardedRequest } from './forwarded-request.ts'
 import { isPassive } from './passive-routes.ts'
 import type { GatewayContext, RequestScope } from './request-context.ts'
@@ -15,7 +16,7 @@ import { isPageLoad } from './ui-signin.ts'
 import { upstreamPolicy } from './upstream-policy.ts'
 
 type ForwardAuthDeps = Pick<AppDeps, 'config' | 'forwardAuth' | 'credentials' | 'users' | 'sessions' | 'cookie' | 'access' |
-'refresher' | 'metrics' | 'minter' | 'implicitSessions' | 'now'>
+'refresher' | 'metrics' | 'minter' | 'implicitSessions' | 'now' | 'upstreamVersion'>
 
 /** A protected app needs a session (or an auth proxy's identity): never public, never a client token. */
 const APP_ROUTE: RouteClass = { group: 'ui', public: false, sessionOnly: true }
@@ -78,7 +79,8 @@ async function answer (ctx: GatewayContext, judged: RequestScope, deps: ForwardA
     throw errors.forwardAuthRefused('the request brings credentials of its own (Authorization, u or p): send it without them')
   }
   // SECURITY: the body never reaches forward auth: a database or statement named only there cannot be judged.
-  if (namesDatabaseInBody(judged.method, path, deps.config.upstream.version)) {
+  const v3 = deps.config.upstream.version === '3' || deps.upstreamVersion.major() === 3
+  if (namesDatabaseInBody(judged.method, path, v3)) {
     throw errors.forwardAuthRefused('this request names its database or statement in its body, which forward auth never sees')
   }
   upstreamPolicy(judged, deps)
@@ -90,6 +92,9 @@ async function answer (ctx: GatewayContext, judged: RequestScope, deps: ForwardA
     return
   }
   if (auth.kind === 'token') throw errors.forwardAuthRefused('the request brings credentials of its own')
+  // InfluxDB 3's rules, exactly as for a forwarded request; a SHOW DATABASES answer the ingress would not let the gateway filter.
+  const influx3 = await influx3Access(judged, deps, auth, original.target)
+  if (influx3.rewrite !== undefined) throw errors.forwardAuthRefused('SHOW DATABASES is answered only through the gateway as the proxy')
   answerIdentity(ctx, auth.identity)
   ctx.set('Authorization', deps.credentials(auth.credential))
 }

@@ -62,14 +62,14 @@ export function bringsOwnCredentials (req: IncomingMessage, target: string): boo
 const V3_BODY_ROUTES = new Set(['/api/v3/query_sql', '/api/v3/query_influxql', '/query'])
 
 /**
- * Whether an original request in front of InfluxDB 3 (`version` `3`) names its database or statement only in
+ * Whether an original request in front of InfluxDB 3 (`influx3`: configured or learned) names its database or statement only in
  * its body, which the ingress never sends forward auth: `POST /api/v3/query_sql`, `/api/v3/query_influxql`,
  * `/query` (v1 compatibility, `q` in a form), and any change under `/api/v3/configure/` (the database in
  * JSON). Per-database rules cannot judge such a request here; it goes through the gateway as the proxy.
  * `path` is canonical.
  */
-export function namesDatabaseInBody (method: string, path: string, version: string): boolean {
-  if (version !== '3') return false
+export function namesDatabaseInBody (method: string, path: string, influx3: boolean): boolean {
+  if (!influx3) return false
   if (method === 'GET' || method === 'HEAD') return false
   if (method === 'POST' && V3_BODY_ROUTES.has(path)) return true
   return method !== 'DELETE' && path.startsWith('/api/v3/configure/')

@@ -8,7 +8,7 @@ import { requestAccess } from './request-access.ts'
 
 type GatewayRouteDeps = Pick<AppDeps,
 'config' | 'sessions' | 'cookie' | 'shutdown' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now' |
-'forwardAuth' | 'credentials'>
+'forwardAuth' | 'credentials' | 'upstreamVersion'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */

@@ -23,9 +23,12 @@ const NOTHING: Influx3Forwarding = {}
  * `admin:` goes on only if the rule allows the route and every database it reaches (src/access/
  * influx3-decision.ts), read from where InfluxDB 3 reads it (a query's body is read for this, and then sent
  * as read); else 403, audited, nothing forwarded. A client's own token is InfluxDB's to judge. With
- * `upstream.version: auto`, a rule-governed request waits for the version: 503 until it is known.
+ * `upstream.version: auto`, a rule-governed request waits for the version: 503 until it is known. `judged`:
+ * the request target judged (forward auth judges the original request an ingress describes).
  */
-export async function influx3Access (scope: RequestScope, deps: Influx3Deps, auth: Authentication): Promise<Influx3Forwarding> {
+export async function influx3Access (
+  scope: RequestScope, deps: Influx3Deps, auth: Authentication, judged = scope.req.url ?? ''
+): Promise<Influx3Forwarding> {
   if (auth.kind !== 'session' && auth.kind !== 'authProxy') return NOTHING
   const major = deps.upstreamVersion.major()
   if (major === undefined && auth.scope !== undefined) throw errors.upstreamVersionUnknown()
@@ -34,7 +37,7 @@ export async function influx3Access (scope: RequestScope, deps: Influx3Deps, aut
   let forwarding = NOTHING
   let target
   if (route.kind === 'write' || route.kind === 'query') {
-    const read = await requestParams(scope, deps, route)
+    const read = await requestParams(scope, deps, route, judged)
     target = influx3Target(route, read.params)
     if (read.body !== undefined) forwarding = { body: read.body }
   }
@@ -54,10 +57,9 @@ export async function influx3Access (scope: RequestScope, deps: Influx3Deps, aut
 
 /** A request's parameters, read where InfluxDB 3 reads them for its route and method, and its body when read. */
 async function requestParams (
-  scope: RequestScope, deps: Influx3Deps, route: Extract<Influx3Route, { kind: 'write' | 'query' }>
+  scope: RequestScope, deps: Influx3Deps, route: Extract<Influx3Route, { kind: 'write' | 'query' }>, target: string
 ): Promise<{ params: Influx3Params, body?: Buffer }> {
-  const url = scope.req.url ?? ''
-  const query = strictQuery(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+  const query = strictQuery(target.includes('?') ? target.slice(target.indexOf('?') + 1) : '')
   if (route.kind === 'write' || scope.method !== 'POST') return { params: { query } }
   const { limits, upstream } = deps.config
   const body = hasBody(scope.req.headers)

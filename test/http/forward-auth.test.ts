@@ -194,3 +194,27 @@ test('SECURITY: an app\'s users are file users: an auth-proxy identity named lik
   assert.equal(member.status, 200, 'admitted by a group, whatever the source')
   assert.equal(member.headers.get('x-auth-request-user'), 'carol')
 })
+
+test('SECURITY: in front of InfluxDB 3, forward auth applies the same database rules as forwarding; what it cannot see it refuses', async (t) => {
+  const { startFakeInflux3, INFLUX3_OPERATOR_TOKEN } = await import('../helpers/fake-influx3.ts')
+  const influx3 = await startFakeInflux3({ databases: ['telemetry', 'secret'] })
+  t.after(() => influx3.close())
+  const analyst = { name: 'carol', password: 'carol gateway password', groups: ['analysts'] }
+  const { gw, ask } = await withIngress(t, {
+    upstreamUrl: influx3.url,
+    users: [analyst],
+    config: { upstream: { version: 3 } },
+    access: [{ group: 'analysts', token: INFLUX3_OPERATOR_TOKEN, databases: { read: ['telemetry'], write: ['telemetry'] } }]
+  })
+  const cookie = await signIn(gw, analyst.name, analyst.password)
+  const allowed = await ask('GET', '/api/v3/query_sql?db=telemetry&q=SELECT%201', { cookie })
+  assert.equal(allowed.status, 200)
+  assert.equal(allowed.headers.get('authorization'), `Token ${INFLUX3_OPERATOR_TOKEN}`)
+  for (const [method, uri] of [['GET', '/api/v3/query_sql?db=secret&q=SELECT%201'], ['POST', '/api/v3/write_lp?db=secret'],
+    ['GET', '/query?db=telemetry&q=SELECT%20*%20FROM%20secret..cpu'], ['POST', '/api/v3/query_sql'], ['GET', '/query?q=SHOW%20DATABASES']]) {
+    const refused = await ask(method as string, uri as string, { cookie })
+    assert.equal(refused.status, 403, `${method} ${uri}`)
+    assert.equal(refused.headers.get('authorization'), null, `${method} ${uri}: no credential handed out`)
+  }
+  assert.equal(influx3.requests.length, 0, 'forward auth never forwards')
+})

@@ -52,11 +52,11 @@ test('credentials of its own: any Authorization, u or p in any spelling; other p
 test('in front of InfluxDB 3, a database or statement only in the body cannot be judged; elsewhere nothing changes', () => {
   for (const [method, path] of [['POST', '/api/v3/query_sql'], ['POST', '/api/v3/query_influxql'], ['POST', '/query'],
     ['POST', '/api/v3/configure/database'], ['PUT', '/api/v3/configure/table']]) {
-    assert.equal(namesDatabaseInBody(method as string, path as string, '3'), true, `${method} ${path}`)
-    assert.equal(namesDatabaseInBody(method as string, path as string, '2'), false, `${method} ${path} before 3`)
+    assert.equal(namesDatabaseInBody(method as string, path as string, true), true, `${method} ${path}`)
+    assert.equal(namesDatabaseInBody(method as string, path as string, false), false, `${method} ${path} before 3`)
   }
   for (const [method, path] of [['GET', '/api/v3/query_sql'], ['GET', '/query'], ['POST', '/api/v3/write_lp'],
     ['DELETE', '/api/v3/configure/database'], ['POST', '/write']]) {
-    assert.equal(namesDatabaseInBody(method as string, path as string, '3'), false, `${method} ${path}`)
+    assert.equal(namesDatabaseInBody(method as string, path as string, true), false, `${method} ${path}`)
   }
 })
