@@ -75,6 +75,9 @@ export interface TokenMinterOptions {
   retryDelayMs?: number
 }
 
+/** InfluxDB 2's authorization ids. */
+const INFLUX2_ID = /^[0-9a-f]{16}$/
+
 /** Creates the minter; see {@link TokenMinter}. */
 export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const { logger, metrics } = opts
@@ -82,9 +85,14 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const marker = mintMarker(opts.namespace)
   const { influx2, influx3 } = opts.backends
   const revoker = createRevoker({
-    // InfluxDB 3's ids are token names, which carry the marker; InfluxDB 2's are its authorization ids. Each
-    // backend deletes only what carries this gateway's marker (a session record can be forged).
-    remove: (authId) => (authId.startsWith(marker) ? influx3 : influx2).remove(authId),
+    // SECURITY: the id comes from a session record, which whoever can write to Redis can forge. InfluxDB 3's
+    // ids are token names, which carry the marker; InfluxDB 2's are its 16-hex-digit authorization ids;
+    // anything else (`_admin`, another application's token name) is none this gateway minted: left alone.
+    // Each backend then deletes only what carries this gateway's marker.
+    async remove (authId) {
+      if (authId.startsWith(marker)) return await influx3.remove(authId)
+      return INFLUX2_ID.test(authId) && await influx2.remove(authId)
+    },
     firstDelayMs: opts.retryDelayMs,
     onRevoked: (authorization, session, reason) => {
       metrics.tokens('revoked')
