@@ -11,6 +11,7 @@ import { hashSessionId, sessionRef } from '../../src/session/session-id.ts'
 import { INFLUX3_OPERATOR_TOKEN, startFakeInflux3, type FakeInflux3, type FakeInflux3Options } from '../helpers/fake-influx3.ts'
 import type { Influx3Token } from '../helpers/fake-influx3-tokens.ts'
 import { basic, signIn, startGateway, type TestGateway } from '../helpers/gateway.ts'
+import { fetchFrom, PROXY_ADDRESS } from '../helpers/peer.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
 
 const ALICE = { name: 'alice', password: 'correct horse battery staple', groups: ['analysts'] }
@@ -99,8 +100,15 @@ test('Core: sign-in mints a named admin token per session; the gateway\'s rules 
   const before = s.influx3.requests.length
   const refused = await fetch(`${s.gw.url}/api/v3/write_lp?db=secret`, { method: 'POST', headers: { cookie }, body: 'cpu v=1' })
   assert.deepEqual([refused.status, s.influx3.requests.length - before], [403, 0], 'the rule refuses what the admin token could do')
-  assert.equal((await fetch(`${s.gw.url}/api/v3/write_lp?db=telemetry`, { method: 'POST', headers: { cookie }, body: 'cpu v=1' })).status, 204)
+  const write = await fetch(`${s.gw.url}/api/v3/write_lp?db=telemetry`, { method: 'POST', headers: { cookie }, body: 'cpu v=1' })
+  assert.equal(write.status, 204)
   assert.equal(s.influx3.last()?.tokenName, first.name)
+  // SECURITY: an admin token could regenerate the operator's token or drop databases: it never reaches a client.
+  const query = await fetch(`${s.gw.url}/api/v3/query_sql?db=telemetry&q=SELECT%201`, { headers: { cookie } })
+  const seen = [...write.headers.values(), ...query.headers.values(), await query.text()].join('\n')
+  for (const secret of [first.secret, second.secret]) {
+    assert.ok(!seen.includes(secret) && !s.gw.logText().includes(secret), 'the admin token is neither answered nor logged')
+  }
 })
 
 test('sign-out deletes the session\'s token, and only it', async (t) => {
@@ -193,4 +201,23 @@ test('a forged session record naming _admin or a foreign token deletes nothing',
   assert.ok(!s.gw.logs.some((l) => l.result === 'revoked'), 'neither is reported deleted')
   assert.ok(!s.influx3.requests.some((r) => r.method === 'DELETE'), 'no delete reached InfluxDB 3')
   assert.equal(s.influx3.operatorToken(), INFLUX3_OPERATOR_TOKEN)
+})
+
+test('an auth-proxy identity gets an implicit session holding its own resource token, minted once', async (t) => {
+  const influx3 = await startFakeInflux3({ build: 'Enterprise', databases: ['telemetry', 'lab_1'] })
+  t.after(() => influx3.close())
+  const authProxy = { userHeader: 'Remote-User', groupsHeader: 'Remote-Groups', trustedProxies: [`${PROXY_ADDRESS}/32`] }
+  const gw = await startGateway(t, {
+    upstreamUrl: influx3.url, users: [], operatorToken: INFLUX3_OPERATOR_TOKEN, config: { upstream: { version: 3 }, authProxy }, access: [RULE]
+  })
+  const proxy = fetchFrom(t, PROXY_ADDRESS)
+  const headers = { 'remote-user': 'carol', 'remote-groups': 'analysts' }
+  for (let i = 0; i < 2; i++) {
+    const res = await proxy(`${gw.url}/api/v3/query_sql?db=telemetry&q=SELECT%201`, { headers })
+    assert.equal(res.status, 200)
+    await res.arrayBuffer()
+  }
+  const token = onlyMinted(influx3)
+  assert.match(token.name, / of carol$/)
+  assert.equal(influx3.last()?.tokenName, token.name)
 })
