@@ -163,7 +163,7 @@ test('Enterprise: a rule whose databases match none that exists is refused at si
   assert.deepEqual(minted(s.influx3), [])
 })
 
-test('the sweep deletes an orphan carrying the marker, and leaves _admin, a foreign token and a young one', async (t) => {
+test('the sweep deletes an orphan carrying the marker and what check-config left, and leaves _admin, a foreign token and a young one', async (t) => {
   let clock = Date.now()
   const influx3 = await startFakeInflux3({ build: 'Enterprise', databases: ['telemetry'], now: () => clock })
   t.after(() => influx3.close())
@@ -175,15 +175,20 @@ test('the sweep deletes an orphan carrying the marker, and leaves _admin, a fore
   await named(`${MARKER}AAAAAAAAAAAA of alice`) // a crashed gateway's
   await named('telegraf')
   await named('influx-gateway (prod:) session BBBBBBBBBBBB of bob') // another gateway's
+  await named('influx-gateway (check-config) session check Ab3_-x9Z') // a check whose delete failed
+  await named('influx-gateway (check-config) session check of telegraf')
   clock += 2 * 60_000 + 1
   await named(`${MARKER}CCCCCCCCCCCC of carol`) // a replica may be storing it right now
   const gw = await startGateway(t, {
-    upstreamUrl: influx3.url, users: [ALICE], operatorToken: INFLUX3_OPERATOR_TOKEN, config: { upstream: { version: 3 } }, access: [RULE], now: () => clock
+    upstreamUrl: influx3.url, users: [ALICE], operatorToken: INFLUX3_OPERATOR_TOKEN, config: { upstream: { version: 'auto' } }, access: [RULE], now: () => clock
   })
-  await gw.waitForLog((l) => l.msg === 'orphaned minted tokens deleted' && l.swept === 1)
+  // With version auto, the sweep at start waits for /ping to say InfluxDB 3, then lists its tokens.
+  await gw.waitForLog((l) => l.msg === 'orphaned minted tokens deleted' && l.swept === 2)
   await gw.waitForLog((l) => l.result === 'orphan' && l.session === 'AAAAAAAAAAAA')
+  await gw.waitForLog((l) => l.result === 'revoked' && l.authorization === 'influx-gateway (check-config) session check Ab3_-x9Z')
   assert.deepEqual(influx3.tokens().map((x) => x.name).sort(), [
-    '_admin', `${MARKER}CCCCCCCCCCCC of carol`, 'influx-gateway (prod:) session BBBBBBBBBBBB of bob', 'telegraf'
+    '_admin', 'influx-gateway (check-config) session check of telegraf', `${MARKER}CCCCCCCCCCCC of carol`,
+    'influx-gateway (prod:) session BBBBBBBBBBBB of bob', 'telegraf'
   ])
   assert.ok(influx3.requests.some((r) => r.path === '/api/v3/query_sql' && r.tokenName === '_admin'), 'listed through system.tokens')
   const metrics = parsePrometheus(await (await fetch(`${gw.url}/gateway/metrics`)).text())
