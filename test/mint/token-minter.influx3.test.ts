@@ -226,3 +226,12 @@ test('an auth-proxy identity gets an implicit session holding its own resource t
   assert.match(token.name, / of carol$/)
   assert.equal(influx3.last()?.tokenName, token.name)
 })
+
+test('a gateway with the in-process store deletes its sessions\' InfluxDB 3 tokens when it stops, and no other', async (t) => {
+  const s = await start(t, { build: 'Enterprise' })
+  await signIn(s.gw, ALICE.name, ALICE.password)
+  await signIn(s.gw, ALICE.name, ALICE.password)
+  assert.equal(minted(s.influx3).length, 2)
+  await s.gw.deps.close()
+  assert.deepEqual(s.influx3.tokens().map((x) => x.name), ['_admin'])
+})
