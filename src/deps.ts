@@ -67,8 +67,6 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
   const metrics = createMetrics()
   const store = createStoreClient(initial, logger, now)
   const upstreamFaults = createFaultLog({ logger, now, what: 'InfluxDB requests', intervalMs: FAULT_LOG_INTERVAL_MS })
-  const minting = createTokenMinting(initial, live, { logger, metrics, now })
-  const services = createServices({ initial, logger, now, metrics, store, live, minting, faults: upstreamFaults, current })
   const upstreamVersion = createUpstreamVersion({
     configured: () => { const v = live().upstream.version; return v === 'auto' ? v : Number(v) as 1 | 2 | 3 },
     url: () => live().upstream.url,
@@ -78,6 +76,9 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
     now,
     onLearned: () => runtimes.versionLearned()
   })
+  const upstreamMajor = async (): Promise<1 | 2 | 3 | undefined> => upstreamVersion.major() ?? await upstreamVersion.probe()
+  const minting = createTokenMinting(initial, live, { logger, metrics, now, upstreamMajor })
+  const services = createServices({ initial, logger, now, metrics, store, live, minting, faults: upstreamFaults, current })
   const runtimes = createRuntimeSwitch(initial, {
     services,
     derive: (config) => createConfigDerived(config, { ...limiters, now }),

@@ -2,12 +2,14 @@
  * `check-config --online` (src/cli.ts, src/mint/online-check.ts): before a user finds out at sign-in, the
  * operator token is tried against InfluxDB (the double here): it must resolve each org a `mint` credential
  * names and create and delete an authorization there; each named bucket must exist. Problems name the YAML path.
- * An authorization whose delete failed is left to the gateway's sweep (src/mint/orphan-sweep.ts).
+ * An authorization whose delete failed is left to the gateway's sweep (src/mint/orphan-sweep.ts). In front of
+ * InfluxDB 3 (`mint: {}`, src/mint/influx3-online-check.ts) it creates and deletes a token of the kind sign-in mints.
  */
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { cli, tempFile } from './helpers/cli-process.ts'
 import { startFakeInflux, type FakeInflux } from './helpers/fake-influx.ts'
+import { INFLUX3_OPERATOR_TOKEN, startFakeInflux3, type FakeInflux3 } from './helpers/fake-influx3.ts'
 import { startGateway } from './helpers/gateway.ts'
 
 const HASH = '$scrypt$ln=10,r=8,p=1$uDyn97wvXrkoAQ4nUKGD+w$/WbpnP3LMQN+keOkp4jNKfy1+E3EP8sw7DDHYmD1JgM'
@@ -96,4 +98,49 @@ test('a check whose delete fails says so; a gateway\'s start deletes what it lef
   assert.equal(swept.swept, 1)
   await gw.waitForLog((l) => l.result === 'revoked' && l.authorization === leftover?.id && l.reason === 'left by check-config')
   assert.deepEqual(influx.tenancy.authorizations().map((a) => a.id).sort(), [...foreign, running].sort())
+})
+
+function yaml3 (influx3: FakeInflux3, read = '[telemetry, "lab_*"]'): string {
+  return `upstream:
+  url: ${influx3.url}
+  version: 3
+  operatorToken: \${INFLUX_OPERATOR_TOKEN}
+users:
+  - name: alice
+    passwordHash: "${HASH}"
+    groups: [analysts]
+access:
+  - group: analysts
+    mint: {}
+    databases: { read: ${read}, write: [telemetry] }
+`
+}
+
+test('check-config --online, InfluxDB 3: the operator token creates and deletes a token of the kind sign-in mints', async (t) => {
+  for (const build of ['Enterprise', 'Core'] as const) {
+    const influx3 = await startFakeInflux3({ build, databases: ['telemetry', 'lab_1'] })
+    t.after(() => influx3.close())
+    const { code, out, err } = await check(t, yaml3(influx3), INFLUX3_OPERATOR_TOKEN)
+    assert.equal(code, 0, err)
+    assert.deepEqual(out, ['ok'])
+    const created = influx3.requests.filter((r) => r.method === 'POST' && r.path.includes('/token'))
+    assert.deepEqual(created.map((r) => r.path), [build === 'Enterprise' ? '/api/v3/enterprise/configure/token' : '/api/v3/configure/token/named_admin'])
+    assert.deepEqual(influx3.tokens().map((x) => x.name), ['_admin'], `${build}: nothing left behind`)
+  }
+})
+
+test('check-config --online, InfluxDB 3: a token InfluxDB refuses, and a rule whose databases match none, are named', async (t) => {
+  const influx3 = await startFakeInflux3({ build: 'Enterprise', databases: ['telemetry'] })
+  t.after(() => influx3.close())
+  const refused = await check(t, yaml3(influx3), 'apiv3_not-a-token-influxdb-knows')
+  assert.equal(refused.code, 1)
+  assert.match(refused.err, /^upstream\.operatorToken: cannot ask InfluxDB 3 which build it is: InfluxDB answered 401: the request was not authenticated$/m)
+  assert.ok(!refused.err.includes('apiv3_not-a-token'), 'the token is not printed')
+  influx3.failNext('POST', '/api/v3/enterprise/configure/token', 1, 403)
+  const noMint = await check(t, yaml3(influx3), INFLUX3_OPERATOR_TOKEN)
+  assert.match(noMint.err, /^upstream\.operatorToken: cannot mint tokens in InfluxDB 3 Enterprise: InfluxDB answered 403: injected failure$/m)
+  const none = await check(t, yaml3(influx3, '["archive_*"]').replace('write: [telemetry]', 'write: []'), INFLUX3_OPERATOR_TOKEN)
+  assert.equal(none.code, 1)
+  assert.match(none.err, /^access\.0\.mint: no existing database matches databases: sign-in would be refused$/m)
+  assert.deepEqual(influx3.tokens().map((x) => x.name), ['_admin'])
 })

@@ -1,5 +1,5 @@
 import type { AccessRule } from '../config/identity-schema.ts'
-import type { MintSpec } from '../config/influx-permissions.ts'
+import type { MintConfig, MintSpec } from '../config/influx-permissions.ts'
 import type { ConfigUser } from '../config/schema.ts'
 import { compileDatabaseScope, type DatabaseScope, type DatabaseScopeConfig } from './database-scope.ts'
 import type { Identity } from './identity.ts'
@@ -67,18 +67,30 @@ function matcherOf (rule: AccessRule): (identity: Identity) => boolean {
   return () => false
 }
 
+/** A configured entry's credential fields as the schema gives them. */
+type CredentialEntry = Omit<UpstreamCredential, 'scope' | 'mint'> & { mint?: MintConfig } & DatabaseScopeConfig
+
 /** The one credential an entry carries (the schema allows exactly one), with its InfluxDB 3 scope, or undefined. */
-function credentialOf (entry: Omit<UpstreamCredential, 'scope'> & DatabaseScopeConfig): UpstreamCredential | undefined {
+function credentialOf (entry: CredentialEntry): UpstreamCredential | undefined {
   const credential = credentialIn(entry)
   if (credential === undefined) return undefined
   const scope = compileDatabaseScope(entry)
   return scope === undefined ? credential : { ...credential, scope }
 }
 
-function credentialIn (entry: Omit<UpstreamCredential, 'scope'>): UpstreamCredential | undefined {
+function credentialIn (entry: CredentialEntry): UpstreamCredential | undefined {
   if (entry.token !== undefined) return { token: entry.token }
   if (entry.basic !== undefined) return { basic: entry.basic }
   if (entry.jwt !== undefined) return { jwt: entry.jwt }
-  if (entry.mint !== undefined) return { mint: entry.mint }
+  if (entry.mint !== undefined) return { mint: mintSpecOf(entry.mint, entry) }
   return undefined
+}
+
+/**
+ * What a `mint` credential mints from: InfluxDB 2's org and permissions, or (`mint: {}`) InfluxDB 3's rule,
+ * its `databases:` and `admin:`. One object per configuration: a session's token is tied to its digest.
+ */
+export function mintSpecOf (mint: MintConfig, entry: DatabaseScopeConfig): MintSpec {
+  if (mint.org !== undefined && mint.permissions !== undefined) return { org: mint.org, permissions: mint.permissions }
+  return { databases: { read: entry.databases?.read ?? [], write: entry.databases?.write ?? [] }, admin: entry.admin === true }
 }

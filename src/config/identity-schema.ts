@@ -17,8 +17,9 @@ export const credentialFields = {
   jwt: z.object({ username: z.string().min(1).describe('InfluxDB 1.x user name put in the `username` claim.') }).strict().optional()
     .describe('InfluxDB 1.x user, sent as a per-request HS256 JWT signed with `upstream.jwtSharedSecret`.'),
   mint: mintCredential.optional()
-    .describe('InfluxDB 2: a token minted with `upstream.operatorToken` for each session, with these permissions only, ' +
-      'and deleted when the session ends.')
+    .describe('A token minted with `upstream.operatorToken` for each session, and deleted when the session ends. InfluxDB 2: ' +
+      '`{ org, permissions }`, with these permissions only. InfluxDB 3: `{}`, with the rule\'s `databases:` (Enterprise: a resource ' +
+      'token of those databases, globs expanded at sign-in; Core: a named admin token, the gateway\'s rules doing the limiting).')
 }
 
 /** The credential kinds, in the order messages name them. */

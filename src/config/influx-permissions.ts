@@ -74,16 +74,43 @@ export function parsePermission (text: string): MintPermission | string {
   return { ...permission, id: target }
 }
 
-/** The `mint` credential: the org and the permissions of the token minted for each session. */
+/**
+ * The `mint` credential. InfluxDB 2: the org and the permissions of the token minted for each session.
+ * InfluxDB 3: `mint: {}`, the token's databases being the rule's `databases:` (checked with the version in
+ * src/config/influx3-schema.ts).
+ */
 export const mintCredential = z.object({
-  org: z.string().min(1).describe('The InfluxDB organisation (name) the minted token belongs to.'),
+  org: z.string().min(1).optional().describe('InfluxDB 2: the organisation (name) the minted token belongs to. ' +
+    'Leave out for InfluxDB 3 (`mint: {}`).'),
   permissions: z.array(z.string().superRefine((text, ctx) => {
     const parsed = parsePermission(text)
     if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
-  }).meta({ type: 'permission' })).min(1)
-    .describe('What the token may do: `action:type[/bucket name or resource ID]`, e.g. `read:buckets`, `write:buckets/telemetry`. ' +
-      'Never `authorizations` or `secrets`, nor `write` on `tasks`, `checks`, `notificationRules`, `users` or `orgs`.')
-}).strict()
+  }).meta({ type: 'permission' })).min(1).optional()
+    .describe('InfluxDB 2: what the token may do: `action:type[/bucket name or resource ID]`, e.g. `read:buckets`, ' +
+      '`write:buckets/telemetry`. Never `authorizations` or `secrets`, nor `write` on `tasks`, `checks`, `notificationRules`, ' +
+      '`users` or `orgs`. Leave out for InfluxDB 3.')
+}).strict().superRefine((mint, ctx) => {
+  if (mint.org === undefined && mint.permissions !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['org'], message: 'required with permissions (InfluxDB 2)' })
+  }
+  if (mint.org !== undefined && mint.permissions === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['permissions'], message: 'required with org (InfluxDB 2)' })
+  }
+}, { when: () => true })
 
-/** A validated `mint` credential. */
-export type MintSpec = z.infer<typeof mintCredential>
+/** A validated `mint` credential as written: both keys (InfluxDB 2) or neither (`{}`, InfluxDB 3). */
+export type MintConfig = z.infer<typeof mintCredential>
+
+/** What an InfluxDB 2 session's token grants: the org and the permissions. */
+export interface Influx2MintSpec { org: string, permissions: string[] }
+
+/** What an InfluxDB 3 session's token is minted from: the rule's `databases:` (names or globs) and `admin:`. */
+export interface Influx3MintSpec { databases: { read: string[], write: string[] }, admin: boolean }
+
+/** What a session's token is minted for, per InfluxDB major; built once per configuration by the access rules. */
+export type MintSpec = Influx2MintSpec | Influx3MintSpec
+
+/** Whether a spec is InfluxDB 3's. */
+export function isInflux3Spec (spec: MintSpec): spec is Influx3MintSpec {
+  return 'databases' in spec
+}

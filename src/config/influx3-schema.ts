@@ -22,7 +22,7 @@ export const databaseScopeFields = {
       'Creating or regenerating the admin token is never forwarded, for anyone.')
 }
 
-interface ScopedEntry { databases?: unknown, admin?: unknown, groups?: unknown }
+interface ScopedEntry { databases?: unknown, admin?: unknown, groups?: unknown, mint?: { org?: unknown, permissions?: unknown } }
 
 /**
  * `databases:` and `admin:` are InfluxDB 3's: with `upstream.version` 1 or 2 they are an error. With 3, a
@@ -46,6 +46,30 @@ export function checkInflux3Rules (
       const message = 'grants nothing in front of InfluxDB 3: add databases: { read: [...], write: [...] } or admin: true'
       ctx.addIssue({ code: 'custom', path: [section, i], message })
     }
+    checkMintShape(version, [section, i], entry, ctx)
+  }
+}
+
+/**
+ * `mint: {}` is InfluxDB 3's (its token is minted from `databases:`), `mint: { org, permissions }` InfluxDB 2's:
+ * each is an error with the other version, and `mint: {}` needs `databases:` or `admin:` to mint from.
+ */
+function checkMintShape (version: string, at: [string, number], entry: ScopedEntry, ctx: z.RefinementCtx): void {
+  const mint = entry.mint
+  if (typeof mint !== 'object' || mint === null) return
+  const path = [...at, 'mint']
+  const v2Shaped = mint.org !== undefined || mint.permissions !== undefined
+  if (v2Shaped && version === '3') {
+    const message = 'org and permissions are InfluxDB 2\'s: in front of InfluxDB 3 write mint: {} (the token gets the rule\'s databases:)'
+    ctx.addIssue({ code: 'custom', path, message })
+  }
+  if (v2Shaped) return
+  if (version === '1' || version === '2') {
+    const message = `mint: {} is InfluxDB 3's: upstream.version is ${version} (InfluxDB 2: mint: { org, permissions })`
+    ctx.addIssue({ code: 'custom', path, message })
+  } else if (entry.databases === undefined && entry.admin === undefined && version !== '3') {
+    const message = 'mint: {} mints from the rule\'s databases: add databases: { read: [...], write: [...] }'
+    ctx.addIssue({ code: 'custom', path, message })
   }
 }
 

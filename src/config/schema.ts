@@ -51,8 +51,9 @@ const upstream = z.object({
       'and longest pause inside a request body; then 504. Started responses are never cut.'),
   jwtSharedSecret: secret.optional().describe('InfluxDB 1.x `[http] shared-secret`; needed only by users with `jwt`.'),
   operatorToken: secret.optional()
-    .describe('InfluxDB 2 operator (all-access) token, needed by `mint` credentials: used only to create, list and delete ' +
-      'the per-session tokens, never forwarded. The gateway\'s most valuable secret.'),
+    .describe('InfluxDB 2 operator (all-access) token, or InfluxDB 3 admin token, needed by `mint` credentials: used only to ' +
+      'create, list and delete the per-session tokens (and to ask InfluxDB 3\'s `/ping`), never forwarded. ' +
+      'The gateway\'s most valuable secret.'),
   mintSweepInterval: duration('5m', { min: '1s' })
     .describe('How often the gateway deletes the tokens it minted that no live session holds ' +
       '(sessions that expired in Redis, a crash); also done at start.'),

@@ -11,7 +11,8 @@ import type { ConfigDerived } from './config-derived.ts'
  * applies to live sessions), the sign-in throttle (`signin.maxFailures`, `findTime`, `banTime`), the hash
  * and bind limiters (`signin.maxConcurrentHashes`, `maxQueuedHashes`, `maxHashWait`, `ldap.maxConcurrentBinds`:
  * their bounds hold across reloads), the identity refresher (`ldap.refreshInterval`, the directory and
- * `oidc:` it asks), token minting (`mint` of each user, `upstream.url`), the upstream version probe
+ * `oidc:` it asks), token minting (`mint` of each user,
+ * `upstream.url`, and for InfluxDB 3 `session.absoluteTimeout` as the token's expiry), the upstream version probe
  * (`upstream.version`, `upstream.url`) and the public listener's connection cap (`limits.maxConnections`).
  */
 export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'minter' |

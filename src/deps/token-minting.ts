@@ -1,6 +1,9 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
-import { createInfluxAdminClient } from '../mint/influx-admin-client.ts'
+import { createInfluxAdminClient, type InfluxAdminClientOptions } from '../mint/influx-admin-client.ts'
+import { createInflux2Backend } from '../mint/influx2-backend.ts'
+import { createInflux3AdminClient } from '../mint/influx3-admin-client.ts'
+import { createInflux3Backend } from '../mint/influx3-backend.ts'
 import { createTokenMinter, type TokenMinter } from '../mint/token-minter.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { SessionStore } from '../session/session-store.ts'
@@ -20,24 +23,46 @@ export interface TokenMinting {
 /** Longest one call to InfluxDB's API may take while minting or revoking. */
 const ADMIN_TIMEOUT_MS = 10_000
 
+/** What {@link createTokenMinting} needs besides the config. */
+export interface TokenMintingOptions {
+  logger: Logger
+  metrics: Metrics
+  now: () => number
+  /** InfluxDB's major version, configured or learned (a probe when unknown): the sweep's backend. */
+  upstreamMajor: () => Promise<1 | 2 | 3 | undefined>
+}
+
 /**
- * The token minter over InfluxDB's API with the operator token, config read live. Part of `createDeps`
- * (src/deps.ts), the only module that imports it.
+ * The token minter over InfluxDB's API with the operator token (InfluxDB 2's and 3's), config read live.
+ * Part of `createDeps` (src/deps.ts), the only module that imports it.
  */
 export function createTokenMinting (
-  initial: Config, config: () => Config, { logger, metrics, now }: { logger: Logger, metrics: Metrics, now: () => number }
+  initial: Config, config: () => Config, { logger, metrics, now, upstreamMajor }: TokenMintingOptions
 ): TokenMinting {
   const inProcess = initial.session.store !== 'redis'
+  const namespace = inProcess ? 'memory' : initial.session.redis?.keyPrefix ?? 'influx-gateway:'
+  const admin: InfluxAdminClientOptions = {
+    url: () => config().upstream.url,
+    operatorToken: () => config().upstream.operatorToken,
+    timeoutMs: () => Math.min(config().upstream.timeout, ADMIN_TIMEOUT_MS)
+  }
   const minter = createTokenMinter({
-    client: createInfluxAdminClient({
-      url: () => config().upstream.url,
-      operatorToken: () => config().upstream.operatorToken,
-      timeoutMs: () => Math.min(config().upstream.timeout, ADMIN_TIMEOUT_MS)
-    }),
+    backends: {
+      influx2: createInflux2Backend({ client: createInfluxAdminClient(admin), now, namespace }),
+      influx3: createInflux3Backend({
+        client: createInflux3AdminClient(admin),
+        url: admin.url,
+        now,
+        namespace,
+        // The token lives no longer than the longest its session can.
+        expirySecs: () => Math.ceil(config().session.absoluteTimeout / 1000)
+      })
+    },
+    sweepsInflux3: async () => await upstreamMajor() === 3,
     logger,
     metrics,
     now,
-    namespace: inProcess ? 'memory' : initial.session.redis?.keyPrefix ?? 'influx-gateway:'
+    namespace
   })
   let timer: NodeJS.Timeout | undefined
   let store: (() => SessionStore) | undefined

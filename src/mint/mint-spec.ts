@@ -1,18 +1,22 @@
 import { hash } from 'node:crypto'
-import { parsePermission, type MintSpec } from '../config/influx-permissions.ts'
+import { isInflux3Spec, parsePermission, type Influx2MintSpec, type MintSpec } from '../config/influx-permissions.ts'
 import type { InfluxAdminClient, InfluxPermission } from './influx-admin-client.ts'
 import { InfluxAdminError } from './influx-admin-client.ts'
 
 const digests = new WeakMap<MintSpec, string>()
 
 /**
- * A short digest of what a `mint` credential grants (org and permissions, order aside), kept with the
- * session: a request whose live rule mints something else ends the session. Computed once per config object.
+ * A short digest of what a `mint` credential grants (InfluxDB 2: org and permissions; InfluxDB 3: the rule's
+ * databases and admin; order aside), kept with the session: a request whose live rule mints something else
+ * ends the session. Computed once per config object.
  */
 export function specDigest (spec: MintSpec): string {
   let digest = digests.get(spec)
   if (digest === undefined) {
-    digest = hash('sha256', JSON.stringify([spec.org, [...spec.permissions].sort()]), 'base64url').slice(0, 16)
+    const granted = isInflux3Spec(spec)
+      ? ['influx3', [...spec.databases.read].sort(), [...spec.databases.write].sort(), spec.admin]
+      : [spec.org, [...spec.permissions].sort()]
+    digest = hash('sha256', JSON.stringify(granted), 'base64url').slice(0, 16)
     digests.set(spec, digest)
   }
   return digest
@@ -25,7 +29,7 @@ export type NameLookup = Pick<InfluxAdminClient, 'bucketId'>
  * The permissions of a spec as InfluxDB's API takes them, each scoped to the org; a named bucket becomes
  * its ID. @throws InfluxAdminError 404 for a bucket that does not exist (a config that names it is wrong).
  */
-export async function influxPermissions (spec: MintSpec, orgID: string, lookup: NameLookup): Promise<InfluxPermission[]> {
+export async function influxPermissions (spec: Influx2MintSpec, orgID: string, lookup: NameLookup): Promise<InfluxPermission[]> {
   return await Promise.all(spec.permissions.map(async (text) => {
     const p = parsePermission(text)
     if (typeof p === 'string') throw new InfluxAdminError(400, `invalid permission ${text}`) // the schema prevents it

@@ -1,25 +1,23 @@
 import type { Logger } from 'pino'
 import type { UpstreamCredential } from '../auth/access-rules.ts'
 import type { Identity } from '../auth/identity.ts'
-import type { MintSpec } from '../config/influx-permissions.ts'
+import { isInflux3Spec, type MintSpec } from '../config/influx-permissions.ts'
 import { errors } from '../errors.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Session, SessionAttachment } from '../session/session-store.ts'
-import { InfluxAdminError, type InfluxAdminClient } from './influx-admin-client.ts'
-import { influxPermissions, specDigest } from './mint-spec.ts'
+import { InfluxAdminError } from './influx-admin-client.ts'
+import type { MintBackend, MintedToken } from './mint-backend.ts'
+import { specDigest } from './mint-spec.ts'
 import { createMintedCredentials, type MintedCredentials } from './minted-credentials.ts'
 import { mintMarker } from './mint-marker.ts'
 import { sweepOrphans } from './orphan-sweep.ts'
 import { createRevoker, type Revoker } from './revoker.ts'
 import { sealToken } from './sealed-token.ts'
-import { createTtlCache } from './ttl-cache.ts'
 import { audit } from '../observability/audit.ts'
 
-/** A token InfluxDB minted: its authorization's id and the token itself (a secret). */
-interface MintedToken { authId: string, token: string }
-
 /**
- * Mints, and deletes, the short-lived InfluxDB tokens of `mint` credentials, with the operator token.
+ * Mints, and deletes, the short-lived InfluxDB tokens of `mint` credentials, with the operator token,
+ * through one backend per InfluxDB major (src/mint/influx2-backend.ts, influx3-backend.ts).
  * Every minted token belongs to a session (auth-proxy identities get an implicit one): a session whose
  * rule mints starts with {@link TokenMinter.attachment}, its requests read the token with
  * {@link TokenMinter.sessionCredential}, and the store's end paths call `revoke`.
@@ -38,9 +36,9 @@ export interface TokenMinter {
   sweep (held: (authIds: readonly string[]) => Promise<Set<string>>, opts?: { stopping?: boolean }): Promise<number>
   /**
    * What a session's start attaches when its rule mints `spec`: a token minted for it, once the session's
-   * id exists and before it is stored — an authorization with the spec's permissions in its org (for the
-   * InfluxDB user of the same name, when there is one), its description marking it as this gateway's and
-   * naming the session's ref, sealed into the session's record. `stored` keeps the token in process;
+   * id exists and before it is stored — by the spec's backend (InfluxDB 2: an authorization with the spec's
+   * permissions; InfluxDB 3: a named token from the rule's databases), marked as this gateway's and naming
+   * the session's ref, sealed into the session's record. `stored` keeps the token in process;
    * `abandoned` deletes a token minted for a session that then could not be stored: nothing half-made.
    * The attachment throws GatewayError `mintUnavailable` (503) or `mintRefused` (403, InfluxDB's message).
    */
@@ -64,7 +62,10 @@ export interface MintAttachment {
 
 /** Options for {@link createTokenMinter}. */
 export interface TokenMinterOptions {
-  client: InfluxAdminClient
+  /** The backend of each InfluxDB major that mints. */
+  backends: { influx2: MintBackend, influx3: MintBackend }
+  /** Whether InfluxDB 3 answers upstream now: the sweep lists that backend's tokens, else InfluxDB 2's. */
+  sweepsInflux3: () => Promise<boolean>
   logger: Logger
   metrics: Pick<Metrics, 'tokens'>
   now: () => number
@@ -74,23 +75,23 @@ export interface TokenMinterOptions {
   retryDelayMs?: number
 }
 
-/** Names and IDs looked up in InfluxDB are believed this long. */
-const LOOKUP_TTL_MS = 10 * 60_000
+/** InfluxDB 2's authorization ids. */
+const INFLUX2_ID = /^[0-9a-f]{16}$/
 
 /** Creates the minter; see {@link TokenMinter}. */
 export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
   const { logger, metrics } = opts
   const credentials = createMintedCredentials()
   const marker = mintMarker(opts.namespace)
+  const { influx2, influx3 } = opts.backends
   const revoker = createRevoker({
-    // SECURITY: the id comes from a session record, which whoever can write to Redis can forge: only an
-    // authorization that carries this gateway's marker is deleted with the operator token, never a
-    // foreign one (another application's token, the operator token itself).
+    // SECURITY: the id comes from a session record, which whoever can write to Redis can forge. InfluxDB 3's
+    // ids are token names, which carry the marker; InfluxDB 2's are its 16-hex-digit authorization ids;
+    // anything else (`_admin`, another application's token name) is none this gateway minted: left alone.
+    // Each backend then deletes only what carries this gateway's marker.
     async remove (authId) {
-      const found = await opts.client.authorization(authId)
-      if (found !== undefined && !found.description.startsWith(marker)) return false
-      if (found !== undefined) await opts.client.deleteAuthorization(authId)
-      return true
+      if (authId.startsWith(marker)) return await influx3.remove(authId)
+      return INFLUX2_ID.test(authId) && await influx2.remove(authId)
     },
     firstDelayMs: opts.retryDelayMs,
     onRevoked: (authorization, session, reason) => {
@@ -107,6 +108,8 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
     }
   })
   const mint = createMint(opts)
+  const sweep = async (held: Parameters<TokenMinter['sweep']>[0], stopping: boolean): Promise<number> =>
+    await sweepOrphans({ ...opts, backend: await opts.sweepsInflux3() ? influx3 : influx2 }, revoker, held, stopping)
   let sweeping: Promise<number> | undefined
   return {
     revoke (authId, ref, reason) {
@@ -115,8 +118,8 @@ export function createTokenMinter (opts: TokenMinterOptions): TokenMinter {
     },
     sweep (held, { stopping = false } = {}) {
       // Stopping never waits for a periodic sweep under way: the sessions' tokens must go before the process does.
-      if (stopping) return sweepOrphans(opts, revoker, held, true)
-      sweeping ??= sweepOrphans(opts, revoker, held, false).finally(() => { sweeping = undefined })
+      if (stopping) return sweep(held, true)
+      sweeping ??= sweep(held, false).finally(() => { sweeping = undefined })
       return sweeping
     },
     attachment: (identity, spec) => mintAttachment({ mint, revoker, credentials }, identity, spec),
@@ -149,23 +152,16 @@ function mintAttachment (
   }
 }
 
-/** Mints one session's token: org, user and bucket IDs looked up once and cached. */
+/** Mints one session's token through its spec's backend, counted and audited; InfluxDB's failures become the sign-in's. */
 function createMint (opts: TokenMinterOptions): Mint {
-  const { client, logger, metrics } = opts
-  const marker = mintMarker(opts.namespace)
-  const lookups = createTtlCache<string | undefined>(opts.now, LOOKUP_TTL_MS, 10_000)
+  const { logger, metrics } = opts
   return async (identity, spec, ref) => {
     try {
-      const orgID = await lookups.get(`org ${spec.org}`, () => client.orgId(spec.org)) as string
-      const [userID, permissions] = await Promise.all([
-        lookups.get(`user ${identity.name}`, () => client.userId(identity.name)),
-        influxPermissions(spec, orgID, { bucketId: (o, name) => lookups.get(`bucket ${o} ${name}`, () => client.bucketId(o, name)) })
-      ])
-      const description = `${marker}${ref} of ${identity.name}`
-      const created = await client.createAuthorization({ orgID, ...(userID === undefined ? {} : { userID }), description, permissions })
+      const backend = isInflux3Spec(spec) ? opts.backends.influx3 : opts.backends.influx2
+      const created = await backend.mint(identity, spec, ref)
       metrics.tokens('minted')
-      audit(logger, 'tokenMinted', { user: identity.name, session: ref, authorization: created.id })
-      return { authId: created.id, token: created.token }
+      audit(logger, 'tokenMinted', { user: identity.name, session: ref, authorization: created.authId })
+      return created
     } catch (err) {
       const status = err instanceof InfluxAdminError ? err.status : undefined
       const reason = err instanceof InfluxAdminError ? err.influxMessage : 'error'

@@ -223,7 +223,7 @@ test('the orphan sweep leaves a live implicit session\'s token alone, and delete
 
 test('past its bound the least recently used implicit session ends, and its token is deleted', async (t) => {
   const { gw } = await start(t)
-  const spec = gw.deps.config.access[0]?.mint
+  const spec = gw.deps.runtime().access.credentialFor({ name: 'carol', source: 'proxy', groups: ['analysts'] })?.mint
   assert.ok(spec !== undefined)
   const sessions = createImplicitSessions({ lifecycle: () => gw.deps.runtime(), minter: gw.deps.minter, maxEntries: 2 })
   const credential = (name: string): Promise<UpstreamCredential> =>

@@ -44,3 +44,30 @@ test('with version auto or 3, rules with databases: load; globs and admin compil
   assert.deepEqual(loaded.access[0]?.databases, { read: ['telemetry', 'lab_*'], write: ['telemetry'] })
   assert.equal(loaded.access[0]?.admin, true)
 })
+
+const minting = (version: string, mint: string, rest = '    databases: { read: [telemetry] }'): string => `
+upstream: { version: ${version}, operatorToken: \${T} }
+access:
+  - group: analysts
+    mint: ${mint}
+${rest}
+`
+
+test('mint: {} is InfluxDB 3\'s: it loads with version 3 or auto, and is refused with its YAML path in front of 1.x or 2.x', () => {
+  for (const version of ['3', 'auto']) {
+    const loaded = parseConfig(minting(version, '{}'), { env: ENV, readFile: noFiles })
+    assert.deepEqual(loaded.access[0]?.mint, {})
+  }
+  assert.deepEqual(configProblems(minting('2', '{}', ''), ENV),
+    ['access.0.mint: mint: {} is InfluxDB 3\'s: upstream.version is 2 (InfluxDB 2: mint: { org, permissions })'])
+  assert.ok(configProblems(minting('1', '{}', ''), ENV).includes(
+    'access.0.mint: mint: {} is InfluxDB 3\'s: upstream.version is 1 (InfluxDB 2: mint: { org, permissions })'))
+})
+
+test('InfluxDB 2\'s mint shape in front of InfluxDB 3 is an error; mint: {} needs databases: to mint from', () => {
+  assert.deepEqual(configProblems(minting('3', '{ org: my-org, permissions: [read:buckets] }'), ENV),
+    ['access.0.mint: org and permissions are InfluxDB 2\'s: in front of InfluxDB 3 write mint: {} (the token gets the rule\'s databases:)'])
+  assert.deepEqual(configProblems(minting('auto', '{}', ''), ENV),
+    ['access.0.mint: mint: {} mints from the rule\'s databases: add databases: { read: [...], write: [...] }'])
+  assert.deepEqual(configProblems(minting('2', '{ org: my-org }', ''), ENV), ['access.0.mint.permissions: required with org (InfluxDB 2)'])
+})
