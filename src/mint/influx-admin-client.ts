@@ -1,12 +1,6 @@
-/** Options for {@link createInfluxAdminClient}; read on every call, so a reload applies. */
-export interface InfluxAdminClientOptions {
-  /** InfluxDB's base URL. */
-  url: () => string
-  /** The operator token: the only credential this client sends. */
-  operatorToken: () => string | undefined
-  /** Longest one call may take, ms. */
-  timeoutMs: () => number
-}
+import { InfluxAdminError, operatorCall, type InfluxAdminClientOptions } from './operator-call.ts'
+
+export { InfluxAdminError, type InfluxAdminClientOptions }
 
 /** A permission as InfluxDB's API takes it. */
 export interface InfluxPermission {
@@ -16,17 +10,6 @@ export interface InfluxPermission {
 
 /** An authorization as the gateway needs it from InfluxDB's answers. */
 export interface InfluxAuthorization { id: string, description: string, createdAt: string | undefined }
-
-/**
- * Why a call failed: InfluxDB could not be reached (`status` undefined), or answered an error (`status`,
- * InfluxDB's own `message`). Never carries a token.
- */
-export class InfluxAdminError extends Error {
-  constructor (readonly status: number | undefined, readonly influxMessage: string, opts: { cause?: unknown } = {}) {
-    super(status === undefined ? `InfluxDB is unreachable: ${influxMessage}` : `InfluxDB answered ${status}: ${influxMessage}`, opts)
-    this.name = 'InfluxAdminError'
-  }
-}
 
 /** The InfluxDB 2 API calls minting needs, made with the operator token. */
 export interface InfluxAdminClient {
@@ -48,31 +31,14 @@ export interface InfluxAdminClient {
 
 type Json = Record<string, unknown>
 
-const JSON_BODY = { 'content-type': 'application/json' }
-
 /**
  * The client, over `fetch` (undici). SECURITY: the operator token goes only to these few InfluxDB
  * endpoints, from here; it is never put on a forwarded request, and never in a log line or an error.
  */
 export function createInfluxAdminClient (opts: InfluxAdminClientOptions): InfluxAdminClient {
   async function call (method: string, path: string, query: Record<string, string> = {}, body?: unknown): Promise<Json | undefined> {
-    const base = opts.url()
-    const url = new URL(`api/v2/${path}`, base.endsWith('/') ? base : `${base}/`)
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
-    let res: Response
-    try {
-      res = await fetch(url, {
-        method,
-        headers: { authorization: `Token ${opts.operatorToken() ?? ''}`, ...(body === undefined ? {} : JSON_BODY) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(opts.timeoutMs())
-      })
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
-      throw new InfluxAdminError(undefined, code, { cause: err })
-    }
-    const text = await res.text().catch(() => '')
-    const json = parse(text)
+    const res = await operatorCall(opts, { method, path: `api/v2/${path}`, query, body, scheme: 'Token' })
+    const json = parse(res.text)
     if (res.ok) return json
     if (method === 'DELETE' && res.status === 404) return undefined
     const message = typeof json?.message === 'string' ? json.message : `HTTP ${res.status}`

@@ -1,4 +1,4 @@
-import { InfluxAdminError, type InfluxAdminClientOptions } from './influx-admin-client.ts'
+import { InfluxAdminError, operatorCall, type InfluxAdminClientOptions } from './operator-call.ts'
 
 /** A resource token's permission, as InfluxDB 3 Enterprise takes it (database names, or `*` alone). */
 export interface Influx3Permission {
@@ -44,7 +44,6 @@ export interface Influx3AdminClient {
 export const LIST_TOKENS_SQL = 'SELECT name, created_at, expiry, permissions FROM system.tokens'
 
 type Json = Record<string, unknown>
-const JSON_BODY = { 'content-type': 'application/json' }
 interface Answer { body: unknown, headers: Headers }
 
 /**
@@ -54,24 +53,9 @@ interface Answer { body: unknown, headers: Headers }
  */
 export function createInflux3AdminClient (opts: InfluxAdminClientOptions): Influx3AdminClient {
   async function call (method: string, path: string, query: Record<string, string> = {}, body?: unknown): Promise<Answer> {
-    const base = opts.url()
-    const url = new URL(path, base.endsWith('/') ? base : `${base}/`)
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
-    let res: Response
-    try {
-      res = await fetch(url, {
-        method,
-        headers: { authorization: `Bearer ${opts.operatorToken() ?? ''}`, ...(body === undefined ? {} : JSON_BODY) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(opts.timeoutMs())
-      })
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
-      throw new InfluxAdminError(undefined, code, { cause: err })
-    }
-    const text = await res.text().catch(() => '')
-    if (res.ok || (method === 'DELETE' && res.status === 404)) return { body: parse(text), headers: res.headers }
-    throw new InfluxAdminError(res.status, messageOf(text, res.status))
+    const res = await operatorCall(opts, { method, path, query, body, scheme: 'Bearer' })
+    if (res.ok || (method === 'DELETE' && res.status === 404)) return { body: parse(res.text), headers: res.headers }
+    throw new InfluxAdminError(res.status, messageOf(res.text, res.status))
   }
   const created = async (path: string, body: Json): Promise<Influx3NewToken> => {
     const answer = (await call('POST', path, {}, body)).body as Json | undefined
