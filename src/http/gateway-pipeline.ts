@@ -4,7 +4,7 @@ import type { AppDeps } from '../app-deps.ts'
 import { canonicalPath, classifyRoute, pathOf, targetProblem, type RouteClass } from '../route-rules.ts'
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
-import { influx3Access } from './influx3-access.ts'
+import { influx3Access, influx3Governs } from './influx3-access.ts'
 import { isPassive } from './passive-routes.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { forwardToInflux } from './forward-to-influx.ts'
@@ -119,7 +119,7 @@ async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | un
   const route = accessRoute(scope.state.routeClass, deps)
   const auth = await requestAccess(scope, deps, { route, uiPage: route.group === 'ui', renew: !isPassive(scope, deps) })
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
-  await forwardToInflux(scope, deps, auth, await influx3Access(scope, deps, auth))
+  await forwardToInflux(scope, deps, auth, influx3Governs(deps, auth) ? await influx3Access(scope, deps, auth) : undefined)
 }
 
 /**

@@ -19,6 +19,17 @@ export type Influx3Forwarding = Pick<ForwardLimits, 'body' | 'rewrite'>
 const NOTHING: Influx3Forwarding = {}
 
 /**
+ * Whether InfluxDB 3's rules govern a request, decided synchronously so that every other request pays no
+ * promise for them: an identity's request (not a client token's, not an anonymous one) in front of InfluxDB
+ * 3, or one whose rule is InfluxDB 3's while the version is still unknown.
+ */
+export function influx3Governs (deps: Influx3Deps, auth: Authentication): boolean {
+  if (auth.kind !== 'session' && auth.kind !== 'authProxy') return false
+  const major = deps.upstreamVersion.major()
+  return major === 3 || (major === undefined && auth.scope !== undefined)
+}
+
+/**
  * InfluxDB 3's rules, after the access decision: a request of an identity whose rule has `databases:` or
  * `admin:` goes on only if the rule allows the route and every database it reaches (src/access/
  * influx3-decision.ts), read from where InfluxDB 3 reads it (a query's body is read for this, and then sent
