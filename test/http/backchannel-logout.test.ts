@@ -11,7 +11,8 @@ import { importJWK, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose'
 import { startGateway } from '../helpers/gateway.ts'
 import { signingKey } from '../helpers/oidc-provider.ts'
 import { recordSecret } from '../helpers/secret-ledger.ts'
-import { FROM_PROVIDER, SsoBrowser } from '../helpers/sso-browser.ts'
+import { logoutAtProvider, signedInBrowser } from '../helpers/provider-logout.ts'
+import type { SsoBrowser } from '../helpers/sso-browser.ts'
 import { startSsoGateway, type SsoGateway } from '../helpers/sso-gateway.ts'
 
 const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} }
@@ -28,32 +29,11 @@ async function start (t: TestContext, c: Clock): Promise<SsoGateway> {
   return await startSsoGateway(t, { backchannelLogout: true, gateway: { now: c.now } })
 }
 
-/** A browser signed in at the provider as `login`, with a gateway session. */
-async function signedIn (gw: SsoGateway, login = 'alice'): Promise<SsoBrowser> {
-  const browser = new SsoBrowser()
-  const callback = await browser.signInAtProvider(gw.loginUrl('/'), login, gw.callbackUrl)
-  const back = await browser.request(callback, { headers: FROM_PROVIDER })
-  assert.equal(back.status, 302, back.body)
-  return browser
-}
+const signedIn = signedInBrowser
 
 /** The status of the browser's next request through the gateway: 200 while its session lives, then 401. */
 async function sessionStatus (gw: SsoGateway, browser: SsoBrowser): Promise<number> {
   return (await browser.request(`${gw.url}/gateway/session`)).status
-}
-
-/** The provider's own logout, as a person does it at the provider: its end-session page, then "Yes, sign me out". */
-async function logoutAtProvider (gw: SsoGateway, browser: SsoBrowser): Promise<void> {
-  const page = await browser.follow(`${gw.provider.issuer}/session/end?client_id=${gw.provider.clientId}`)
-  const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1]
-  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1]
-  assert.ok(action !== undefined && xsrf !== undefined, `the provider's logout page: ${page.status} ${page.body.slice(0, 300)}`)
-  const done = await browser.request(new URL(action, page.url).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ xsrf, logout: 'yes' }).toString()
-  })
-  assert.ok([200, 302, 303].includes(done.status), `logout confirmed: ${done.status} ${done.body.slice(0, 300)}`)
 }
 
 /** What a logout token of the provider's for alice says, `iat` by the gateway's clock; `claims` override or add. */
@@ -101,7 +81,7 @@ test('the provider\'s own logout ends the gateway session: its cookie\'s next re
   const browser = await signedIn(gw)
   const other = await signedIn(gw) // the same person in another browser: another provider session, another sid
   assert.equal(await sessionStatus(gw, browser), 200)
-  await logoutAtProvider(gw, browser)
+  await logoutAtProvider(gw.provider, browser)
   assert.equal(await sessionStatus(gw, browser), 401, 'the session ended at the provider\'s word')
   assert.equal(await sessionStatus(gw, other), 200, 'the other provider session\'s gateway session stays')
   const line = gw.logs.find((l) => l.audit === 'signout' && l.result === 'backchannel')
