@@ -1,20 +1,24 @@
 /**
  * Back-channel logout with two replicas on a real Redis: the provider's logout token, answered by replica A,
  * ends the session on replica B too (within `session.redis.cacheTime`, by B's injected clock), and the
- * session's minted token is deleted in InfluxDB (the v2 double); a token's jti is used once across both.
+ * session's minted token is deleted in InfluxDB (the v2 double); a token used on A is refused on B (its jti).
  */
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
+import { importJWK, SignJWT } from 'jose'
 import { startGateway, type StartGatewayOptions } from '../helpers/gateway.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { startOidcProvider } from '../helpers/oidc-provider.ts'
 import { logoutAtProvider, signedInBrowser } from '../helpers/provider-logout.ts'
 import { freePort, startRedis } from '../helpers/redis-server.ts'
+import { recordSecret } from '../helpers/secret-ledger.ts'
 import type { SsoBrowser } from '../helpers/sso-browser.ts'
 
 const REDIS = requireBinary('redis-server', 'redis-server', 'back-channel logout across replicas')
 const CACHE_MS = 1000
 const MINT = { org: 'my-org', permissions: ['read:buckets'] }
+const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} }
 
 async function sessionStatus (url: string, browser: SsoBrowser): Promise<number> {
   return (await browser.request(`${url}/gateway/session`)).status
@@ -67,4 +71,22 @@ test('a logout answered by replica A ends the session on replica B within the ca
 
   await a.waitForLog((l) => l.audit === 'token' && l.result === 'revoked')
   assert.ok(!a.influx.tenancy.authorizations().some((x) => x.id === minted.id), 'the minted token is gone from InfluxDB')
+
+  // A token used on A is a replay on B: the jti register is in the store both share.
+  const again = await signedInBrowser({ loginUrl, callbackUrl })
+  const token = await new SignJWT({ sub: 'alice', jti: randomUUID(), events: EVENT })
+    .setProtectedHeader({ alg: 'RS256', kid: provider.signingKey.kid as string })
+    .setIssuer(provider.issuer).setAudience(provider.clientId).setIssuedAt(Math.floor(now() / 1000))
+    .sign(await importJWK(provider.signingKey as Parameters<typeof importJWK>[0], 'RS256'))
+  recordSecret(token, 'logout-token')
+  const post = async (url: string): Promise<Response> => await fetch(`${url}/gateway/oidc/backchannel-logout`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `logout_token=${token}`
+  })
+  assert.equal((await post(a.url)).status, 200)
+  assert.equal(await sessionStatus(b.url, again), 401)
+  const third = await signedInBrowser({ loginUrl, callbackUrl })
+  const replay = await post(b.url)
+  assert.equal(replay.status, 400)
+  assert.match(((await replay.json()) as { error_description: string }).error_description, /already used/)
+  assert.equal(await sessionStatus(b.url, third), 200, 'the replay on the other replica ended nothing')
 })
