@@ -111,14 +111,21 @@ export function createOidcClient ({ config, onDiscoveryFailure }: OidcClientOpti
       const params = { client_id: config.clientId, ...(after === undefined ? {} : { post_logout_redirect_uri: after }) }
       return oidc.buildEndSessionUrl(rp, params)
     },
-    verifyLogoutToken: async (token, atMs) => await verifyAgainst(await configuration(), verifyLogout, token, atMs)
+    verifyLogoutToken: async (token, atMs) => await verifyAgainst(await configuration(), config, verifyLogout, token, atMs)
   }
 }
 
 /** A logout token verified against the discovered issuer and JWKS; the keys unreachable are the provider unavailable. */
-async function verifyAgainst (rp: oidc.Configuration, verify: LogoutTokenVerifier, token: string, atMs: number): Promise<LogoutToken> {
+async function verifyAgainst (
+  rp: oidc.Configuration, config: Pick<OidcConfig, 'allowHttpIssuer'>, verify: LogoutTokenVerifier, token: string, atMs: number
+): Promise<LogoutToken> {
   const meta = rp.serverMetadata()
   if (meta.jwks_uri === undefined) throw errors.ssoUnavailable(new Error('the provider publishes no jwks_uri'))
+  // SECURITY: keys fetched in clear could be swapped on the way, and any logout token forged with them;
+  // jose fetches them here, not openid-client, so its refusal of http:// endpoints is repeated.
+  if (new URL(meta.jwks_uri).protocol !== 'https:' && !config.allowHttpIssuer) {
+    throw errors.ssoUnavailable(new Error('http:// jwks_uri refused'))
+  }
   const issuer = { issuer: meta.issuer, jwksUri: meta.jwks_uri, algorithms: meta.id_token_signing_alg_values_supported }
   return await verify(issuer, token, atMs).catch((err: unknown) => {
     throw err instanceof LogoutTokenRefused ? err : errors.ssoUnavailable(err)

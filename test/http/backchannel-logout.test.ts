@@ -175,3 +175,11 @@ test('without oidc: the route is not served', async (t) => {
   const res = await fetch(`${gw.url}/gateway/oidc/backchannel-logout`, { method: 'POST', body: 'logout_token=x' })
   assert.equal(res.status, 404)
 })
+
+test('the provider unreachable (its metadata or keys): 503 temporarily_unavailable in the OAuth dialect, not cached', async (t) => {
+  const gw = await startSsoGateway(t, { providerDown: true, backchannelLogout: true })
+  const res = await postLogout(gw, 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln')
+  assert.equal(res.status, 503)
+  assert.equal(res.headers.get('cache-control'), 'no-store')
+  assert.equal((await res.json() as { error: string }).error, 'temporarily_unavailable')
+})
