@@ -20,6 +20,7 @@ import type { CachedSessionStore } from './session/cached-session-store.ts'
 import type { PendingFlowLimit } from './session/pending-flow-limit.ts'
 import type { SignInFlowStore } from './session/sign-in-flow-store.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
+import type { UsedTokenIds } from './session/used-token-ids.ts'
 
 /**
  * Everything the app uses, built by `createDeps` (or by a test). Its own module, so the middlewares
@@ -44,6 +45,8 @@ export interface AppDeps {
   signInFlows: SignInFlowStore
   /** How many of those flows each client address has pending (`oidc.maxPendingFlowsPerClient`), in the same store. */
   pendingFlows: PendingFlowLimit
+  /** The back-channel logout tokens already used (their `jti`), in the same store: each is used once across replicas. */
+  usedTokenIds: UsedTokenIds
   /** Mints the per-session InfluxDB tokens of `mint` credentials, and deletes them. */
   minter: TokenMinter
   /** The cookie-less sessions that hold the minted tokens of auth-proxy identities, this replica's. */

@@ -102,6 +102,7 @@ export function createDeps (initial: Config, opts: DepsOptions): Deps {
       store.health.close()
       store.flowSweeper?.close()
       store.pendingFlowSweeper?.close()
+      store.usedTokenSweeper?.close()
       runtimes.close()
       await sessions.close()
     }

@@ -8,9 +8,10 @@ import { errors, type ErrorKind, type GatewayError } from './errors.ts'
  * in front of InfluxDB 2, and the gateway's own), or InfluxDB 1.x's `{error}` with `WWW-Authenticate` on a
  * 401 and `X-Influxdb-Error` otherwise (the v1 routes `/query` and `/write` in front of InfluxDB 1.x, whose
  * clients read that), or a page a person can read (`html`: the single sign-on routes, which a browser
- * navigates to).
+ * navigates to), or OAuth's `{error, error_description}` (`oauth`: back-channel logout, which an identity
+ * provider calls as OpenID Connect Back-Channel Logout 1.0 says).
  */
-export type ErrorDialect = 'influxdb2' | 'influxdb1' | 'html'
+export type ErrorDialect = 'influxdb2' | 'influxdb1' | 'html' | 'oauth'
 
 /** An error answer's headers and body, before any transport writes them. */
 export interface ErrorResponse {
@@ -23,6 +24,7 @@ export interface ErrorResponse {
 export function errorResponse (err: GatewayError, dialect: ErrorDialect = 'influxdb2'): ErrorResponse {
   const json = 'application/json; charset=utf-8'
   if (dialect === 'html') return htmlErrorResponse(err)
+  if (dialect === 'oauth') return oauthErrorResponse(err)
   if (dialect === 'influxdb1') {
     const challenge: Record<string, string> = err.status === 401
       ? { 'WWW-Authenticate': 'Basic realm="InfluxDB"' }
@@ -67,6 +69,18 @@ function htmlErrorResponse (err: GatewayError): ErrorResponse {
     'X-Platform-Error-Code': err.code
   }
   return { status: err.status, headers, body }
+}
+
+/**
+ * The error as OAuth 2.0 (RFC 6749 section 5.2) writes one: a request the gateway refuses is
+ * `invalid_request` (what Back-Channel Logout section 2.8 asks for with its 400), the gateway or the
+ * provider unavailable `temporarily_unavailable`, anything else `server_error`; never cached.
+ */
+function oauthErrorResponse (err: GatewayError): ErrorResponse {
+  const error = err.status < 500 ? 'invalid_request' : err.status === 503 ? 'temporarily_unavailable' : 'server_error'
+  const json = 'application/json; charset=utf-8'
+  const headers = { ...err.headers, 'Content-Type': json, 'Cache-Control': 'no-store', 'X-Platform-Error-Code': err.code }
+  return { status: err.status, headers, body: JSON.stringify({ error, error_description: err.message }) }
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }

@@ -33,7 +33,7 @@ export type ErrorKind =
   | 'sessionStoreDown' | 'signinThrottled' | 'signinConcurrent' | 'signinBusy' | 'noAccess' | 'directoryUnavailable'
   | 'mintUnavailable' | 'mintRefused' | 'databaseRefused' | 'adminTokenRefused' | 'upstreamVersionUnknown'
   | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'ssoFlowsPerClient' | 'ssoLogoutIncomplete' | 'proxyIdentityInvalid' | 'internal'
-  | 'forwardAuthUntrusted' | 'forwardAuthRefused' | 'forwardAuthSignIn'
+  | 'forwardAuthUntrusted' | 'forwardAuthRefused' | 'forwardAuthSignIn' | 'logoutTokenRefused'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -178,6 +178,11 @@ export const errors = {
    * code, a token that fails verification. The message names the problem, never a code or token.
    */
   ssoRefused: (message: string, cause?: unknown) => new GatewayError('ssoRefused', 'invalid', message, { cause }),
+  /**
+   * A back-channel logout request that fails a check: no or a malformed form, or a logout token that fails
+   * verification or was used before. The message names the check, never the token or its claims.
+   */
+  logoutTokenRefused: (message: string, cause?: unknown) => new GatewayError('logoutTokenRefused', 'invalid', message, { cause }),
   /** The identity provider cannot be reached, answers too slowly or not as a provider: the sign-in can be retried. */
   ssoUnavailable: (cause: unknown) =>
     new GatewayError('ssoUnavailable', 'unavailable', 'the identity provider is unavailable; retry shortly',

@@ -4,18 +4,18 @@ import type { TokenMinter } from '../mint/token-minter.ts'
 import { audit, type AuditLog } from '../observability/audit.ts'
 import type { CachedSessionStore } from '../session/cached-session-store.ts'
 import { clearedSessionCookie, sessionCookie, type SessionCookieOptions } from '../session/session-cookie.ts'
-import type { CreatedSession, Session } from '../session/session-store.ts'
+import type { CreatedSession, ProviderLogout, ProviderSession, Session } from '../session/session-store.ts'
 import type { FoundSession } from './access-decision.ts'
 
 /**
  * The one owner of a session's life: start, end one, end what a request presented. Renewal is the
  * store's read (`get` with `renew`, at most once per touch-after), and a whole user's sessions end through
- * `revokeUser` (a reload) or the store's expiry; every end path releases what a session holds (its
- * minted token) in the store. Each function returns the `Set-Cookie` to write, when there is one, and
- * audits through src/observability/audit.ts.
+ * `revokeUser` (a reload), the identity provider's back-channel logout, or the store's expiry; every end
+ * path releases what a session holds (its minted token) in the store. Each function returns the
+ * `Set-Cookie` to write, when there is one, and audits through src/observability/audit.ts.
  */
 export interface LifecycleDeps {
-  sessions: Pick<CachedSessionStore, 'create' | 'get' | 'destroy'>
+  sessions: Pick<CachedSessionStore, 'create' | 'get' | 'destroy' | 'endProviderSessions'>
   cookie: SessionCookieOptions
   minter: Pick<TokenMinter, 'attachment'>
   now: () => number
@@ -24,8 +24,11 @@ export interface LifecycleDeps {
 /** Where a lifecycle step reports: the request's logger, and whether the client came over HTTPS (for the cookie). */
 export interface LifecycleScope { log: AuditLog, https: boolean }
 
-/** How a session starts: by a sign-in (a cookie), or implicitly for an auth-proxy identity (none). */
-export interface StartOptions { stamp?: string, implicit?: boolean }
+/**
+ * How a session starts: by a sign-in (a cookie), or implicitly for an auth-proxy identity (none); a single
+ * sign-on's with the provider session it came from (`provider`), kept for back-channel logout.
+ */
+export interface StartOptions { stamp?: string, implicit?: boolean, provider?: ProviderSession }
 
 /**
  * Starts a session for an identity a sign-in (or an auth proxy, `implicit`) has proven, under the
@@ -41,7 +44,7 @@ export async function startSession (
   const checkedAt = identity.source === 'file' ? undefined : deps.now()
   let started: CreatedSession
   try {
-    started = await deps.sessions.create(identity, opts.stamp, checkedAt, minting?.attach)
+    started = await deps.sessions.create(identity, opts.stamp, checkedAt, minting?.attach, opts.provider)
   } catch (err) {
     minting?.abandoned()
     throw err
@@ -63,6 +66,22 @@ export async function endSession (
   if (ended) {
     const { name: user, source } = found.session.identity
     audit(log, 'sessionEnded', { user, source, session: found.session.ref, reason })
+  }
+  return ended
+}
+
+/**
+ * Ends every session of the identity provider's session or subject that a back-channel logout names, on
+ * every replica sharing the store (minted tokens released by the store's end path), each audited; resolves
+ * to those that were live until now.
+ */
+export async function endProviderSessions (
+  deps: Pick<LifecycleDeps, 'sessions'>, logout: ProviderLogout, log: AuditLog
+): Promise<Session[]> {
+  const ended = await deps.sessions.endProviderSessions(logout)
+  for (const session of ended) {
+    const { name: user, source } = session.identity
+    audit(log, 'sessionEnded', { user, source, session: session.ref, reason: 'backchannel logout' })
   }
   return ended
 }

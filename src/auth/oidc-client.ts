@@ -2,6 +2,7 @@ import * as oidc from 'openid-client'
 import type { OidcConfig } from '../config/oidc-schema.ts'
 import { errors, GatewayError } from '../errors.ts'
 import { providerFailure } from './oidc-failure.ts'
+import { createLogoutTokenVerifier, LogoutTokenRefused, type LogoutToken, type LogoutTokenVerifier } from './logout-token.ts'
 
 /** The claims of a signed-in user: the ID token's, completed by userinfo when one of the mapped claims is missing. */
 export type OidcClaims = Record<string, unknown>
@@ -41,13 +42,20 @@ export interface OidcClient {
   finish (callbackUrl: URL, checks: OidcFlowChecks): Promise<OidcClaims>
   /** The provider's logout URL (RP-initiated logout), or undefined when it advertises no `end_session_endpoint`. */
   logoutUrl (): Promise<URL | undefined>
+  /**
+   * Verifies a back-channel logout token at time `atMs` (src/auth/logout-token.ts), against the discovered
+   * issuer and JWKS; its `jti` is not checked here.
+   * @throws LogoutTokenRefused for a token that fails a check; GatewayError `ssoUnavailable` when the
+   * provider (its metadata or keys) cannot be reached
+   */
+  verifyLogoutToken (token: string, atMs: number): Promise<LogoutToken>
 }
 
 /**
- * The relying party over `openid-client` (OpenID-certified; no JOSE here). The provider's metadata is
- * discovered once and kept; a failed discovery is not kept, so the next sign-in tries again (a provider
- * that was down at start-up is found once it is up). Every request to the provider is bounded by
- * `timeout`.
+ * The relying party over `openid-client` (OpenID-certified; no JOSE here but the back-channel logout
+ * tokens it does not verify, src/auth/logout-token.ts). The provider's metadata is discovered once and
+ * kept; a failed discovery is not kept, so the next sign-in tries again (a provider that was down at
+ * start-up is found once it is up). Every request to the provider is bounded by `timeout`.
  */
 export function createOidcClient ({ config, onDiscoveryFailure }: OidcClientOptions): OidcClient {
   let discovered: Promise<oidc.Configuration> | undefined
@@ -59,6 +67,9 @@ export function createOidcClient ({ config, onDiscoveryFailure }: OidcClientOpti
     })
     return await discovered
   }
+  const verifyLogout = createLogoutTokenVerifier({
+    clientId: config.clientId, maxAgeMs: config.logoutTokenMaxAge, timeoutMs: config.timeout
+  })
   return {
     async warmUp () {
       await configuration().catch(() => {})
@@ -99,8 +110,26 @@ export function createOidcClient ({ config, onDiscoveryFailure }: OidcClientOpti
       const after = config.postLogoutRedirectUrl
       const params = { client_id: config.clientId, ...(after === undefined ? {} : { post_logout_redirect_uri: after }) }
       return oidc.buildEndSessionUrl(rp, params)
-    }
+    },
+    verifyLogoutToken: async (token, atMs) => await verifyAgainst(await configuration(), config, verifyLogout, token, atMs)
   }
+}
+
+/** A logout token verified against the discovered issuer and JWKS; the keys unreachable are the provider unavailable. */
+async function verifyAgainst (
+  rp: oidc.Configuration, config: Pick<OidcConfig, 'allowHttpIssuer'>, verify: LogoutTokenVerifier, token: string, atMs: number
+): Promise<LogoutToken> {
+  const meta = rp.serverMetadata()
+  if (meta.jwks_uri === undefined) throw errors.ssoUnavailable(new Error('the provider publishes no jwks_uri'))
+  // SECURITY: keys fetched in clear could be swapped on the way, and any logout token forged with them;
+  // jose fetches them here, not openid-client, so its refusal of http:// endpoints is repeated.
+  if (new URL(meta.jwks_uri).protocol !== 'https:' && !config.allowHttpIssuer) {
+    throw errors.ssoUnavailable(new Error('http:// jwks_uri refused'))
+  }
+  const issuer = { issuer: meta.issuer, jwksUri: meta.jwks_uri, algorithms: meta.id_token_signing_alg_values_supported }
+  return await verify(issuer, token, atMs).catch((err: unknown) => {
+    throw err instanceof LogoutTokenRefused ? err : errors.ssoUnavailable(err)
+  })
 }
 
 /** Discovery, refusing an `http://` issuer unless the configuration allows it on purpose. */

@@ -21,6 +21,21 @@ export function oidcIdentity (claims: Record<string, unknown>, mapping: ClaimMap
   return { name, source: 'oidc', groups: groups.slice(0, MAX_GROUPS) }
 }
 
+/** Longest `sub` or `sid` kept (`sub` is at most 255 ASCII characters; `sid` is bounded alike). */
+const MAX_PROVIDER_ID = 255
+
+/**
+ * The provider's session a sign-in came from, as back-channel logout names it: the ID token's `sub`, and its
+ * `sid` when the provider sent one (a provider that sends none logs out by subject). Undefined without a
+ * usable `sub` (then no back-channel logout can name the session; it ends as any other does).
+ */
+export function providerSessionOf (claims: Record<string, unknown>): { sub: string, sid?: string } | undefined {
+  const usable = (value: unknown): value is string => typeof value === 'string' && value !== '' && value.length <= MAX_PROVIDER_ID
+  const { sub, sid } = claims
+  if (!usable(sub)) return undefined
+  return usable(sid) ? { sub, sid } : { sub }
+}
+
 /**
  * A claim by name; when no claim has that exact name (Auth0 names them by URL, dots included), a dotted
  * path into nested claims (`realm_access.roles`).

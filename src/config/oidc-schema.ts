@@ -14,6 +14,12 @@ const httpUrl = (what: string) => z.string().refine((text) => {
 /** A claim name (or a dotted path into nested claims, such as `realm_access.roles`). */
 const claimName = z.string().min(1).max(200).meta({ type: 'claim' })
 
+/**
+ * Longest `logoutTokenMaxAge`: the provider sends a logout token the moment its session ends; a token
+ * accepted for longer is one a thief of it may use for longer, and its `jti` must be remembered as long.
+ */
+const MAX_LOGOUT_TOKEN_AGE_MS = 3_600_000
+
 /** The `oidc:` section: sign-in at an OpenID Connect provider (authorization code flow with PKCE). */
 export const oidcSchema = z.object({
   issuer: httpUrl('https://idp.example.org/realms/main')
@@ -49,7 +55,10 @@ export const oidcSchema = z.object({
       'names) may have started and not finished within `flowTimeout`; past it that address gets a 429 page, everyone else still ' +
       'signs in.'),
   timeout: duration('5s', { min: '100ms' })
-    .describe('Longest wait for one answer of the provider (metadata, keys, tokens); then the sign-in gets 503.')
+    .describe('Longest wait for one answer of the provider (metadata, keys, tokens); then the sign-in gets 503.'),
+  logoutTokenMaxAge: duration('2m', { min: '10s' })
+    .describe('Back-channel logout (`POST <gatewayPrefix>/oidc/backchannel-logout`): how old a logout token may be, by its `iat`; ' +
+      'older ones are refused (400), and each token\'s `jti` is remembered this long so it is used once. At most 1h.')
 }).strict().superRefine((oidc, ctx) => {
   if (Array.isArray(oidc.scopes) && !oidc.scopes.includes('openid')) {
     ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include openid' })
@@ -58,6 +67,10 @@ export const oidcSchema = z.object({
     const message = 'an http:// issuer sends tokens and the client secret in clear: use https://, or set allowHttpIssuer: true ' +
       '(a provider on loopback or a private network)'
     ctx.addIssue({ code: 'custom', path: ['issuer'], message })
+  }
+  if (typeof oidc.logoutTokenMaxAge === 'number' && oidc.logoutTokenMaxAge > MAX_LOGOUT_TOKEN_AGE_MS) {
+    const message = 'must be at most 1h (a logout token is meant to be used at once)'
+    ctx.addIssue({ code: 'custom', path: ['logoutTokenMaxAge'], message })
   }
 }, { when: () => true })
 

@@ -16,7 +16,7 @@ import type { ConfigDerived } from './config-derived.ts'
  * (`upstream.version`, `upstream.url`) and the public listener's connection cap (`limits.maxConnections`).
  */
 export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'minter' |
-'implicitSessions' | 'throttle' | 'signInFlows' | 'pendingFlows' | 'refresher'>
+'implicitSessions' | 'throttle' | 'signInFlows' | 'pendingFlows' | 'refresher' | 'usedTokenIds'>
 
 /** What one configuration (and what the gateway learned under it) makes of the rest. */
 export type PerConfig = ConfigDerived & Pick<AppDeps, 'oidc' | 'forwarder' | 'upstreamVersion'>

@@ -29,6 +29,8 @@ export interface StoreClient {
   pendingFlowSweeper?: ExpirySweeper
   /** Active expiry of the per-identity session index's keys, in process only. */
   indexSweeper?: ExpirySweeper
+  /** Active expiry of the used logout token ids (back-channel logout), in process only. */
+  usedTokenSweeper?: ExpirySweeper
   keyPrefix: string
   /**
    * With Sentinel: a new session counts as stored only once this many replicas have it (`WAIT`), within
@@ -78,9 +80,11 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
   const flowSweeper = createExpirySweeper({ client, now, onError })
   const pendingFlowSweeper = createExpirySweeper({ client, now, onError })
   const indexSweeper = createExpirySweeper({ client, now, onError })
+  const usedTokenSweeper = createExpirySweeper({ client, now, onError })
   // In process the store fails only with the process: nothing to probe.
   const health = { failed: (kind: string) => faults.failed(kind), close: () => {} }
-  return { client, sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, indexSweeper, keyPrefix: 'influx-gateway:', health }
+  const sweepers = { sweeper, throttleSweeper, flowSweeper, pendingFlowSweeper, indexSweeper, usedTokenSweeper }
+  return { client, ...sweepers, keyPrefix: 'influx-gateway:', health }
 }
 
 /**

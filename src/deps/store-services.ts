@@ -7,6 +7,7 @@ import { createRedisSessionStore } from '../session/redis-session-store.ts'
 import { createRedisSigninThrottle } from '../session/redis-signin-throttle.ts'
 import { createSignInFlowStore } from '../session/sign-in-flow-store.ts'
 import type { SigninThrottle } from '../session/signin-throttle.ts'
+import { createUsedTokenIds } from '../session/used-token-ids.ts'
 import type { StoreClient } from './store-client.ts'
 
 /**
@@ -70,13 +71,17 @@ export function createThrottle (
   })
 }
 
-/** Sign-ins in progress at an identity provider, and the per-address count of those pending. */
+/**
+ * Sign-ins in progress at an identity provider, the per-address count of those pending, and the logout
+ * tokens it already sent (back-channel logout).
+ */
 export function createFlowStores (
   store: StoreClient, signer: RecordSigner, now: () => number
-): Pick<AppDeps, 'signInFlows' | 'pendingFlows'> {
+): Pick<AppDeps, 'signInFlows' | 'pendingFlows' | 'usedTokenIds'> {
   const { client, keyPrefix } = store
   return {
     signInFlows: createSignInFlowStore({ client, keyPrefix, now, signer, sweeper: store.flowSweeper, maxFlows: PENDING_FLOWS }),
-    pendingFlows: createPendingFlowLimit({ client, keyPrefix, now, sweeper: store.pendingFlowSweeper })
+    pendingFlows: createPendingFlowLimit({ client, keyPrefix, now, sweeper: store.pendingFlowSweeper }),
+    usedTokenIds: createUsedTokenIds({ client, keyPrefix, now, sweeper: store.usedTokenSweeper })
   }
 }

@@ -56,6 +56,7 @@ export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHa
 
 function dialect (ctx: GatewayContext, deps: ErrorHandlerDeps): ErrorDialect {
   if (ctx.state.route === 'sso') return 'html'
+  if (ctx.state.route === 'backchannel') return 'oauth'
   const major = deps.upstreamVersion.major()
   if (ctx.state.route === 'v1' && major === 1) return 'influxdb1'
   // InfluxDB 3 answers `{"error": …}` on its v1 routes and on every `/api/v3/` route.

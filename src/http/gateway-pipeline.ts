@@ -14,6 +14,7 @@ import { createRequestContext, type GatewayContext, type GatewayState, type Requ
 import { requestScope } from './request-scope.ts'
 import { signInRoutes, SIGN_IN_PATHS } from './sign-in-routes.ts'
 import { isSsoPath, ssoRoutes } from './sso-routes.ts'
+import { backchannelLogout, isBackchannelLogoutPath } from './backchannel-logout.ts'
 import { uiSigninRedirect, wantsUiSignin } from './ui-signin.ts'
 import { upstreamPolicy } from './upstream-policy.ts'
 
@@ -108,6 +109,7 @@ function ownAnswer (scope: RequestScope, deps: AppDeps): Answer | undefined {
   const authProxy = deps.authProxy
   if (authProxy !== undefined) readAuthProxyIdentity(scope, authProxy, deps)
   if (SIGN_IN_PATHS.has(path)) return (ctx) => signInRoutes(ctx, deps)
+  if (isBackchannelLogoutPath(path, deps.config.server.gatewayPrefix)) return (ctx) => backchannelLogout(ctx, deps)
   if (isSsoPath(path, deps.config.server.gatewayPrefix)) return (ctx) => ssoRoutes(ctx, deps)
   if (isGatewayPath(path, deps.config.server.gatewayPrefix)) return (ctx) => gatewayRoutes(ctx, deps)
   return undefined

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../app-deps.ts'
 import type { OidcClient } from '../auth/oidc-client.ts'
-import { oidcIdentity } from '../auth/oidc-identity.ts'
+import { oidcIdentity, providerSessionOf } from '../auth/oidc-identity.ts'
 import type { OidcConfig } from '../config/oidc-schema.ts'
 import { escapeHtml } from '../error-response.ts'
 import { errors, GatewayError, type ErrorKind } from '../errors.ts'
@@ -114,13 +114,15 @@ async function callback (ctx: GatewayContext, { deps, oidc, config }: Configured
     // the address this request came in on (behind a proxy they differ).
     const returned = new URL(config.redirectUrl)
     returned.search = new URL(ctx.originalUrl, 'http://x').search
-    const identity = oidcIdentity(await oidc.finish(returned, flow), config)
+    const claims = await oidc.finish(returned, flow)
+    const identity = oidcIdentity(claims, config)
     if (identity === undefined) {
       throw errors.ssoRefused(`the identity provider did not say who you are (no usable "${config.usernameClaim}" claim)`)
     }
     // A new session on every sign-in; one sent along is ended (no fixation).
     await endCookieSessions(ctx, deps, NEW_SIGN_IN)
-    await startSession(ctx, deps, identity)
+    // The provider's sub and sid only, for back-channel logout: nothing else of its tokens is kept.
+    await startSession(ctx, deps, identity, { provider: providerSessionOf(claims) })
     deps.metrics.signin('success')
     continueTo(ctx, flow.returnTo)
   } catch (err) {

@@ -3,13 +3,16 @@ import type { AppDeps } from '../app-deps.ts'
 import type { Identity } from '../auth/identity.ts'
 import { errors } from '../errors.ts'
 import { audit } from '../observability/audit.ts'
-import type { CreatedSession } from '../session/session-store.ts'
+import type { CreatedSession, ProviderSession } from '../session/session-store.ts'
 import type { GatewayContext } from './request-context.ts'
 
 type StartSessionDeps = Pick<AppDeps, 'access' | 'sessions' | 'cookie' | 'now' | 'minter'>
 
-/** What a proven identity signs in with: the stamp of the password it proved (file users). */
-export interface StartSessionOptions { stamp?: string }
+/**
+ * What a proven identity signs in with: the stamp of the password it proved (file users), or the identity
+ * provider's session it came from (single sign-on).
+ */
+export interface StartSessionOptions { stamp?: string, provider?: ProviderSession }
 
 /**
  * Starts a session for an identity a sign-in has proven (Basic against the file users or the directory,
@@ -19,7 +22,7 @@ export interface StartSessionOptions { stamp?: string }
  * needs is decided once.
  */
 export async function startSession (
-  ctx: GatewayContext, deps: StartSessionDeps, identity: Identity, { stamp }: StartSessionOptions = {}
+  ctx: GatewayContext, deps: StartSessionDeps, identity: Identity, { stamp, provider }: StartSessionOptions = {}
 ): Promise<CreatedSession> {
   const credential = deps.access.credentialFor(identity)
   if (credential === undefined) {
@@ -27,7 +30,7 @@ export async function startSession (
     throw errors.noAccess()
   }
   const scope = { log: ctx.state.log, https: ctx.state.client.https }
-  const { started, setCookie } = await startLifecycle(deps, identity, credential, scope, { stamp })
+  const { started, setCookie } = await startLifecycle(deps, identity, credential, scope, { stamp, provider })
   ctx.state.user = identity.name
   ctx.set('Set-Cookie', setCookie as string)
   ctx.set('Cache-Control', 'no-store')

@@ -39,6 +39,13 @@ export interface AuditEvents {
   proxySignedOut: { user: string, source: Source, sessions: number }
   /** A session ended for `reason` (expired, a new sign-in, the cap, a rule change, …). */
   sessionEnded: SessionFields & { reason: string }
+  /**
+   * The identity provider's back-channel logout: the sessions of one of its sessions (`scope` `one`, by `sid`)
+   * or of a subject (`user`, by `sub` alone) ended, each also audited as `sessionEnded`; 0 when none was here.
+   */
+  backchannelLogout: { source: 'oidc', scope: 'one' | 'user', sessions: number }
+  /** A back-channel logout request refused (a logout token failing a check, or used before): nothing ended. */
+  backchannelLogoutRefused: { source: 'oidc', reason: string, ip: string }
   /** A reload disabled a file user: every session of theirs revoked. */
   sessionsRevoked: { user: string, source: 'file', sessions: number, reason: string }
   /** An auth-proxy identity's first request under a minting rule started its implicit session. */
@@ -92,6 +99,8 @@ const AUDIT_LINES: { readonly [K in keyof AuditEvents]: AuditLine } = {
   proxySignedOut: { audit: 'signout', result: 'proxy identity', level: 'info', msg: 'sign-out of an auth proxy identity' },
   sessionEnded: { audit: 'session', level: 'info', msg: 'session ended' },
   sessionsRevoked: { audit: 'session', level: 'info', msg: 'sessions revoked' },
+  backchannelLogout: { audit: 'signout', result: 'backchannel', level: 'info', msg: 'back-channel logout from the identity provider' },
+  backchannelLogoutRefused: { audit: 'signout', result: 'refused', level: 'warn', msg: 'back-channel logout refused' },
   implicitSessionStarted: { audit: 'session', result: 'started', level: 'info', msg: 'implicit session started' },
   proxyUntrusted: { audit: 'proxy', result: 'untrusted', level: 'warn', msg: 'auth proxy headers from an untrusted peer removed' },
   proxyInvalid: { audit: 'proxy', result: 'invalid', level: 'warn', msg: 'auth proxy identity refused' },

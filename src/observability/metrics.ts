@@ -42,6 +42,10 @@ export const FORWARD_AUTH_OUTCOMES = ['allowed', 'unauthenticated', 'refused', '
 export type ForwardAuthOutcome = typeof FORWARD_AUTH_OUTCOMES[number]
 /** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */
 export type TokenEvent = 'minted' | 'revoked' | 'revoke_failed' | 'orphan_swept'
+/** Who ended sessions, counted by `influx_gateway_sessions_ended_total`: a user, an administrator, the API, the identity provider. */
+export type SessionsEndedBy = 'user' | 'admin' | 'api' | 'backchannel'
+/** How many sessions one ending named: one, all of a user's, or all. */
+export type SessionsEndedScope = 'one' | 'user' | 'all'
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -67,6 +71,8 @@ export interface Metrics {
   countSessionsWith (count: () => Promise<number | undefined>): void
   /** A record found in the store that the gateway did not sign there (forged, copied, tampered with, or older). */
   recordRejected (kind: 'session' | 'flow'): void
+  /** `count` sessions ended on purpose, by whom and how many the ending named. */
+  sessionsEnded (by: SessionsEndedBy, scope: SessionsEndedScope, count: number): void
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -127,8 +133,22 @@ export function createMetrics (): Metrics {
     connectionRefused: () => refusedConnections.inc(),
     tokens: (event) => tokens[event].inc(),
     countSessionsWith,
-    recordRejected: (kind) => rejectedRecords.inc({ kind })
+    recordRejected: (kind) => rejectedRecords.inc({ kind }),
+    sessionsEnded: sessionsEndedCounter(registry)
   }
+}
+
+/** `influx_gateway_sessions_ended_total{by,scope}`; returns what counts an ending. */
+function sessionsEndedCounter (registry: Registry): Metrics['sessionsEnded'] {
+  const counter = new Counter({
+    name: 'influx_gateway_sessions_ended_total',
+    help: 'Sessions ended on purpose, by who ended them (user, admin, api, backchannel) and what the ending named (one, user, all).',
+    labelNames: ['by', 'scope'],
+    registers: [registry]
+  })
+  // Back-channel logout names one provider session or a subject: those series start at zero.
+  for (const scope of ['one', 'user']) counter.labels({ by: 'backchannel', scope }).inc(0)
+  return (by, scope, count) => counter.inc({ by, scope }, count)
 }
 
 /** The minted-token counters, by event; each starts at zero. */

@@ -46,9 +46,9 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
   const { store, now } = opts
   const cache = new SessionCache(opts)
   return {
-    async create (identity, stamp, checkedAt, attach) {
+    async create (identity, stamp, checkedAt, attach, provider) {
       const readAt = cache.generation
-      const created = await store.create(identity, stamp, checkedAt, attach)
+      const created = await store.create(identity, stamp, checkedAt, attach, provider)
       // SECURITY: a session the cap ended is gone here at once, not after `freshMs` (a read in flight cannot put it back).
       if (created.evicted !== undefined && created.evicted.length > 0) cache.dropRefs(created.evicted)
       cache.put(created.id, created.session, now(), readAt)
@@ -73,6 +73,12 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
     },
     destroy: (id) => cache.ending(() => store.destroy(id), () => cache.drop(id)),
     revokeUser: (user) => cache.ending(() => store.revokeUser(user), () => cache.dropUser(user)),
+    async endProviderSessions (logout) {
+      const ended = await cache.ending(() => store.endProviderSessions(logout), () => {})
+      // SECURITY: gone here at once, not after `freshMs` (a read in flight cannot put them back).
+      cache.dropRefs(ended.map((s) => s.ref))
+      return ended
+    },
     heldAuthorizations: (authIds) => store.heldAuthorizations(authIds),
     ping: () => store.ping(),
     count: () => store.count(),

@@ -12,10 +12,12 @@ import { createLiveSessionCount } from './live-session-count.ts'
 import { createIdentitySessionIndex } from './identity-session-index.ts'
 import { createMintedIndex } from './minted-index.ts'
 import type { ReplicaWait } from './wait-for-replicas.ts'
+import { createProviderSessionIndex } from './provider-session-index.ts'
+import { endProviderSessions } from './end-provider-sessions.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline'>
+'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline' | 'smembers'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -65,12 +67,13 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper, sessionSweeper: sweeper, waitReplicas: opts.waitReplicas
   })
   const minted = createMintedIndex({ client, keyPrefix: opts.keyPrefix, sweeper, onReleased: opts.onReleased })
+  const providers = createProviderSessionIndex({ client, keyPrefix: opts.keyPrefix, now, sweeper: opts.indexSweeper })
   // In process the sweeper knows every session; a Redis shared by replicas keeps a count of its own.
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   const ctx: StoreContext = { ...opts, swap: createRecordSwap(client), live, minted }
   const evict = releaseEvicted(ctx)
   return guarded({
-    async create (who, stamp, checkedAt, attach) {
+    async create (who, stamp, checkedAt, attach, provider) {
       const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
       const id = newSessionId()
       const key = keyOf(id)
@@ -78,8 +81,10 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
       const ttl = Math.min(idleMs, absoluteMs)
-      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached })
+      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached, provider })
       if (attached !== undefined) await minted.add(attached.authId, key, absoluteMs)
+      // Indexed before it is stored: a back-channel logout arriving meanwhile finds it.
+      if (provider !== undefined) await providers.add(provider, identity.name, absoluteMs)
       const stored = { key, record: sealSessionRecord(opts.signer, key, record), ttlMs: ttl, absoluteMs }
       const evicted = await identities.start(identity, stored, opts.maxPerIdentity?.() ?? 0)
       sweeper?.track(key, createdAt + ttl, identity.name, identity.source, attached?.authId)
@@ -103,6 +108,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       return existed
     },
     revokeUser: async (user) => await revokeSessions(ctx, await identities.keys({ name: user, source: 'file' }), user, minted),
+    endProviderSessions: async (logout) => await endProviderSessions({ ctx, identities, providers }, logout),
     heldAuthorizations: async (authIds) => await minted.held(authIds),
     async ping () {
       await client.ping()
@@ -129,6 +135,7 @@ function guarded (store: SessionStore): SessionStore {
     update: wrap(store.update),
     destroy: wrap(store.destroy),
     revokeUser: wrap(store.revokeUser),
+    endProviderSessions: wrap(store.endProviderSessions),
     heldAuthorizations: wrap(store.heldAuthorizations),
     ping: wrap(store.ping)
   }

@@ -1,14 +1,15 @@
 import type { Identity, IdentitySourceName } from '../auth/identity.ts'
 import type { RecordSigner } from './record-signer.ts'
 import { sessionRef } from './session-id.ts'
-import type { MintedAuthorization, Session } from './session-store.ts'
+import type { MintedAuthorization, ProviderSession, Session } from './session-store.ts'
 
 /**
  * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
  * times, when it was last used `l`, and `r` once revoked; for a source other than the file users its name `o`,
  * groups `g` and when they were read `k`; the token minted for it `m` (its authorization id, the token sealed
  * under a key only the session id gives, and the digest of what it was minted for). No id, no usable
- * credential. Records without `o` are file users. Stored signed ({@link sealSessionRecord}): every time the
+ * credential; for a single sign-on session the provider's session `p` (its subject `s`, its `sid` `i`) for
+ * back-channel logout. Records without `o` are file users. Stored signed ({@link sealSessionRecord}): every time the
  * gateway decides by is in the record, and the key's TTL only lets Redis collect what has ended.
  */
 export interface SessionRecord {
@@ -23,6 +24,7 @@ export interface SessionRecord {
   /** When the session was last used, as last written (sign-in, then a renewal): the idle timeout runs from it. */
   l: number
   m?: { i: string, t: string, p: string }
+  p?: { s: string, i?: string }
 }
 
 /** What a new session is created with: the stamp, its creation time and how long it may live at most (ms). */
@@ -34,13 +36,17 @@ export interface NewSessionRecord {
   checkedAt: number | undefined
   /** The token minted for the session, sealed. */
   minted?: MintedAuthorization
+  /** The provider session a single sign-on session came from. */
+  provider?: ProviderSession
 }
 
 /** The record of a new session for `identity`. */
 export function newSessionRecord (identity: Identity, opts: NewSessionRecord): SessionRecord {
-  const { stamp, createdAt, absoluteMs, checkedAt, minted } = opts
+  const { stamp, createdAt, absoluteMs, checkedAt, minted, provider } = opts
   const m = minted === undefined ? {} : { m: { i: minted.authId, t: minted.sealed, p: minted.spec } }
-  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, l: createdAt, ...identityFields(identity, checkedAt), ...m }
+  const p = provider === undefined ? {} : { p: { s: provider.sub, ...(provider.sid === undefined ? {} : { i: provider.sid }) } }
+  const times = { c: createdAt, a: createdAt + absoluteMs, l: createdAt }
+  return { u: identity.name, s: stamp, ...times, ...identityFields(identity, checkedAt), ...m, ...p }
 }
 
 /** The record as stored under `key`: JSON without the fields that are undefined, signed for that key. */
@@ -68,7 +74,8 @@ function decodeSessionRecord (value: string): SessionRecord | undefined {
       (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap' || r.o === 'oidc' || r.o === 'proxy') &&
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
       (r.k === undefined || typeof r.k === 'number') && typeof r.l === 'number' &&
-      (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string'))
+      (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string')) &&
+      (r.p === undefined || (typeof r.p?.s === 'string' && (r.p.i === undefined || typeof r.p.i === 'string')))
     return valid ? r as SessionRecord : undefined
   } catch {
     return undefined
@@ -87,7 +94,8 @@ export function sessionFromRecord (record: SessionRecord, key: string): Omit<Ses
     createdAt: record.c,
     absoluteExpiresAt: record.a,
     ref: sessionRef(key),
-    ...(record.m === undefined ? {} : { minted: { authId: record.m.i, sealed: record.m.t, spec: record.m.p } })
+    ...(record.m === undefined ? {} : { minted: { authId: record.m.i, sealed: record.m.t, spec: record.m.p } }),
+    ...(record.p === undefined ? {} : { provider: { sub: record.p.s, ...(record.p.i === undefined ? {} : { sid: record.p.i }) } })
   }
 }
 

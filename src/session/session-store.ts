@@ -27,7 +27,21 @@ export interface Session {
   ref: string
   /** The InfluxDB token minted for this session, when its credential is `mint`. */
   minted?: MintedAuthorization
+  /** A single sign-on session: the provider's session it came from, for back-channel logout. */
+  provider?: ProviderSession
 }
+
+/**
+ * The identity provider's session a single sign-on session was started from: the ID token's `sub`, and its
+ * `sid` when the provider sent one. Nothing else of the provider's tokens is kept.
+ */
+export interface ProviderSession { sub: string, sid?: string }
+
+/**
+ * Which sessions a back-channel logout ends: those of the provider session `sid` (of the subject `sub`
+ * too, when both are given), or with only `sub`, every one of that subject.
+ */
+export type ProviderLogout = { sub: string, sid?: string } | { sub?: string, sid: string }
 
 /** The InfluxDB authorization minted for a session, as its record keeps it. */
 export interface MintedAuthorization {
@@ -76,10 +90,11 @@ export interface SessionStore {
    * user, with groups read at `checkedAt`. The id goes into the cookie and nowhere else. `attach` runs
    * once the id exists, before anything is stored (see {@link SessionAttachment}); if storing then fails,
    * undoing what it made is the caller's. When the identity (source and name) then holds more sessions than
-   * its cap, its oldest-created ones end in the same step, on every replica sharing the store.
+   * its cap, its oldest-created ones end in the same step, on every replica sharing the store. `provider`:
+   * the provider session a single sign-on session came from, kept with it for {@link endProviderSessions}.
    */
   create (
-    identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment
+    identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment, provider?: ProviderSession
   ): Promise<CreatedSession>
   /** The session for an id, renewed unless `renew: false`; undefined if unknown, expired or malformed. */
   get (id: string, opts?: GetSessionOptions): Promise<Session | undefined>
@@ -96,6 +111,11 @@ export interface SessionStore {
    * single sign-on users of the same name are not theirs and stay. Resolves to how many were marked.
    */
   revokeUser (user: string): Promise<number>
+  /**
+   * Ends every live single sign-on session that `logout` names (a back-channel logout), on every replica
+   * sharing the store, releasing what each held as a sign-out does; resolves to the sessions it ended.
+   */
+  endProviderSessions (logout: ProviderLogout): Promise<Session[]>
   /**
    * Which of these minted authorizations a live session holds; an authorization no live session holds
    * is an orphan (its session expired unseen, or the store lost it) and may be deleted.

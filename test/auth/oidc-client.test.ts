@@ -25,6 +25,7 @@ function config (issuer: string, extra: Partial<OidcConfig> = {}): OidcConfig {
     flowTimeout: 600_000,
     maxPendingFlowsPerClient: 20,
     timeout: 2000,
+    logoutTokenMaxAge: 120_000,
     ...extra
   }
 }

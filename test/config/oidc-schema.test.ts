@@ -37,8 +37,16 @@ test('a complete section, with its defaults', () => {
     allowHttpIssuer: false,
     flowTimeout: 600_000,
     maxPendingFlowsPerClient: 20,
-    timeout: 5000
+    timeout: 5000,
+    logoutTokenMaxAge: 120_000
   })
+})
+
+test('logoutTokenMaxAge is bounded: at least 10s, at most 1h', () => {
+  assert.deepEqual(problems(oidc(`${GOOD}\nlogoutTokenMaxAge: 5s`)), ['oidc.logoutTokenMaxAge: must be at least 10s'])
+  assert.deepEqual(problems(oidc(`${GOOD}\nlogoutTokenMaxAge: 2h`)),
+    ['oidc.logoutTokenMaxAge: must be at most 1h (a logout token is meant to be used at once)'])
+  assert.equal(parseConfig(oidc(`${GOOD}\nlogoutTokenMaxAge: 1h`), { env: ENV, readFile: noFiles }).oidc?.logoutTokenMaxAge, 3_600_000)
 })
 
 test('an http:// issuer is refused unless allowHttpIssuer: true', () => {

@@ -5,12 +5,13 @@ import { createMemoryRedisClient } from '../../src/session/memory-redis-client.t
 import { createRecordSigner } from '../../src/session/record-signer.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import { hashSessionId } from '../../src/session/session-id.ts'
-import { sessionStoreContract, storedValue } from './session-store.contract.ts'
+import { sessionStoreContract, storedValue, type ContractHooks } from './session-store.contract.ts'
+import { providerLogoutContract } from './session-store.provider-logout.contract.ts'
 
 // A fake clock for Date (ioredis-mock's TTLs read Date.now()); timers stay real.
 mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 28) })
 
-sessionStoreContract('in-process store', {
+const hooks: ContractHooks = {
   idleMs: 600_000,
   now: () => Date.now(),
   fastForward: async (ms) => { mock.timers.tick(ms) },
@@ -36,4 +37,6 @@ sessionStoreContract('in-process store', {
       }
     }
   }
-})
+}
+sessionStoreContract('in-process store', hooks)
+providerLogoutContract('in-process store', hooks)

@@ -4,7 +4,8 @@ import { createRecordSigner } from '../../src/session/record-signer.ts'
 import { createRedisClient } from '../../src/session/redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import { hashSessionId } from '../../src/session/session-id.ts'
-import { sessionStoreContract, storedValue } from './session-store.contract.ts'
+import { sessionStoreContract, storedValue, type ContractHooks } from './session-store.contract.ts'
+import { providerLogoutContract } from './session-store.provider-logout.contract.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts'
 
@@ -27,7 +28,7 @@ if (REDIS === undefined) {
   const admin = (): ReturnType<typeof createRedisClient> => createRedisClient({ url: redis.url, connectTimeoutMs: 2000, commandTimeoutMs: 2000 })
   before(async () => { redis = await startRedis(REDIS) })
   after(() => redis.stop())
-  sessionStoreContract('redis store', {
+  const hooks: ContractHooks = {
     idleMs: 600_000,
     now: () => clock,
     fastForward: async (ms) => {
@@ -63,5 +64,7 @@ if (REDIS === undefined) {
         }
       }
     }
-  })
+  }
+  sessionStoreContract('redis store', hooks)
+  providerLogoutContract('redis store', hooks)
 }

@@ -31,6 +31,11 @@ export interface OidcProviderOptions {
    * would (a token endpoint reached over plain HTTP, or through an intercepting proxy).
    */
   idTokenInTransit?: (idToken: string) => string
+  /**
+   * Back-channel logout: the provider's `features.backchannelLogout` on, and this URL registered as the
+   * client's `backchannel_logout_uri` (with `backchannel_logout_session_required`, so tokens carry `sid`).
+   */
+  backchannelLogoutUri?: string
 }
 
 /** A running provider. */
@@ -39,6 +44,8 @@ export interface TestOidcProvider {
   port: number
   clientId: string
   clientSecret: string
+  /** The provider's signing key, private half included: a test forges tokens it could have signed. */
+  signingKey: JsonWebKey
   stop (): Promise<void>
 }
 
@@ -86,13 +93,20 @@ export async function startOidcProvider (t: Pick<TestContext, 'after'>, opts: Oi
       post_logout_redirect_uris: opts.postLogoutRedirectUrl === undefined ? [] : [opts.postLogoutRedirectUrl],
       response_types: ['code'],
       grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_basic'
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...(opts.backchannelLogoutUri === undefined
+        ? {}
+        : { backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true })
     }],
     jwks: { keys: [key] },
     cookies: { keys: ['test-provider-cookie-key'] },
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'], groups: ['groups'] },
     conformIdTokenClaims: opts.claimsInUserinfoOnly === true,
-    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: opts.logout !== false } },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: opts.logout !== false },
+      backchannelLogout: { enabled: opts.backchannelLogoutUri !== undefined }
+    },
     pkce: { required: () => true },
     // Set, so the provider does not print a notice for each default; codes live one minute, as by default.
     ttl: { AuthorizationCode: 60, Interaction: 600, Grant: 3600, Session: 3600, AccessToken: 600, IdToken: 600 },
@@ -123,7 +137,7 @@ export async function startOidcProvider (t: Pick<TestContext, 'after'>, opts: Oi
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
   t.after(stop)
-  return { issuer, port, clientId, clientSecret, stop }
+  return { issuer, port, clientId, clientSecret, signingKey: key, stop }
 }
 
 interface GrantContext {

@@ -34,7 +34,7 @@ export const LOG_SUFFIX = '.log'
 export type SecretKind =
   | 'password' | 'token' | 'operator-token' | 'minted-token' | 'basic-password' | 'basic-credentials' | 'jwt-secret'
   | 'session-cookie' | 'cookie' | 'authorization' | 'query-password' | `env:${string}`
-  | 'client-secret' | 'oauth-code' | 'record-key'
+  | 'client-secret' | 'oauth-code' | 'record-key' | 'logout-token'
 
 /** One ledger entry of a `.secrets.jsonl` file. */
 export interface LedgerSecret {

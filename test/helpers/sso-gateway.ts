@@ -23,6 +23,8 @@ export interface SsoGatewayOptions {
   gateway?: Omit<StartGatewayOptions, 'oidc' | 'access'>
   /** Start the gateway while the provider is not listening yet (it is started on the issuer's port later by the test). */
   providerDown?: boolean
+  /** Register the gateway's `<gatewayPrefix>/oidc/backchannel-logout` at the provider (its back-channel logout on). */
+  backchannelLogout?: boolean
 }
 
 /**
@@ -33,9 +35,17 @@ export async function startSsoGateway (t: TestContext, opts: SsoGatewayOptions =
   const port = await freePort()
   const callbackUrl = `http://127.0.0.1:${port}/gateway/oidc/callback`
   const providerPort = await freePort()
+  const backchannelLogoutUri = opts.backchannelLogout === true ? `http://127.0.0.1:${port}/gateway/oidc/backchannel-logout` : undefined
   const provider = opts.providerDown === true
-    ? { issuer: `http://127.0.0.1:${providerPort}`, port: providerPort, clientId: 'influx-gateway', clientSecret: 'oidc-client-secret-0123456789abcdef', stop: async () => {} }
-    : await startOidcProvider(t, { ...opts.provider, redirectUrl: callbackUrl, port: providerPort })
+    ? {
+        issuer: `http://127.0.0.1:${providerPort}`,
+        port: providerPort,
+        clientId: 'influx-gateway',
+        clientSecret: 'oidc-client-secret-0123456789abcdef',
+        signingKey: {},
+        stop: async () => {}
+      }
+    : await startOidcProvider(t, { ...opts.provider, redirectUrl: callbackUrl, port: providerPort, backchannelLogoutUri })
   const gw = await startGateway(t, {
     users: [],
     ...opts.gateway,

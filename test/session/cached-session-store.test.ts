@@ -12,12 +12,13 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
   let n = 0
   return {
     calls,
-    async create (who, stamp) {
+    async create (who, stamp, _checkedAt, _attach, provider) {
       const id = String(++n).padStart(43, 'A')
       const identity = typeof who === 'string' ? { name: who, source: 'file' as const, groups: [] } : who
       const session: Session = {
         user: identity.name, identity, checkedAt: undefined, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4)
       }
+      if (provider !== undefined) session.provider = provider
       sessions.set(id, session)
       return { id, session }
     },
@@ -40,6 +41,12 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
       return s !== undefined
     },
     async destroy (id) { calls.push('destroy'); return sessions.delete(id) },
+    async endProviderSessions (logout) {
+      calls.push('end provider')
+      const ended = [...sessions].filter(([, s]) => s.provider !== undefined && s.provider.sub === logout.sub)
+      for (const [id] of ended) sessions.delete(id)
+      return ended.map(([, s]) => s)
+    },
     async revokeUser (user) {
       calls.push('revoke')
       for (const [id, s] of sessions) if (s.user === user) sessions.set(id, { ...s, revoked: true })
@@ -103,6 +110,18 @@ test('destroy and revokeUser take effect here at once; another replica\'s change
   assert.equal((await cached.get(c.id, { renew: false }))?.user, 'carol', 'still believed within freshMs')
   clock.t += 1000
   assert.equal(await cached.get(c.id, { renew: false }), undefined, 'not after it')
+})
+
+test('a back-channel logout ends the cached sessions of the provider session here at once, not after freshMs', async () => {
+  const { cached } = setup(60_000)
+  const alice = { name: 'alice', source: 'oidc' as const, groups: [] }
+  const a = await cached.create(alice, undefined, 0, undefined, { sub: 'sub-a', sid: 'sid-1' })
+  const b = await cached.create({ ...alice, name: 'bob' }, undefined, 0, undefined, { sub: 'sub-b' })
+  assert.equal((await cached.get(a.id))?.user, 'alice', 'cached')
+  const ended = await cached.endProviderSessions({ sub: 'sub-a' })
+  assert.deepEqual(ended.map((s) => s.user), ['alice'])
+  assert.equal(await cached.get(a.id), undefined, 'no longer served from the cache')
+  assert.equal((await cached.get(b.id))?.user, 'bob', 'another subject\'s session stays')
 })
 
 test('an update (a directory refresh) is seen here at once, without renewing', async () => {
