@@ -12,10 +12,11 @@ import { createLiveSessionCount } from './live-session-count.ts'
 import { createIdentitySessionIndex } from './identity-session-index.ts'
 import { createMintedIndex } from './minted-index.ts'
 import type { ReplicaWait } from './wait-for-replicas.ts'
+import { createSessionEnding } from './session-ending.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline'>
+'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline' | 'scan'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -69,8 +70,10 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   const ctx: StoreContext = { ...opts, swap: createRecordSwap(client), live, minted }
   const evict = releaseEvicted(ctx)
+  const ending = createSessionEnding({ ctx, listing: { ...opts, client }, identities })
   return guarded({
-    async create (who, stamp, checkedAt, attach) {
+    ...ending,
+    async create (who, stamp, checkedAt, attach, origin) {
       const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
       const id = newSessionId()
       const key = keyOf(id)
@@ -78,7 +81,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
       const ttl = Math.min(idleMs, absoluteMs)
-      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached })
+      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached, origin })
       if (attached !== undefined) await minted.add(attached.authId, key, absoluteMs)
       const stored = { key, record: sealSessionRecord(opts.signer, key, record), ttlMs: ttl, absoluteMs }
       const evicted = await identities.start(identity, stored, opts.maxPerIdentity?.() ?? 0)
@@ -130,6 +133,10 @@ function guarded (store: SessionStore): SessionStore {
     destroy: wrap(store.destroy),
     revokeUser: wrap(store.revokeUser),
     heldAuthorizations: wrap(store.heldAuthorizations),
+    list: wrap(store.list),
+    endByRef: wrap(store.endByRef),
+    endOwner: wrap(store.endOwner),
+    endAll: wrap(store.endAll),
     ping: wrap(store.ping)
   }
 }

@@ -1,7 +1,7 @@
 import type { Identity, IdentitySourceName } from '../auth/identity.ts'
 import type { RecordSigner } from './record-signer.ts'
 import { sessionRef } from './session-id.ts'
-import type { MintedAuthorization, Session } from './session-store.ts'
+import type { MintedAuthorization, Session, SessionOrigin } from './session-store.ts'
 
 /**
  * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
@@ -23,6 +23,10 @@ export interface SessionRecord {
   /** When the session was last used, as last written (sign-in, then a renewal): the idle timeout runs from it. */
   l: number
   m?: { i: string, t: string, p: string }
+  /** The client address at sign-in (personal data: shown on the sessions page, gone with the session). */
+  h?: string
+  /** The client's `User-Agent` at sign-in, bounded (personal data, as `h`). */
+  b?: string
 }
 
 /** What a new session is created with: the stamp, its creation time and how long it may live at most (ms). */
@@ -34,13 +38,21 @@ export interface NewSessionRecord {
   checkedAt: number | undefined
   /** The token minted for the session, sealed. */
   minted?: MintedAuthorization
+  /** Where the sign-in came from: the client address and browser. */
+  origin?: SessionOrigin
 }
 
 /** The record of a new session for `identity`. */
 export function newSessionRecord (identity: Identity, opts: NewSessionRecord): SessionRecord {
-  const { stamp, createdAt, absoluteMs, checkedAt, minted } = opts
+  const { stamp, createdAt, absoluteMs, checkedAt, minted, origin } = opts
   const m = minted === undefined ? {} : { m: { i: minted.authId, t: minted.sealed, p: minted.spec } }
-  return { u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, l: createdAt, ...identityFields(identity, checkedAt), ...m }
+  const seen = {
+    ...(origin?.address === undefined ? {} : { h: origin.address }),
+    ...(origin?.userAgent === undefined ? {} : { b: origin.userAgent })
+  }
+  return {
+    u: identity.name, s: stamp, c: createdAt, a: createdAt + absoluteMs, l: createdAt, ...identityFields(identity, checkedAt), ...m, ...seen
+  }
 }
 
 /** The record as stored under `key`: JSON without the fields that are undefined, signed for that key. */
@@ -68,7 +80,8 @@ function decodeSessionRecord (value: string): SessionRecord | undefined {
       (r.s === undefined || typeof r.s === 'string') && (r.o === undefined || r.o === 'ldap' || r.o === 'oidc' || r.o === 'proxy') &&
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
       (r.k === undefined || typeof r.k === 'number') && typeof r.l === 'number' &&
-      (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string'))
+      (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string')) &&
+      (r.h === undefined || typeof r.h === 'string') && (r.b === undefined || typeof r.b === 'string')
     return valid ? r as SessionRecord : undefined
   } catch {
     return undefined
@@ -87,6 +100,9 @@ export function sessionFromRecord (record: SessionRecord, key: string): Omit<Ses
     createdAt: record.c,
     absoluteExpiresAt: record.a,
     ref: sessionRef(key),
+    lastUsedAt: record.l,
+    ...(record.h === undefined ? {} : { address: record.h }),
+    ...(record.b === undefined ? {} : { userAgent: record.b }),
     ...(record.m === undefined ? {} : { minted: { authId: record.m.i, sealed: record.m.t, spec: record.m.p } })
   }
 }

@@ -16,7 +16,7 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
       const id = String(++n).padStart(43, 'A')
       const identity = typeof who === 'string' ? { name: who, source: 'file' as const, groups: [] } : who
       const session: Session = {
-        user: identity.name, identity, checkedAt: undefined, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4)
+        user: identity.name, identity, checkedAt: undefined, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4), lastUsedAt: clock.t
       }
       sessions.set(id, session)
       return { id, session }
@@ -33,6 +33,24 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
       return renewed
     },
     heldAuthorizations: async () => new Set(),
+    list: async () => ({ sessions: [...sessions.values()], truncated: false }),
+    async endByRef (ref) {
+      calls.push('endByRef')
+      for (const [id, s] of sessions) if (s.ref === ref) { sessions.delete(id); return s }
+      return undefined
+    },
+    async endOwner ({ name }) {
+      calls.push('endOwner')
+      const ended = [...sessions].filter(([, s]) => s.user === name)
+      for (const [id] of ended) sessions.delete(id)
+      return ended.map(([, s]) => s)
+    },
+    async endAll () {
+      calls.push('endAll')
+      const ended = [...sessions.values()]
+      sessions.clear()
+      return ended
+    },
     async update (id, patch) {
       calls.push('update')
       const s = sessions.get(id)
@@ -103,6 +121,22 @@ test('destroy and revokeUser take effect here at once; another replica\'s change
   assert.equal((await cached.get(c.id, { renew: false }))?.user, 'carol', 'still believed within freshMs')
   clock.t += 1000
   assert.equal(await cached.get(c.id, { renew: false }), undefined, 'not after it')
+})
+
+test('ending by ref, by owner or all takes effect here at once, however fresh the cached copy', async () => {
+  const { cached } = setup(60_000)
+  const a = await cached.create('alice', 's')
+  const b = await cached.create('bob', 's')
+  const c = await cached.create('carol', 's')
+  for (const { id } of [a, b, c]) assert.ok(cached.peek(id, { renew: false }) !== undefined, 'cached')
+  await cached.endByRef(a.session.ref, undefined)
+  assert.equal(cached.peek(a.id, { renew: false }), undefined)
+  assert.equal(await cached.get(a.id, { renew: false }), undefined)
+  await cached.endOwner({ name: 'bob', source: 'file' })
+  assert.equal(await cached.get(b.id, { renew: false }), undefined)
+  assert.equal((await cached.get(c.id, { renew: false }))?.user, 'carol', 'another owner\'s stays')
+  await cached.endAll()
+  assert.equal(await cached.get(c.id, { renew: false }), undefined)
 })
 
 test('an update (a directory refresh) is seen here at once, without renewing', async () => {
