@@ -14,7 +14,7 @@ import type { ConfigDerived } from './config-derived.ts'
  * `oidc:` it asks), token minting (`mint` of each user, `upstream.url`), the upstream version probe
  * (`upstream.version`, `upstream.url`) and the public listener's connection cap (`limits.maxConnections`).
  */
-export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'minter' |
+export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'formTokens' | 'minter' |
 'implicitSessions' | 'throttle' | 'signInFlows' | 'pendingFlows' | 'refresher'>
 
 /** What one configuration (and what the gateway learned under it) makes of the rest. */

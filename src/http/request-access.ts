@@ -10,6 +10,7 @@ import { hasBody, isOnboarding, type RouteClass } from '../route-rules.ts'
 import { readCookies } from '../session/session-cookie.ts'
 import type { RequestScope } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
+import { sessionOrigin } from './session-origin.ts'
 
 type AccessDeps = Pick<AppDeps,
 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter' | 'implicitSessions' | 'now'>
@@ -88,7 +89,7 @@ async function proxyEffects (scope: RequestScope, deps: AccessDeps, decision: Ac
     return auth
   }
   try {
-    const credential = await deps.implicitSessions.credential(identity, spec, { renew, log: scope.state.log })
+    const credential = await deps.implicitSessions.credential(identity, spec, { renew, log: scope.state.log, origin: sessionOrigin(scope) })
     deps.metrics.proxyIdentity('authenticated')
     return { ...auth, credential }
   } catch (err) {

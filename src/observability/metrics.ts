@@ -42,6 +42,15 @@ export const FORWARD_AUTH_OUTCOMES = ['allowed', 'unauthenticated', 'refused', '
 export type ForwardAuthOutcome = typeof FORWARD_AUTH_OUTCOMES[number]
 /** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */
 export type TokenEvent = 'minted' | 'revoked' | 'revoke_failed' | 'orphan_swept'
+/**
+ * Who ended sessions, as `influx_gateway_sessions_ended_total` counts it: a user their own, an administrator,
+ * the administrators' API token, a provider's back channel.
+ */
+export const SESSIONS_ENDED_BY = ['user', 'admin', 'api', 'backchannel'] as const
+export type SessionsEndedBy = typeof SESSIONS_ENDED_BY[number]
+/** How many sessions one ending named: one, all of a user's, all. */
+export const SESSIONS_ENDED_SCOPES = ['one', 'user', 'all'] as const
+export type SessionsEndedScope = typeof SESSIONS_ENDED_SCOPES[number]
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -67,6 +76,8 @@ export interface Metrics {
   countSessionsWith (count: () => Promise<number | undefined>): void
   /** A record found in the store that the gateway did not sign there (forged, copied, tampered with, or older). */
   recordRejected (kind: 'session' | 'flow'): void
+  /** `count` sessions ended on request (the sessions page or API, a back-channel logout), by whom and in what scope. */
+  sessionsEnded (by: SessionsEndedBy, scope: SessionsEndedScope, count: number): void
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -127,8 +138,21 @@ export function createMetrics (): Metrics {
     connectionRefused: () => refusedConnections.inc(),
     tokens: (event) => tokens[event].inc(),
     countSessionsWith,
-    recordRejected: (kind) => rejectedRecords.inc({ kind })
+    recordRejected: (kind) => rejectedRecords.inc({ kind }),
+    sessionsEnded: sessionsEndedCounter(registry)
   }
+}
+
+/** `influx_gateway_sessions_ended_total{by,scope}`, every series starting at zero. */
+function sessionsEndedCounter (registry: Registry): Metrics['sessionsEnded'] {
+  const ended = new Counter({
+    name: 'influx_gateway_sessions_ended_total',
+    help: 'Sessions ended on request, by who ended them (user, admin, api, backchannel) and scope (one, user, all).',
+    labelNames: ['by', 'scope'],
+    registers: [registry]
+  })
+  for (const by of SESSIONS_ENDED_BY) for (const scope of SESSIONS_ENDED_SCOPES) ended.labels({ by, scope }).inc(0)
+  return (by, scope, count) => ended.inc({ by, scope }, count)
 }
 
 /** The minted-token counters, by event; each starts at zero. */
