@@ -17,7 +17,7 @@ import type { FoundSession } from './access-decision.ts'
  * audits through src/observability/audit.ts.
  */
 export interface LifecycleDeps {
-  sessions: Pick<CachedSessionStore, 'create' | 'get' | 'destroy' | 'endByRef' | 'endOwner' | 'endAll'>
+  sessions: Pick<CachedSessionStore, 'create' | 'get' | 'destroy' | 'list' | 'endByRef' | 'endOwner' | 'endAll'>
   cookie: SessionCookieOptions
   minter: Pick<TokenMinter, 'attachment'>
   now: () => number
@@ -136,6 +136,21 @@ export async function endSessionByRef (
 /** Ends every session of `owner` (source and name), on every replica sharing the store; resolves to those ended. */
 export async function endOwnerSessions (deps: EndOnRequestDeps, owner: SessionOwner, ender: Ender): Promise<Session[]> {
   const ended = await deps.sessions.endOwner(owner)
+  reportEnded(deps, ended, ender, 'user')
+  return ended
+}
+
+/**
+ * Ends every session of `owner` but the one whose ref is `keep` (a user's "end all other sessions");
+ * resolves to those ended. Those it finds through the owner's index, as {@link endOwnerSessions}.
+ */
+export async function endOtherSessions (deps: EndOnRequestDeps, owner: SessionOwner, keep: string, ender: Ender): Promise<Session[]> {
+  const { sessions } = await deps.sessions.list(owner, Number.MAX_SAFE_INTEGER)
+  const ended: Session[] = []
+  for (const s of sessions) {
+    const one = s.ref === keep ? undefined : await deps.sessions.endByRef(s.ref, owner)
+    if (one !== undefined) ended.push(one)
+  }
   reportEnded(deps, ended, ender, 'user')
   return ended
 }
