@@ -23,8 +23,9 @@ const STYLE = [
   'gap:.5em 1.5em;align-items:flex-start}li.current{border-color:#2f6fde;box-shadow:0 0 0 1px #2f6fde}',
   '.who{flex:1 1 16em;min-width:0}.who b{font-size:1.05em}.ua{color:#555;font-size:.9em;overflow-wrap:anywhere}',
   '.times{flex:1 1 14em;font-size:.9em;color:#333}.badge{background:#2f6fde;color:#fff;border-radius:4px;padding:0 .4em;font-size:.8em;',
-  'margin-left:.4em}.note{font-size:.85em;color:#6b4e00}form{margin:0}button{font:inherit;padding:.3em .9em;border-radius:6px;',
-  'border:1px solid #b3261e;background:#fff;color:#b3261e;cursor:pointer}button.main{background:#b3261e;color:#fff}',
+  'margin-left:.4em;white-space:nowrap}.note{font-size:.85em;color:#6b4e00}form{margin:0}',
+  'button{font:inherit;padding:.3em .9em;border-radius:6px;border:1px solid #b3261e;background:#fff;color:#b3261e;cursor:pointer}',
+  'button.main{background:#b3261e;color:#fff}',
   '.bar{display:flex;flex-wrap:wrap;gap:.75em;align-items:center;margin:1em 0}input,select{font:inherit;padding:.25em}',
   '.bar button.plain{border-color:#555;color:#1d1d1f}.muted{color:#555}'
 ].join('')
@@ -57,7 +58,7 @@ export function renderSessionsPage (m: SessionsPageModel): string {
   return '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width,initial-scale=1">' +
     `<title>${title}</title><style>${STYLE}</style></head>\n<body>\n<h1>${title}</h1>\n` +
-    `<p class="muted">Signed in as <b>${escapeHtml(m.viewer.name)}</b> (${escapeHtml(SOURCE_NAMES[m.viewer.source] ?? m.viewer.source)})` +
+    `<p class="muted">Signed in as <b>${escapeHtml(m.viewer.name)}</b> by ${escapeHtml(SOURCE_NAMES[m.viewer.source] ?? m.viewer.source)}` +
     `${m.viewer.admin ? ', a gateway administrator' : ''}. Addresses and browsers are kept only while a session lives.</p>\n` +
     (m.viewer.admin ? adminBar(m) : userBar(m)) + `${more}${empty}<ul>\n${cards}\n</ul>\n</body></html>\n`
 }
