@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ALICE, basic, signIn, startGateway, type TestGateway, type TestUser } from '../helpers/gateway.ts'
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts'
+import { fetchFrom, PROXY_ADDRESS } from '../helpers/peer.ts'
 
 const BOB: TestUser = { name: 'bob', password: 'bob password 12345', token: 'bob-token-123456' }
 const ROOT: TestUser = { name: 'root', password: 'root password 12345', token: 'root-token-123456' }
@@ -161,4 +162,26 @@ test('ending a session deletes its minted token in InfluxDB at once', async (t) 
   await gw.waitForLog((l) => l.audit === 'token' && l.result === 'revoked')
   assert.deepEqual(gw.influx.tenancy.authorizations(), [], 'the minted token is gone')
   assert.equal((await fetch(`${gw.url}/gateway/session`, { headers: { cookie: alice } })).status, 401)
+})
+
+test('an auth-proxy identity\'s implicit session can be ended; its token goes, and the next request through the proxy starts a new one', async (t) => {
+  const mint = { org: 'my-org', permissions: ['read:buckets'] }
+  const authProxy = { userHeader: 'Remote-User', groupsHeader: 'Remote-Groups', trustedProxies: [`${PROXY_ADDRESS}/32`] }
+  const gw = await startGateway(t, {
+    users: [ROOT], config: { ...ADMINS, authProxy }, access: [{ group: 'writers', mint }], influx: { tenancy: { users: ['carol'], buckets: [] } }
+  })
+  const proxy = fetchFrom(t, PROXY_ADDRESS)
+  const carol = { 'remote-user': 'carol', 'remote-groups': 'writers' }
+  assert.equal((await proxy(`${gw.url}/api/v2/buckets`, { headers: carol })).status, 200)
+  const [first] = gw.influx.tenancy.authorizations()
+  const own = await proxy(`${gw.url}/gateway/api/sessions`, { headers: carol })
+  const [listed] = (await own.json() as { sessions: Listed[] }).sessions
+  assert.deepEqual([listed?.user, listed?.source], ['carol', 'proxy'], 'the proxy identity sees its implicit session')
+  const root = await signInAs(gw, ROOT)
+  assert.equal((await api(gw, '?source=proxy&user=carol', { method: 'DELETE', headers: { cookie: root } })).status, 200)
+  await gw.waitForLog((l) => l.audit === 'token' && l.result === 'revoked')
+  assert.deepEqual(gw.influx.tenancy.authorizations(), [])
+  assert.equal((await proxy(`${gw.url}/api/v2/buckets`, { headers: carol })).status, 200)
+  const [second] = gw.influx.tenancy.authorizations()
+  assert.ok(second !== undefined && second.id !== first?.id, 'a new session with a new token')
 })

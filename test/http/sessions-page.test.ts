@@ -124,3 +124,15 @@ test('an administrator sees everyone, filters by user, and ends all of a user\'s
   const line = gw.logs.find((l) => l.result === 'ended')
   assert.deepEqual([line?.by, line?.scope, line?.actor, line?.user], ['admin', 'user', 'root', 'alice'])
 })
+
+test('what a client chose (its User-Agent) is shown as text, never as markup', async (t) => {
+  const gw = await start(t)
+  const hostile = '<img src=x onerror=alert(1)><form action="https://evil.example">'
+  const res = await fetch(`${gw.url}/api/v2/signin`, {
+    method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${ALICE.name}:${ALICE.password}`).toString('base64')}`, 'user-agent': hostile }
+  })
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string
+  const { html } = await page(gw, cookie)
+  assert.ok(!html.includes('<img') && !html.includes('evil.example"'), 'no markup from the User-Agent')
+  assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;&lt;form action=&quot;https:\/\/evil.example&quot;&gt;/)
+})
