@@ -332,6 +332,18 @@ export function sessionStoreContract (name: string, hooks: ContractHooks): void 
     for (const { id } of ended) assert.equal(await store.get(id), undefined)
   })
 
+  test(`${name}: a revocation racing group refreshes of the same records loses neither (compare-and-set of whole signed values)`, async (t) => {
+    const { store } = await open(t)
+    const ids = await Promise.all(Array.from({ length: 20 }, async () => (await store.create('erin', 's')).id))
+    const refreshes = ids.map(async (id) => await store.update(id, { groups: ['refreshed'], checkedAt: hooks.now() }))
+    const [revoked] = await Promise.all([store.revokeUser('erin'), ...refreshes])
+    assert.equal(revoked, 20)
+    for (const id of ids) {
+      const got = await store.get(id, { renew: false })
+      assert.deepEqual([got?.revoked, got?.identity.groups], [true, ['refreshed']], 'both writes landed')
+    }
+  })
+
   test(`${name}: holds 10k sessions, each found by its own id`, async (t) => {
     // Timeouts long enough that creating them all takes less (real time passes for Redis).
     const { store } = await open(t, 3_600_000, 600_000)
