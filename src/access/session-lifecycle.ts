@@ -162,10 +162,16 @@ export async function endAllSessions (deps: EndOnRequestDeps, ender: Ender): Pro
   return ended
 }
 
-/** Counts and audits sessions ended on request: one line each, naming the session by its ref only. */
-function reportEnded (deps: EndOnRequestDeps, ended: Session[], { by, actor }: Ender, scope: SessionsEndedScope): void {
-  deps.metrics.sessionsEnded(by, scope, ended.length)
+/**
+ * Counts and audits sessions ended on request: one line each, naming the session by its ref only. A
+ * session of the actor's own counts as ended by its `user`, whoever the actor is.
+ */
+function reportEnded (deps: EndOnRequestDeps, ended: Session[], ender: Ender, scope: SessionsEndedScope): void {
+  const { actor } = ender
   for (const s of ended) {
+    const own = actor !== undefined && actor.name === s.user && actor.source === s.identity.source
+    const by = own ? 'user' : ender.by
+    deps.metrics.sessionsEnded(by, scope, 1)
     const who = actor === undefined ? {} : { actor: actor.name, actorSource: actor.source }
     audit(deps.log, 'sessionEndedBy', { user: s.user, source: s.identity.source, session: s.ref, by, scope, ...who })
   }

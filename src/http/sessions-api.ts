@@ -24,6 +24,7 @@ export async function sessionsApi (ctx: GatewayContext, deps: SessionsDeps, rest
   if (ref === undefined && !['GET', 'HEAD', 'DELETE'].includes(ctx.method)) throw errors.methodNotAllowed('GET, HEAD, DELETE')
   ctx.set('Cache-Control', 'no-store')
   const asker = await sessionsAsker(ctx, deps, { tokens: true, uiPage: false })
+  if (asker.kind === 'identity') ctx.state.user = asker.identity.name
   const end = { sessions: deps.sessions, metrics: deps.metrics, log: ctx.state.log }
   if (ref !== undefined) {
     const ended = await endSessionByRef(end, ref, asker.admin ? undefined : ownerOf(asker), enderFor(asker, undefined))
