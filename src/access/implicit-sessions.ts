@@ -18,11 +18,12 @@ export interface ImplicitSessions {
   /**
    * The minted credential of `identity`'s implicit session for `spec`, renewed unless `renew` is false.
    * Its first request (or the first after the session ended, was revoked, or its rule came to mint
-   * something else) starts a session and mints its token; concurrent first requests mint once.
+   * something else) starts a session and mints its token; concurrent first requests mint once. `origin`
+   * (read only when a session starts) is kept with the session.
    * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403) when InfluxDB cannot or will not mint
    */
   credential (
-    identity: Identity, spec: MintSpec, opts: { renew: boolean, log: Logger, origin?: SessionOrigin }
+    identity: Identity, spec: MintSpec, opts: { renew: boolean, log: Logger, origin?: () => SessionOrigin }
   ): Promise<UpstreamCredential>
   /**
    * The access rules no longer mint for `identity` (another credential, or none): its implicit session, if
@@ -55,10 +56,11 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
   const starting = new Map<string, Promise<UpstreamCredential>>()
   const end = (id: string, log: Logger, reason: string, session?: Session): Promise<boolean> =>
     endImplicitSession(opts.lifecycle(), id, log, reason, session)
-  const start = (key: string, identity: Identity, spec: MintSpec, log: Logger, origin?: SessionOrigin): Promise<UpstreamCredential> => {
+  type Origin = (() => SessionOrigin) | undefined
+  const start = (key: string, identity: Identity, spec: MintSpec, log: Logger, origin: Origin): Promise<UpstreamCredential> => {
     let pending = starting.get(key)
     if (pending === undefined) {
-      pending = startImplicitSession(opts, identity, spec, log, origin).then(({ id, credential }) => {
+      pending = startImplicitSession(opts, identity, spec, log, origin?.()).then(({ id, credential }) => {
         ids.remember(key, identity.name, id)
         for (let oldest = ids.overflow(maxEntries); oldest !== undefined; oldest = ids.overflow(maxEntries)) {
           end(oldest, log, 'implicit sessions over their bound').catch(() => {}) // else left to its idle timeout

@@ -177,7 +177,7 @@ test('an auth-proxy identity\'s implicit session can be ended; its token goes, a
   const [first] = gw.influx.tenancy.authorizations()
   const own = await proxy(`${gw.url}/gateway/api/sessions`, { headers: carol })
   const [listed] = (await own.json() as { sessions: Listed[] }).sessions
-  assert.deepEqual([listed?.user, listed?.source], ['carol', 'proxy'], 'the proxy identity sees its implicit session')
+  assert.deepEqual([listed?.user, listed?.source, listed?.address], ['carol', 'proxy', PROXY_ADDRESS], 'the proxy identity sees its implicit session')
   const root = await signInAs(gw, ROOT)
   assert.equal((await api(gw, '?source=proxy&user=carol', { method: 'DELETE', headers: { cookie: root } })).status, 200)
   await gw.waitForLog((l) => l.audit === 'token' && l.result === 'revoked')
