@@ -1,6 +1,7 @@
 import type { BlockList } from 'node:net'
 import type { Logger } from 'pino'
 import type { AccessRules } from './auth/access-rules.ts'
+import type { GatewayAdmins } from './auth/gateway-admins.ts'
 import type { IdentityRefresher } from './auth/identity-refresher.ts'
 import type { IdentityVerifier } from './auth/identity-source.ts'
 import type { OidcClient } from './auth/oidc-client.ts'
@@ -19,6 +20,7 @@ import type { SessionCookieOptions } from './session/session-cookie.ts'
 import type { CachedSessionStore } from './session/cached-session-store.ts'
 import type { PendingFlowLimit } from './session/pending-flow-limit.ts'
 import type { SignInFlowStore } from './session/sign-in-flow-store.ts'
+import type { FormTokens } from './session/form-tokens.ts'
 import type { SigninThrottle } from './session/signin-throttle.ts'
 import type { UsedTokenIds } from './session/used-token-ids.ts'
 
@@ -35,10 +37,14 @@ export interface AppDeps {
   identities: IdentityVerifier
   /** Which upstream credential an identity gets. */
   access: AccessRules
+  /** `gatewayAdmins:`: who may see and end everyone's sessions. */
+  admins: GatewayAdmins
   /** Re-reads directory users' groups while their sessions are used. */
   refresher: IdentityRefresher
   /** The session store behind its in-process cache. */
   sessions: CachedSessionStore
+  /** The CSRF tokens of the sessions page's forms, bound to each session. */
+  formTokens: FormTokens
   /** The relying party of `oidc:`, when configured (rebuilt when a reload changes the section). */
   oidc?: OidcClient
   /** Sign-ins in progress at the identity provider, in the same store as the sessions, each for one use. */

@@ -12,6 +12,7 @@ import { createStoreClient, FAULT_LOG_INTERVAL_MS, type StoreClient } from './de
 import { createFlowStores, createSessions, createThrottle } from './deps/store-services.ts'
 import { createTokenMinting, type TokenMinting } from './deps/token-minting.ts'
 import { createImplicitSessions } from './access/implicit-sessions.ts'
+import { createFormTokens } from './session/form-tokens.ts'
 import { createInfluxForwarder, type InfluxForwarder, type ForwarderSettings } from './forwarder/influx-forwarder.ts'
 import { createFaultLog, type FaultLog } from './observability/fault-log.ts'
 import { createMetrics } from './observability/metrics.ts'
@@ -136,6 +137,7 @@ function createServices ({ initial, logger, now, metrics, store, live, minting, 
     faults: { upstream: faults, store: store.health },
     shutdown: { begun: false },
     sessions: createSessions({ ...store, signer }, live, now, onReleased),
+    formTokens: createFormTokens(signer.derive('sessions page form token')),
     minter: minting.minter,
     implicitSessions: createImplicitSessions({ lifecycle: current, minter: minting.minter }),
     throttle: createThrottle(store, live, now),

@@ -33,7 +33,7 @@ export type ErrorKind =
   | 'sessionStoreDown' | 'signinThrottled' | 'signinConcurrent' | 'signinBusy' | 'noAccess' | 'directoryUnavailable'
   | 'mintUnavailable' | 'mintRefused' | 'databaseRefused' | 'adminTokenRefused' | 'upstreamVersionUnknown'
   | 'ssoDenied' | 'ssoRefused' | 'ssoUnavailable' | 'ssoFlowsPerClient' | 'ssoLogoutIncomplete' | 'proxyIdentityInvalid' | 'internal'
-  | 'forwardAuthUntrusted' | 'forwardAuthRefused' | 'forwardAuthSignIn' | 'logoutTokenRefused'
+  | 'forwardAuthUntrusted' | 'forwardAuthRefused' | 'forwardAuthSignIn' | 'logoutTokenRefused' | 'sessionsRefused' | 'formTokenRefused'
 
 /** The one error type of the gateway: a kind, an InfluxDB code, a message safe to show, and the HTTP status. */
 export class GatewayError<K extends ErrorKind = ErrorKind> extends Error {
@@ -137,6 +137,11 @@ export const errors = {
   upstreamVersionUnknown: () =>
     new GatewayError('upstreamVersionUnknown', 'unavailable', 'InfluxDB\'s version is not known yet; retry shortly',
       { headers: { 'Retry-After': '5' } }),
+  /** Someone who is no gateway administrator asked to see or end sessions that are not theirs. */
+  sessionsRefused: () =>
+    new GatewayError('sessionsRefused', 'forbidden', 'only gateway administrators may see or end other people\'s sessions'),
+  /** A sessions page form without the token of the session it was shown to (CSRF). */
+  formTokenRefused: () => new GatewayError('formTokenRefused', 'forbidden', 'the form is stale or was not sent from the sessions page'),
   /** A signed-in identity that no access rule grants a credential (a directory user outside every rule's group). */
   noAccess: () => new GatewayError('noAccess', 'forbidden', 'no InfluxDB access is granted to this user'),
   /**

@@ -3,7 +3,7 @@ import type { UpstreamCredential } from '../auth/access-rules.ts'
 import type { Identity } from '../auth/identity.ts'
 import type { MintSpec } from '../config/influx-permissions.ts'
 import type { TokenMinter } from '../mint/token-minter.ts'
-import type { Session } from '../session/session-store.ts'
+import type { Session, SessionOrigin } from '../session/session-store.ts'
 import { endSession, startSession, type LifecycleDeps } from './session-lifecycle.ts'
 
 /** Implicit sessions this replica keeps ids of; past it the least recently used one ends (and its token with it). */
@@ -18,10 +18,13 @@ export interface ImplicitSessions {
   /**
    * The minted credential of `identity`'s implicit session for `spec`, renewed unless `renew` is false.
    * Its first request (or the first after the session ended, was revoked, or its rule came to mint
-   * something else) starts a session and mints its token; concurrent first requests mint once.
+   * something else) starts a session and mints its token; concurrent first requests mint once. `origin`
+   * (read only when a session starts) is kept with the session.
    * @throws GatewayError `mintUnavailable` (503) or `mintRefused` (403) when InfluxDB cannot or will not mint
    */
-  credential (identity: Identity, spec: MintSpec, opts: { renew: boolean, log: Logger }): Promise<UpstreamCredential>
+  credential (
+    identity: Identity, spec: MintSpec, opts: { renew: boolean, log: Logger, origin?: () => SessionOrigin }
+  ): Promise<UpstreamCredential>
   /**
    * The access rules no longer mint for `identity` (another credential, or none): its implicit session, if
    * any, ends in the background. One Map lookup when the name has none, so the non-minting path stays free
@@ -53,10 +56,11 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
   const starting = new Map<string, Promise<UpstreamCredential>>()
   const end = (id: string, log: Logger, reason: string, session?: Session): Promise<boolean> =>
     endImplicitSession(opts.lifecycle(), id, log, reason, session)
-  const start = (key: string, identity: Identity, spec: MintSpec, log: Logger): Promise<UpstreamCredential> => {
+  type Origin = (() => SessionOrigin) | undefined
+  const start = (key: string, identity: Identity, spec: MintSpec, log: Logger, origin: Origin): Promise<UpstreamCredential> => {
     let pending = starting.get(key)
     if (pending === undefined) {
-      pending = startImplicitSession(opts, identity, spec, log).then(({ id, credential }) => {
+      pending = startImplicitSession(opts, identity, spec, log, origin?.()).then(({ id, credential }) => {
         ids.remember(key, identity.name, id)
         for (let oldest = ids.overflow(maxEntries); oldest !== undefined; oldest = ids.overflow(maxEntries)) {
           end(oldest, log, 'implicit sessions over their bound').catch(() => {}) // else left to its idle timeout
@@ -68,7 +72,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
     return pending
   }
   return {
-    async credential (identity, spec, { renew, log }) {
+    async credential (identity, spec, { renew, log, origin }) {
       const key = identityKey(identity)
       for (;;) {
         const pending = starting.get(key)
@@ -86,7 +90,7 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
         if (session !== undefined) await end(id, log, session.revoked ? 'revoked' : 'access rule changed', session)
         break
       }
-      return await start(key, identity, spec, log)
+      return await start(key, identity, spec, log, origin)
     },
     release (identity, log) {
       if (!ids.hasName(identity.name)) return
@@ -109,10 +113,10 @@ export function createImplicitSessions (opts: ImplicitSessionsOptions): Implicit
 
 /** Starts an implicit session for `identity`, minting its token; nothing is left behind when either fails. */
 async function startImplicitSession (
-  opts: ImplicitSessionsOptions, identity: Identity, spec: MintSpec, log: Logger
+  opts: ImplicitSessionsOptions, identity: Identity, spec: MintSpec, log: Logger, origin?: SessionOrigin
 ): Promise<{ id: string, credential: UpstreamCredential }> {
   // Implicit sessions count towards the identity's cap like any other (the store's create ends the oldest).
-  const { started } = await startSession(opts.lifecycle(), identity, { mint: spec }, { log, https: false }, { implicit: true })
+  const { started } = await startSession(opts.lifecycle(), identity, { mint: spec }, { log, https: false }, { implicit: true, origin })
   const credential = opts.minter.sessionCredential(started.id, started.session, spec)
   // Cannot happen (the token was minted for this very spec), but no request goes upstream without one.
   if (credential === undefined) throw new Error('a session just minted for this spec holds no token')

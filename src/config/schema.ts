@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { authProxySchema } from './auth-proxy-schema.ts'
 import { forwardAuthSchema } from './forward-auth-schema.ts'
+import { gatewayAdminsSchema } from './gateway-admins-schema.ts'
 import { accessRule, ldapSchema } from './identity-schema.ts'
 import { oidcSchema } from './oidc-schema.ts'
 import { boolean, cidr, duration, integer, origin, pathPrefix, secret } from './schema-types.ts'
@@ -135,6 +136,8 @@ export const configSchema = z.object({
   forwardAuth: forwardAuthSchema.optional()
     .describe('An ingress (nginx `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`) asks `<gatewayPrefix>/auth` ' +
       'about each request, and forwards it itself: to InfluxDB with the credential answered, or to the apps beside it.'),
+  gatewayAdmins: gatewayAdminsSchema.prefault({})
+    .describe('Who may see and end everyone\'s sessions at `<gatewayPrefix>/sessions` and `<gatewayPrefix>/api/sessions`.'),
   access: z.array(accessRule).default([])
     .describe('Which upstream credential a signed-in identity gets, first match wins (file users with a credential of their own keep it).'),
   users: z.array(userSchema).default([]).describe('Who may sign in, and the upstream credential each one uses.')

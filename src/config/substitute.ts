@@ -48,6 +48,7 @@ export function resolveValues (node: unknown, ctx: ResolveContext, problems: Res
   const isRedisUrl = key === 'url' && path[path.length - 2] === 'redis'
   if (isRedisUrl) return resolveRedisUrl(node, ctx, problems, path)
   if (typeof key === 'string' && SECRET_KEYS.has(key)) return resolveSecret(node, ctx, problems, path)
+  if (typeof key === 'number' && path[path.length - 2] === 'apiTokens') return resolveSecret(node, ctx, problems, path)
   if (typeof node === 'string') return substitute(node, ctx, problems, path)
   if (Array.isArray(node)) return node.map((item, i) => resolveValues(item, ctx, problems, [...path, i]))
   if (node !== null && typeof node === 'object') {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { AppDeps } from '../app-deps.ts'
 import { createAccessRules } from '../auth/access-rules.ts'
+import { createGatewayAdmins } from '../auth/gateway-admins.ts'
 import { createCompositeIdentitySource } from '../auth/composite-identity-source.ts'
 import { createFileIdentitySource } from '../auth/file-identity-source.ts'
 import { createFileUserStore } from '../auth/file-user-store.ts'
@@ -14,7 +15,8 @@ import { cidrBlockList } from '../config/schema-types.ts'
 import { createCredentialBuilder } from '../forwarder/upstream-credential.ts'
 
 /** What follows from the configuration alone and is rebuilt when it changes. */
-export type ConfigDerived = Pick<AppDeps, 'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'credentials'> & {
+export type ConfigDerived = Pick<AppDeps,
+'config' | 'cookie' | 'trustedProxies' | 'users' | 'identities' | 'access' | 'admins' | 'credentials'> & {
   /** `authProxy:` compiled, undefined without one (always present as a key, so a reload that removes it applies). */
   authProxy: AppDeps['authProxy']
   /** `forwardAuth:` compiled, undefined without one (always present as a key, so a reload that removes it applies). */
@@ -54,6 +56,7 @@ export function createConfigDerived (config: Config, { hashLimiter, bindLimiter,
     ldap,
     identities: createCompositeIdentitySource([createFileIdentitySource(users), ...(ldap === undefined ? [] : [ldap])]),
     access: createAccessRules({ users: config.users, rules: config.access }),
+    admins: createGatewayAdmins(config.gatewayAdmins),
     credentials: createCredentialBuilder({ jwtSharedSecret: config.upstream.jwtSharedSecret, now })
   }
 }

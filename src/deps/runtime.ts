@@ -15,7 +15,7 @@ import type { ConfigDerived } from './config-derived.ts'
  * `upstream.url`, and for InfluxDB 3 `session.absoluteTimeout` as the token's expiry), the upstream version probe
  * (`upstream.version`, `upstream.url`) and the public listener's connection cap (`limits.maxConnections`).
  */
-export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'minter' |
+export type Services = Pick<AppDeps, 'logger' | 'now' | 'metrics' | 'faults' | 'shutdown' | 'sessions' | 'formTokens' | 'minter' |
 'implicitSessions' | 'throttle' | 'signInFlows' | 'pendingFlows' | 'refresher' | 'usedTokenIds'>
 
 /** What one configuration (and what the gateway learned under it) makes of the rest. */

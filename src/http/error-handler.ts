@@ -25,7 +25,7 @@ const NOT_LOGGED: ReadonlySet<ErrorKind> = new Set(['upstreamDown', 'upstreamFai
  * The one place that writes error responses, shaped by `errorResponse`: InfluxDB 2's
  * `{code, message}` with `X-Platform-Error-Code`, or on the v1 routes (`/query`, `/write`) in front of
  * InfluxDB 1.x its `{error}` with `WWW-Authenticate` (what 1.x clients read), or on the single sign-on
- * routes (route `sso`, where a person's browser lands) an HTML page. GatewayErrors are shown as
+ * routes and the sessions page (routes `sso`, `sessions`: where a person's browser lands) an HTML page. GatewayErrors are shown as
  * they are; Koa/Node HTTP errors (`status` + `expose`) keep their status with InfluxDB's code; anything
  * else becomes a 500 with a generic message and is logged.
  */
@@ -55,7 +55,7 @@ export function handleError (ctx: GatewayContext, caught: unknown, deps: ErrorHa
 }
 
 function dialect (ctx: GatewayContext, deps: ErrorHandlerDeps): ErrorDialect {
-  if (ctx.state.route === 'sso') return 'html'
+  if (ctx.state.route === 'sso' || ctx.state.route === 'sessions') return 'html'
   if (ctx.state.route === 'backchannel') return 'oauth'
   const major = deps.upstreamVersion.major()
   if (ctx.state.route === 'v1' && major === 1) return 'influxdb1'

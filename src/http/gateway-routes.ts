@@ -5,11 +5,17 @@ import { checkUpstreamHealth } from '../forwarder/upstream-health.ts'
 import type { GatewayContext } from './request-context.ts'
 import { forwardAuthEndpoint } from './forward-auth.ts'
 import { requestAccess } from './request-access.ts'
+import { sessionsApi } from './sessions-api.ts'
+import { sessionsPage } from './sessions-page.ts'
 
 type GatewayRouteDeps = Pick<AppDeps,
 'config' | 'sessions' | 'cookie' | 'shutdown' | 'metrics' | 'users' | 'access' | 'refresher' | 'minter' | 'implicitSessions' | 'now' |
-'forwardAuth' | 'credentials' | 'upstreamVersion'>
+'forwardAuth' | 'credentials' | 'upstreamVersion' | 'admins' | 'formTokens'>
 type Endpoint = (ctx: GatewayContext, deps: GatewayRouteDeps) => Promise<void>
+
+/** The sessions API (src/http/sessions-api.ts) and the sessions page and its form's action (src/http/sessions-page.ts). */
+const SESSIONS_API = '/api/sessions'
+const SESSIONS_PAGES: ReadonlySet<string> = new Set(['/sessions', '/sessions/end'])
 
 /** The longest a readiness probe waits for InfluxDB's `/health`. */
 const READY_TIMEOUT_MS = 5000
@@ -35,13 +41,17 @@ export function isGatewayPath (path: string, prefix: string): boolean {
  * The gateway's own endpoints under `server.gatewayPrefix` (default `/gateway`), for a path
  * {@link isGatewayPath} accepted: nothing under it is ever forwarded. All answer GET and HEAD only, and
  * none renews a session or needs a credential other than `/session`'s own cookie, except `/auth` (with
- * `forwardAuth:`), which judges the original request an ingress describes as if it were forwarded.
+ * `forwardAuth:`), which judges the original request an ingress describes as if it were forwarded, and the
+ * sessions API and page (`/api/sessions`, `/sessions`), which see and end sessions.
  */
 export async function gatewayRoutes (ctx: GatewayContext, deps: GatewayRouteDeps): Promise<void> {
   const prefix = deps.config.server.gatewayPrefix
   const path = ctx.state.canonicalPath
   ctx.state.route = 'gateway'
-  const endpoint = ENDPOINTS[path.slice(prefix.length)]
+  const below = path.slice(prefix.length)
+  if (below === SESSIONS_API || below.startsWith(`${SESSIONS_API}/`)) return await sessionsApi(ctx, deps, below.slice(SESSIONS_API.length))
+  if (SESSIONS_PAGES.has(below)) return await sessionsPage(ctx, deps, below)
+  const endpoint = ENDPOINTS[below]
   if (endpoint === undefined || (endpoint === metrics && !servesMetrics(deps))) throw errors.notFound()
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw errors.methodNotAllowed('GET, HEAD')
   ctx.set('Cache-Control', 'no-store')

@@ -10,6 +10,8 @@ import { hasBody, isOnboarding, type RouteClass } from '../route-rules.ts'
 import { readCookies } from '../session/session-cookie.ts'
 import type { RequestScope } from './request-context.ts'
 import { isCrossSiteRequest } from './resource-isolation.ts'
+import { sessionOrigin } from './session-origin.ts'
+import type { SessionOrigin } from '../session/session-store.ts'
 
 type AccessDeps = Pick<AppDeps,
 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter' | 'implicitSessions' | 'now'>
@@ -88,7 +90,8 @@ async function proxyEffects (scope: RequestScope, deps: AccessDeps, decision: Ac
     return auth
   }
   try {
-    const credential = await deps.implicitSessions.credential(identity, spec, { renew, log: scope.state.log })
+    const origin = (): SessionOrigin => sessionOrigin(scope)
+    const credential = await deps.implicitSessions.credential(identity, spec, { renew, log: scope.state.log, origin })
     deps.metrics.proxyIdentity('authenticated')
     return { ...auth, credential }
   } catch (err) {

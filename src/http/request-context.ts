@@ -15,7 +15,7 @@ export interface GatewayState {
   /** A logger carrying the request id; made on first use (most requests log nothing but their access line). */
   readonly log: Logger
   /** Route group for logs and metrics: a route name, never the raw path. */
-  route: RouteClass['group'] | 'signin' | 'signout' | 'gateway' | 'preflight' | 'sso' | 'backchannel'
+  route: RouteClass['group'] | 'signin' | 'signout' | 'gateway' | 'preflight' | 'sso' | 'backchannel' | 'sessions'
   /** The client as far as it may be believed (see `server.trustProxy`). */
   client: ClientInfo
   /** The path as route rules match it (`canonicalPath`), the one every rule uses. */

@@ -4,7 +4,7 @@ import { signinOutcome } from '../observability/signin-outcome.ts'
 import { readCookies } from '../session/session-cookie.ts'
 import type { SigninAttempt, ThrottleSubjects } from '../session/signin-throttle.ts'
 import type { Identity } from '../auth/identity.ts'
-import { clearedCookie, endPresentedSessions, type Ending } from '../access/session-lifecycle.ts'
+import { clearedCookie, endOwnerFor, endPresentedSessions, type Ending } from '../access/session-lifecycle.ts'
 import type { AppDeps } from '../app-deps.ts'
 import { drainLimitedBody, type BodyLimits } from './drain-limited-body.ts'
 import type { GatewayContext } from './request-context.ts'
@@ -27,8 +27,9 @@ export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(['/api/v2/signin', '/a
  * any other method on these paths gets 405. For an identity a trusted auth proxy asserted, sign-in
  * answers 204 without a session (the proxy signs people in; Basic is not read) once the access rules
  * grant it a credential (minting its token, when its rule mints), and sign-out 204 even without a session
- * to end (the proxy's own session is the proxy's to end), ending the identity's implicit sessions on this
- * replica (their tokens deleted: the next request mints anew).
+ * to end (the proxy's own session is the proxy's to end), ending the identity's implicit sessions on every
+ * replica (their tokens deleted: the next request mints anew; another replica's cache believes one for at
+ * most `session.redis.cacheTime`).
  */
 export async function signInRoutes (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   const signingIn = ctx.state.canonicalPath === '/api/v2/signin'
@@ -162,8 +163,10 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (ended[0] === undefined && proxied === undefined) throw errors.unauthorized()
   if (proxied !== undefined) {
     const { name: user, source } = proxied
-    const sessions = await deps.implicitSessions.end(user, ctx.state.log, 'signed out')
-    audit(ctx.state.log, 'proxySignedOut', { user, source, sessions })
+    // This replica's first (it forgets their ids), then those other replicas started, through the shared store.
+    const here = await deps.implicitSessions.end(user, ctx.state.log, 'signed out')
+    const elsewhere = await endOwnerFor(deps, { name: user, source }, 'signed out', ctx.state.log)
+    audit(ctx.state.log, 'proxySignedOut', { user, source, sessions: here + elsewhere })
   }
   ctx.state.user = proxied?.name ?? ended[0]?.user
   ctx.status = 204

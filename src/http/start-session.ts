@@ -5,6 +5,7 @@ import { errors } from '../errors.ts'
 import { audit } from '../observability/audit.ts'
 import type { CreatedSession, ProviderSession } from '../session/session-store.ts'
 import type { GatewayContext } from './request-context.ts'
+import { sessionOrigin } from './session-origin.ts'
 
 type StartSessionDeps = Pick<AppDeps, 'access' | 'sessions' | 'cookie' | 'now' | 'minter'>
 
@@ -30,7 +31,7 @@ export async function startSession (
     throw errors.noAccess()
   }
   const scope = { log: ctx.state.log, https: ctx.state.client.https }
-  const { started, setCookie } = await startLifecycle(deps, identity, credential, scope, { stamp, provider })
+  const { started, setCookie } = await startLifecycle(deps, identity, credential, scope, { stamp, provider, origin: sessionOrigin(ctx) })
   ctx.state.user = identity.name
   ctx.set('Set-Cookie', setCookie as string)
   ctx.set('Cache-Control', 'no-store')

@@ -35,7 +35,7 @@ export interface AuditEvents {
   proxySignedIn: { user: string, source: Source }
   /** A session ended by its user (`provider`: a sign-out at the identity provider too). */
   signedOut: SessionFields & { provider?: true }
-  /** Sign-out of an auth-proxy identity: its implicit sessions on this replica ended. */
+  /** Sign-out of an auth-proxy identity: its implicit sessions on every replica ended. */
   proxySignedOut: { user: string, source: Source, sessions: number }
   /** A session ended for `reason` (expired, a new sign-in, the cap, a rule change, …). */
   sessionEnded: SessionFields & { reason: string }
@@ -46,6 +46,13 @@ export interface AuditEvents {
   backchannelLogout: { source: 'oidc', scope: 'one' | 'user', sessions: number }
   /** A back-channel logout request refused (a logout token failing a check, or used before): nothing ended. */
   backchannelLogoutRefused: { source: 'oidc', reason: string, ip: string }
+  /**
+   * A session ended on request at the sessions page or API: by its own user, an administrator (`actor`,
+   * `actorSource`), or the administrators' API token; `scope` says what was asked (one, all of a user's, all).
+   */
+  sessionEndedBy: SessionFields & { by: string, scope: string, actor?: string, actorSource?: Source }
+  /** A request to see or end sessions that are not the asker's own, from someone who is no gateway administrator. */
+  sessionsRefused: { actor?: string, actorSource?: Source, action: string, user?: string, source?: Source, session?: string }
   /** A reload disabled a file user: every session of theirs revoked. */
   sessionsRevoked: { user: string, source: 'file', sessions: number, reason: string }
   /** An auth-proxy identity's first request under a minting rule started its implicit session. */
@@ -101,6 +108,10 @@ const AUDIT_LINES: { readonly [K in keyof AuditEvents]: AuditLine } = {
   sessionsRevoked: { audit: 'session', level: 'info', msg: 'sessions revoked' },
   backchannelLogout: { audit: 'signout', result: 'backchannel', level: 'info', msg: 'back-channel logout from the identity provider' },
   backchannelLogoutRefused: { audit: 'signout', result: 'refused', level: 'warn', msg: 'back-channel logout refused' },
+  sessionEndedBy: { audit: 'session', result: 'ended', level: 'info', msg: 'session ended on request' },
+  sessionsRefused: {
+    audit: 'session', result: 'refused', level: 'warn', msg: 'refused: only gateway administrators see or end others\' sessions'
+  },
   implicitSessionStarted: { audit: 'session', result: 'started', level: 'info', msg: 'implicit session started' },
   proxyUntrusted: { audit: 'proxy', result: 'untrusted', level: 'warn', msg: 'auth proxy headers from an untrusted peer removed' },
   proxyInvalid: { audit: 'proxy', result: 'invalid', level: 'warn', msg: 'auth proxy identity refused' },

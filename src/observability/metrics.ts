@@ -42,10 +42,15 @@ export const FORWARD_AUTH_OUTCOMES = ['allowed', 'unauthenticated', 'refused', '
 export type ForwardAuthOutcome = typeof FORWARD_AUTH_OUTCOMES[number]
 /** What happens to minted tokens: each has a counter of its own (see {@link createMetrics}). */
 export type TokenEvent = 'minted' | 'revoked' | 'revoke_failed' | 'orphan_swept'
-/** Who ended sessions, counted by `influx_gateway_sessions_ended_total`: a user, an administrator, the API, the identity provider. */
-export type SessionsEndedBy = 'user' | 'admin' | 'api' | 'backchannel'
-/** How many sessions one ending named: one, all of a user's, or all. */
-export type SessionsEndedScope = 'one' | 'user' | 'all'
+/**
+ * Who ended sessions, as `influx_gateway_sessions_ended_total` counts it: a user their own, an administrator,
+ * the administrators' API token, a provider's back channel.
+ */
+export const SESSIONS_ENDED_BY = ['user', 'admin', 'api', 'backchannel'] as const
+export type SessionsEndedBy = typeof SESSIONS_ENDED_BY[number]
+/** How many sessions one ending named: one, all of a user's, all. */
+export const SESSIONS_ENDED_SCOPES = ['one', 'user', 'all'] as const
+export type SessionsEndedScope = typeof SESSIONS_ENDED_SCOPES[number]
 /** Upstream failure kinds counted by `influx_gateway_upstream_errors_total`. */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'other'
 
@@ -71,7 +76,7 @@ export interface Metrics {
   countSessionsWith (count: () => Promise<number | undefined>): void
   /** A record found in the store that the gateway did not sign there (forged, copied, tampered with, or older). */
   recordRejected (kind: 'session' | 'flow'): void
-  /** `count` sessions ended on purpose, by whom and how many the ending named. */
+  /** `count` sessions ended on request (the sessions page or API, a back-channel logout), by whom and in what scope. */
   sessionsEnded (by: SessionsEndedBy, scope: SessionsEndedScope, count: number): void
 }
 
@@ -138,17 +143,16 @@ export function createMetrics (): Metrics {
   }
 }
 
-/** `influx_gateway_sessions_ended_total{by,scope}`; returns what counts an ending. */
+/** `influx_gateway_sessions_ended_total{by,scope}`, every series starting at zero. */
 function sessionsEndedCounter (registry: Registry): Metrics['sessionsEnded'] {
-  const counter = new Counter({
+  const ended = new Counter({
     name: 'influx_gateway_sessions_ended_total',
-    help: 'Sessions ended on purpose, by who ended them (user, admin, api, backchannel) and what the ending named (one, user, all).',
+    help: 'Sessions ended on request, by who ended them (user, admin, api, backchannel) and scope (one, user, all).',
     labelNames: ['by', 'scope'],
     registers: [registry]
   })
-  // Back-channel logout names one provider session or a subject: those series start at zero.
-  for (const scope of ['one', 'user']) counter.labels({ by: 'backchannel', scope }).inc(0)
-  return (by, scope, count) => counter.inc({ by, scope }, count)
+  for (const by of SESSIONS_ENDED_BY) for (const scope of SESSIONS_ENDED_SCOPES) ended.labels({ by, scope }).inc(0)
+  return (by, scope, count) => ended.inc({ by, scope }, count)
 }
 
 /** The minted-token counters, by event; each starts at zero. */

@@ -38,7 +38,7 @@ interface Entry { session: Session, freshUntil: number }
  * trip and no store write per request. Sliding renewal is written at most once per
  * {@link touchAfterMs} ("touch after", as connect and oauth2-proxy do): a session then ends between
  * `idleTimeout − touchAfter` and `idleTimeout` after its last use, never later. Expiry is checked on
- * every hit against the cached times; destroy and revokeUser drop the cached entries at once here, and
+ * every hit against the cached times; destroy, revokeUser and the ends by ref, owner and all drop the cached entries at once here, and
  * other replicas see them within `freshMs`. Cached by the session id itself (never logged, never stored),
  * so a hit needs no hashing.
  */
@@ -46,9 +46,9 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
   const { store, now } = opts
   const cache = new SessionCache(opts)
   return {
-    async create (identity, stamp, checkedAt, attach, provider) {
+    async create (identity, stamp, checkedAt, attach, extras) {
       const readAt = cache.generation
-      const created = await store.create(identity, stamp, checkedAt, attach, provider)
+      const created = await store.create(identity, stamp, checkedAt, attach, extras)
       // SECURITY: a session the cap ended is gone here at once, not after `freshMs` (a read in flight cannot put it back).
       if (created.evicted !== undefined && created.evicted.length > 0) cache.dropRefs(created.evicted)
       cache.put(created.id, created.session, now(), readAt)
@@ -79,6 +79,11 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
       cache.dropRefs(ended.map((s) => s.ref))
       return ended
     },
+    list: (owner, limit) => store.list(owner, limit),
+    // SECURITY: what ends here is gone from this replica's cache at once; other replicas drop it within `freshMs`.
+    endByRef: (ref, owner) => cache.ending(() => store.endByRef(ref, owner), () => cache.dropRefs([ref])),
+    endOwner: (owner) => cache.ending(() => store.endOwner(owner), () => cache.dropOwner(owner.name, owner.source)),
+    endAll: () => cache.ending(() => store.endAll(), () => cache.clear()),
     heldAuthorizations: (authIds) => store.heldAuthorizations(authIds),
     ping: () => store.ping(),
     count: () => store.count(),
@@ -142,6 +147,10 @@ class SessionCache {
 
   dropUser (user: string): void {
     for (const [id, entry] of this.entries) if (entry.session.user === user) this.drop(id)
+  }
+
+  dropOwner (name: string, source: string): void {
+    for (const [id, entry] of this.entries) if (entry.session.user === name && entry.session.identity.source === source) this.drop(id)
   }
 
   clear (): void {

@@ -16,6 +16,11 @@ export interface RecordSigner {
    * rejected record of `kind`).
    */
   open (kind: RecordKind, key: string, stored: string | null): string | undefined
+  /**
+   * A key of its own for `purpose`, derived from the current key (HMAC-SHA256 of the purpose): the same on
+   * every replica sharing the record key, and telling nothing of it.
+   */
+  derive (purpose: string): Buffer
 }
 
 /** Options for {@link createRecordSigner}. */
@@ -49,6 +54,8 @@ export function createRecordSigner (opts: RecordSignerOptions): RecordSigner {
     keys.some((key) => timingSafeEqual(Buffer.from(mac(key, storeKey, value)), given))
   return {
     sign: (storeKey, value) => `${mac(current, storeKey, value)}.${value}`,
+    // The NUL keeps a derived key from ever being a record's MAC (store keys hold no NUL).
+    derive: (purpose) => createHmac('sha256', current).update('\0derive\0').update(purpose).digest(),
     open (kind, storeKey, stored) {
       if (stored === null) return undefined
       const given = Buffer.from(stored.slice(0, MAC_CHARS))

@@ -14,10 +14,11 @@ import { createMintedIndex } from './minted-index.ts'
 import type { ReplicaWait } from './wait-for-replicas.ts'
 import { createProviderSessionIndex } from './provider-session-index.ts'
 import { endProviderSessions } from './end-provider-sessions.ts'
+import { createSessionEnding } from './session-ending.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
 export type SessionRedisClient = Pick<Redis, 'set' | 'get' | 'pttl' | 'pexpire' | 'del' | 'ping' | 'quit' | 'disconnect' |
-'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline' | 'smembers'>
+'exists' | 'multi' | 'zrem' | 'getdel' | 'mget' | 'hmget' | 'hdel' | 'evalsha' | 'eval' | 'duplicate' | 'pipeline' | 'smembers' | 'scan'>
 
 /** Options for {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -72,8 +73,10 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   const ctx: StoreContext = { ...opts, swap: createRecordSwap(client), live, minted }
   const evict = releaseEvicted(ctx)
+  const ending = createSessionEnding({ ctx, listing: { ...opts, client }, identities })
   return guarded({
-    async create (who, stamp, checkedAt, attach, provider) {
+    ...ending,
+    async create (who, stamp, checkedAt, attach, extras = {}) {
       const identity: Identity = typeof who === 'string' ? { name: who, source: 'file', groups: [] } : who
       const id = newSessionId()
       const key = keyOf(id)
@@ -81,10 +84,10 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       const createdAt = now()
       const { idleMs, absoluteMs } = opts.timeouts()
       const ttl = Math.min(idleMs, absoluteMs)
-      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached, provider })
+      const record = newSessionRecord(identity, { stamp, createdAt, absoluteMs, checkedAt, minted: attached, ...extras })
       if (attached !== undefined) await minted.add(attached.authId, key, absoluteMs)
       // Indexed before it is stored: a back-channel logout arriving meanwhile finds it.
-      if (provider !== undefined) await providers.add(provider, identity.name, absoluteMs)
+      if (extras.provider !== undefined) await providers.add(extras.provider, identity.name, absoluteMs)
       const stored = { key, record: sealSessionRecord(opts.signer, key, record), ttlMs: ttl, absoluteMs }
       const evicted = await identities.start(identity, stored, opts.maxPerIdentity?.() ?? 0)
       sweeper?.track(key, createdAt + ttl, identity.name, identity.source, attached?.authId)
@@ -110,9 +113,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
     revokeUser: async (user) => await revokeSessions(ctx, await identities.keys({ name: user, source: 'file' }), user, minted),
     endProviderSessions: async (logout) => await endProviderSessions({ ctx, identities, providers }, logout),
     heldAuthorizations: async (authIds) => await minted.held(authIds),
-    async ping () {
-      await client.ping()
-    },
+    ping: async () => { await client.ping() },
     // Metrics only: a Redis that does not answer leaves the gauge without a value rather than fail the scrape.
     count: async () => sweeper?.sessions() ?? await live?.count(now()).catch(() => undefined),
     async close () {
@@ -137,6 +138,10 @@ function guarded (store: SessionStore): SessionStore {
     revokeUser: wrap(store.revokeUser),
     endProviderSessions: wrap(store.endProviderSessions),
     heldAuthorizations: wrap(store.heldAuthorizations),
+    list: wrap(store.list),
+    endByRef: wrap(store.endByRef),
+    endOwner: wrap(store.endOwner),
+    endAll: wrap(store.endAll),
     ping: wrap(store.ping)
   }
 }

@@ -1,7 +1,7 @@
 import type { Identity, IdentitySourceName } from '../auth/identity.ts'
 import type { RecordSigner } from './record-signer.ts'
 import { sessionRef } from './session-id.ts'
-import type { MintedAuthorization, ProviderSession, Session } from './session-store.ts'
+import type { MintedAuthorization, ProviderSession, Session, SessionOrigin } from './session-store.ts'
 
 /**
  * The stored record: the user name, the stamp of the password hash it was signed in under, the two fixed
@@ -25,6 +25,10 @@ export interface SessionRecord {
   l: number
   m?: { i: string, t: string, p: string }
   p?: { s: string, i?: string }
+  /** The client address at sign-in (personal data: shown on the sessions page, gone with the session). */
+  h?: string
+  /** The client's `User-Agent` at sign-in, bounded (personal data, as `h`). */
+  b?: string
 }
 
 /** What a new session is created with: the stamp, its creation time and how long it may live at most (ms). */
@@ -38,15 +42,21 @@ export interface NewSessionRecord {
   minted?: MintedAuthorization
   /** The provider session a single sign-on session came from. */
   provider?: ProviderSession
+  /** Where the sign-in came from: the client address and browser. */
+  origin?: SessionOrigin
 }
 
 /** The record of a new session for `identity`. */
 export function newSessionRecord (identity: Identity, opts: NewSessionRecord): SessionRecord {
-  const { stamp, createdAt, absoluteMs, checkedAt, minted, provider } = opts
+  const { stamp, createdAt, absoluteMs, checkedAt, minted, provider, origin } = opts
   const m = minted === undefined ? {} : { m: { i: minted.authId, t: minted.sealed, p: minted.spec } }
   const p = provider === undefined ? {} : { p: { s: provider.sub, ...(provider.sid === undefined ? {} : { i: provider.sid }) } }
+  const seen = {
+    ...(origin?.address === undefined ? {} : { h: origin.address }),
+    ...(origin?.userAgent === undefined ? {} : { b: origin.userAgent })
+  }
   const times = { c: createdAt, a: createdAt + absoluteMs, l: createdAt }
-  return { u: identity.name, s: stamp, ...times, ...identityFields(identity, checkedAt), ...m, ...p }
+  return { u: identity.name, s: stamp, ...times, ...identityFields(identity, checkedAt), ...m, ...p, ...seen }
 }
 
 /** The record as stored under `key`: JSON without the fields that are undefined, signed for that key. */
@@ -75,7 +85,8 @@ function decodeSessionRecord (value: string): SessionRecord | undefined {
       (r.g === undefined || (Array.isArray(r.g) && r.g.every((g) => typeof g === 'string'))) &&
       (r.k === undefined || typeof r.k === 'number') && typeof r.l === 'number' &&
       (r.m === undefined || (typeof r.m?.i === 'string' && typeof r.m.t === 'string' && typeof r.m.p === 'string')) &&
-      (r.p === undefined || (typeof r.p?.s === 'string' && (r.p.i === undefined || typeof r.p.i === 'string')))
+      (r.p === undefined || (typeof r.p?.s === 'string' && (r.p.i === undefined || typeof r.p.i === 'string'))) &&
+      (r.h === undefined || typeof r.h === 'string') && (r.b === undefined || typeof r.b === 'string')
     return valid ? r as SessionRecord : undefined
   } catch {
     return undefined
@@ -94,6 +105,9 @@ export function sessionFromRecord (record: SessionRecord, key: string): Omit<Ses
     createdAt: record.c,
     absoluteExpiresAt: record.a,
     ref: sessionRef(key),
+    lastUsedAt: record.l,
+    ...(record.h === undefined ? {} : { address: record.h }),
+    ...(record.b === undefined ? {} : { userAgent: record.b }),
     ...(record.m === undefined ? {} : { minted: { authId: record.m.i, sealed: record.m.t, spec: record.m.p } }),
     ...(record.p === undefined ? {} : { provider: { sub: record.p.s, ...(record.p.i === undefined ? {} : { sid: record.p.i }) } })
   }

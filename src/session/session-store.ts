@@ -29,6 +29,15 @@ export interface Session {
   minted?: MintedAuthorization
   /** A single sign-on session: the provider's session it came from, for back-channel logout. */
   provider?: ProviderSession
+  /**
+   * When the session was last used, as the store keeps it: written at sign-in and at each renewal, so to
+   * within a tenth of the idle timeout (at most a minute).
+   */
+  lastUsedAt: number
+  /** The client address at sign-in (personal data, kept only as long as the session). */
+  address?: string
+  /** The client's `User-Agent` at sign-in, at most {@link MAX_USER_AGENT_CHARS} characters (personal data, as `address`). */
+  userAgent?: string
 }
 
 /**
@@ -42,6 +51,21 @@ export interface ProviderSession { sub: string, sid?: string }
  * too, when both are given), or with only `sub`, every one of that subject.
  */
 export type ProviderLogout = { sub: string, sid?: string } | { sub?: string, sid: string }
+
+/** The longest `User-Agent` a session keeps; a longer one is cut. */
+export const MAX_USER_AGENT_CHARS = 256
+
+/** What a new session keeps besides its identity: its provider session, and where the sign-in came from. */
+export interface SessionExtras { provider?: ProviderSession, origin?: SessionOrigin }
+
+/** Where a sign-in came from, kept with its session for its user and the administrators to see. */
+export interface SessionOrigin { address?: string, userAgent?: string }
+
+/** Whose sessions to list or end: an identity (source and name; a name from another source is another person). */
+export interface SessionOwner { name: string, source: Identity['source'] }
+
+/** Sessions as listed: at most the listing's bound, and whether more were left out. */
+export interface SessionListing { sessions: Session[], truncated: boolean }
 
 /** The InfluxDB authorization minted for a session, as its record keeps it. */
 export interface MintedAuthorization {
@@ -94,7 +118,7 @@ export interface SessionStore {
    * the provider session a single sign-on session came from, kept with it for {@link endProviderSessions}.
    */
   create (
-    identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment, provider?: ProviderSession
+    identity: Identity | string, stamp?: string, checkedAt?: number, attach?: SessionAttachment, extras?: SessionExtras
   ): Promise<CreatedSession>
   /** The session for an id, renewed unless `renew: false`; undefined if unknown, expired or malformed. */
   get (id: string, opts?: GetSessionOptions): Promise<Session | undefined>
@@ -116,6 +140,20 @@ export interface SessionStore {
    * sharing the store, releasing what each held as a sign-out does; resolves to the sessions it ended.
    */
   endProviderSessions (logout: ProviderLogout): Promise<Session[]>
+  /**
+   * The live sessions of `owner` (through its identity index), or of everyone (a bounded SCAN of the session
+   * keys: at most `limit`, `truncated` when more were left out), oldest first. Revoked ones are not listed.
+   */
+  list (owner: SessionOwner | undefined, limit: number): Promise<SessionListing>
+  /**
+   * Ends the live session whose ref is `ref`, looked for among `owner`'s only (or everyone's); resolves to
+   * it, or undefined when no such session lives. What it held is released as by `destroy`.
+   */
+  endByRef (ref: string, owner: SessionOwner | undefined): Promise<Session | undefined>
+  /** Ends every live session of `owner` (on every replica sharing the store); resolves to those ended. */
+  endOwner (owner: SessionOwner): Promise<Session[]>
+  /** Ends every live session (a SCAN of all session keys, in batches); resolves to those ended. */
+  endAll (): Promise<Session[]>
   /**
    * Which of these minted authorizations a live session holds; an authorization no live session holds
    * is an orphan (its session expired unseen, or the store lost it) and may be deleted.

@@ -14,11 +14,11 @@ export function providerLogoutContract (name: string, hooks: ContractHooks): voi
 
   test(`${name}: a provider's logout by sid ends that provider session's sessions only, by sub all of the subject's`, async (t) => {
     const { store } = await open(t)
-    const first = await store.create(alice, undefined, hooks.now(), undefined, { sub: 'sub-alice', sid: 'sid-1' })
-    const again = await store.create(alice, undefined, hooks.now(), undefined, { sub: 'sub-alice', sid: 'sid-1' })
-    const elsewhere = await store.create(alice, undefined, hooks.now(), undefined, { sub: 'sub-alice', sid: 'sid-2' })
+    const first = await store.create(alice, undefined, hooks.now(), undefined, { provider: { sub: 'sub-alice', sid: 'sid-1' } })
+    const again = await store.create(alice, undefined, hooks.now(), undefined, { provider: { sub: 'sub-alice', sid: 'sid-1' } })
+    const elsewhere = await store.create(alice, undefined, hooks.now(), undefined, { provider: { sub: 'sub-alice', sid: 'sid-2' } })
     // Another subject the provider also calls alice (a reused user name): never ended by alice's logout.
-    const namesake = await store.create(alice, undefined, hooks.now(), undefined, { sub: 'sub-other', sid: 'sid-3' })
+    const namesake = await store.create(alice, undefined, hooks.now(), undefined, { provider: { sub: 'sub-other', sid: 'sid-3' } })
     const file = await store.create('alice', 'stamp')
     assert.deepEqual((await store.get(first.id))?.provider, { sub: 'sub-alice', sid: 'sid-1' })
 
@@ -39,7 +39,7 @@ export function providerLogoutContract (name: string, hooks: ContractHooks): voi
 
   test(`${name}: a provider's logout naming no stored session ends nothing`, async (t) => {
     const { store } = await open(t)
-    const kept = await store.create(alice, undefined, hooks.now(), undefined, { sub: 'sub-alice' })
+    const kept = await store.create(alice, undefined, hooks.now(), undefined, { provider: { sub: 'sub-alice' } })
     assert.deepEqual(await store.endProviderSessions({ sid: 'unknown' }), [])
     assert.deepEqual(await store.endProviderSessions({ sub: 'unknown' }), [])
     assert.equal((await store.get(kept.id))?.user, 'alice')

@@ -16,10 +16,13 @@ const FLAGS = [
   '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'
 ]
 
+/** What a browser is launched with besides its defaults: JavaScript off, a window size. */
+export interface BrowserOptions { javaScriptEnabled?: boolean, viewport?: { width: number, height: number } }
+
 /** A fresh Chromium profile, closed (and its directory removed) in `t.after`. */
-export async function launchBrowser (t: TestContext, executablePath: string): Promise<BrowserContext> {
+export async function launchBrowser (t: TestContext, executablePath: string, opts: BrowserOptions = {}): Promise<BrowserContext> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-chromium-'))
-  const context = await chromium.launchPersistentContext(dir, { executablePath, headless: true, args: FLAGS })
+  const context = await chromium.launchPersistentContext(dir, { executablePath, headless: true, args: FLAGS, ...opts })
   // tsx (esbuild keepNames) wraps functions in `__name(…)`; functions sent to page.evaluate need it there too.
   await context.addInitScript('globalThis.__name = (fn) => fn')
   t.after(async () => {

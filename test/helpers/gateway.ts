@@ -54,6 +54,8 @@ export interface StartGatewayOptions {
   operatorToken?: string | null
   /** `false`: do not keep log lines in memory (a storm's heap figures); `logs`/`logText` stay empty. */
   keepLogs?: boolean
+  /** `gatewayAdmins.apiTokens: [${ADMIN_API_TOKEN}]` with this token (recorded in the ledger), beside `config.gatewayAdmins`. */
+  adminApiToken?: string
 }
 
 /** A running gateway and what a test needs to look at. */
@@ -168,11 +170,14 @@ async function buildConfig (opts: StartGatewayOptions, upstreamUrl: string): Pro
     ...(opts.oidc === undefined ? {} : { oidc: { ...opts.oidc, ...(opts.oidc.clientSecret === undefined ? {} : { clientSecret: secretRef('OIDC_CLIENT_SECRET', opts.oidc.clientSecret) }) } }),
     ...(opts.access === undefined ? {} : { access: opts.access.map((r, i) => r.token === undefined ? r : { ...r, token: secretRef(`RULE${i}_TOKEN`, r.token) }) })
   }
+  recordSecret(opts.adminApiToken, 'token')
+  const adminTokens = opts.adminApiToken === undefined ? {} : { apiTokens: [secretRef('ADMIN_API_TOKEN', opts.adminApiToken)] }
+  const gatewayAdmins = { ...opts.config?.gatewayAdmins, ...adminTokens }
   recordSecret(opts.ldap?.bindPassword, 'password')
   recordSecret(opts.oidc?.clientSecret, 'client-secret')
   for (const rule of opts.access ?? []) recordSecret(rule.token, 'token')
   const metrics = opts.config?.metrics ?? { listener: 'main' }
-  const doc = { ...opts.config, ...identity, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, metrics, upstream, log: { level: 'debug' }, users }
+  const doc = { ...opts.config, ...identity, gatewayAdmins, server: { host: '127.0.0.1', port: 0, ...opts.config?.server }, metrics, upstream, log: { level: 'debug' }, users }
   // A Redis URL with a password is a secret in the config: it goes through the environment like the others.
   // Without one it is written inline, as an operator would.
   type RedisSection = { url?: unknown, password?: unknown, sentinelPassword?: unknown }

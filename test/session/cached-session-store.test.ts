@@ -12,13 +12,13 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
   let n = 0
   return {
     calls,
-    async create (who, stamp, _checkedAt, _attach, provider) {
+    async create (who, stamp, _checkedAt, _attach, extras = {}) {
       const id = String(++n).padStart(43, 'A')
       const identity = typeof who === 'string' ? { name: who, source: 'file' as const, groups: [] } : who
       const session: Session = {
-        user: identity.name, identity, checkedAt: undefined, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4)
+        user: identity.name, identity, checkedAt: undefined, stamp, revoked: false, createdAt: clock.t, idleExpiresAt: clock.t + IDLE, absoluteExpiresAt: clock.t + 8 * IDLE, ref: id.slice(-4), lastUsedAt: clock.t
       }
-      if (provider !== undefined) session.provider = provider
+      if (extras.provider !== undefined) session.provider = extras.provider
       sessions.set(id, session)
       return { id, session }
     },
@@ -34,6 +34,24 @@ function countingStore (clock: { t: number }): SessionStore & { calls: string[] 
       return renewed
     },
     heldAuthorizations: async () => new Set(),
+    list: async () => ({ sessions: [...sessions.values()], truncated: false }),
+    async endByRef (ref) {
+      calls.push('endByRef')
+      for (const [id, s] of sessions) if (s.ref === ref) { sessions.delete(id); return s }
+      return undefined
+    },
+    async endOwner ({ name }) {
+      calls.push('endOwner')
+      const ended = [...sessions].filter(([, s]) => s.user === name)
+      for (const [id] of ended) sessions.delete(id)
+      return ended.map(([, s]) => s)
+    },
+    async endAll () {
+      calls.push('endAll')
+      const ended = [...sessions.values()]
+      sessions.clear()
+      return ended
+    },
     async update (id, patch) {
       calls.push('update')
       const s = sessions.get(id)
@@ -115,13 +133,29 @@ test('destroy and revokeUser take effect here at once; another replica\'s change
 test('a back-channel logout ends the cached sessions of the provider session here at once, not after freshMs', async () => {
   const { cached } = setup(60_000)
   const alice = { name: 'alice', source: 'oidc' as const, groups: [] }
-  const a = await cached.create(alice, undefined, 0, undefined, { sub: 'sub-a', sid: 'sid-1' })
-  const b = await cached.create({ ...alice, name: 'bob' }, undefined, 0, undefined, { sub: 'sub-b' })
+  const a = await cached.create(alice, undefined, 0, undefined, { provider: { sub: 'sub-a', sid: 'sid-1' } })
+  const b = await cached.create({ ...alice, name: 'bob' }, undefined, 0, undefined, { provider: { sub: 'sub-b' } })
   assert.equal((await cached.get(a.id))?.user, 'alice', 'cached')
   const ended = await cached.endProviderSessions({ sub: 'sub-a' })
   assert.deepEqual(ended.map((s) => s.user), ['alice'])
   assert.equal(await cached.get(a.id), undefined, 'no longer served from the cache')
   assert.equal((await cached.get(b.id))?.user, 'bob', 'another subject\'s session stays')
+})
+
+test('ending by ref, by owner or all takes effect here at once, however fresh the cached copy', async () => {
+  const { cached } = setup(60_000)
+  const a = await cached.create('alice', 's')
+  const b = await cached.create('bob', 's')
+  const c = await cached.create('carol', 's')
+  for (const { id } of [a, b, c]) assert.ok(cached.peek(id, { renew: false }) !== undefined, 'cached')
+  await cached.endByRef(a.session.ref, undefined)
+  assert.equal(cached.peek(a.id, { renew: false }), undefined)
+  assert.equal(await cached.get(a.id, { renew: false }), undefined)
+  await cached.endOwner({ name: 'bob', source: 'file' })
+  assert.equal(await cached.get(b.id, { renew: false }), undefined)
+  assert.equal((await cached.get(c.id, { renew: false }))?.user, 'carol', 'another owner\'s stays')
+  await cached.endAll()
+  assert.equal(await cached.get(c.id, { renew: false }), undefined)
 })
 
 test('an update (a directory refresh) is seen here at once, without renewing', async () => {
