@@ -35,7 +35,7 @@ export interface AccessOptions {
  * session released or its token minted; then the refusal thrown, or the authentication returned.
  */
 export async function requestAccess (scope: RequestScope, deps: AccessDeps, opts: AccessOptions): Promise<Authentication> {
-  const presented = present(accessRequest(scope, deps, opts), opts.loaders)
+  const presented = present(new ScopeAccessRequest(scope, deps, opts), opts.loaders)
   const loading = loadPresented(presented, deps, { renew: opts.renew })
   const loaded = loading instanceof Promise ? await loading : loading
   const onboarding = isOnboarding(scope.method, scope.state.canonicalPath)
@@ -43,15 +43,29 @@ export async function requestAccess (scope: RequestScope, deps: AccessDeps, opts
   return await applyAccess(scope, deps, decision, opts.renew)
 }
 
-/** What the loaders read of a request: plain values, and the cookie and isolation checks when asked. */
-function accessRequest (scope: RequestScope, deps: AccessDeps, { route, uiPage }: AccessOptions): AccessRequest {
-  return {
-    route,
-    proxyIdentity: scope.state.proxyIdentity,
-    authorization: scope.req.headers.authorization,
-    sessionIds: () => readCookies(scope.get('cookie') || undefined, deps.cookie.name),
-    crossSite: () => isCrossSiteRequest(scope, { uiPage, allowedOrigins: deps.config.cors.origins }),
-    tokenPassthrough: deps.config.upstream.tokenPassthrough
+/**
+ * What the loaders read of a request: plain values, and the cookie and isolation checks when asked. A class,
+ * not an object of arrows: its methods are made once, not per request.
+ */
+class ScopeAccessRequest implements AccessRequest {
+  readonly route: RouteClass
+  readonly proxyIdentity: AccessRequest['proxyIdentity']
+  readonly authorization: string | undefined
+  readonly tokenPassthrough: boolean
+
+  constructor (private readonly scope: RequestScope, private readonly deps: AccessDeps, private readonly opts: AccessOptions) {
+    this.route = opts.route
+    this.proxyIdentity = scope.state.proxyIdentity
+    this.authorization = scope.req.headers.authorization
+    this.tokenPassthrough = deps.config.upstream.tokenPassthrough
+  }
+
+  sessionIds (): string[] {
+    return readCookies(this.scope.get('cookie') || undefined, this.deps.cookie.name)
+  }
+
+  crossSite (): boolean {
+    return isCrossSiteRequest(this.scope, { uiPage: this.opts.uiPage, allowedOrigins: this.deps.config.cors.origins })
   }
 }
 
