@@ -40,7 +40,9 @@ export async function requestAccess (scope: RequestScope, deps: AccessDeps, opts
   const loaded = loading instanceof Promise ? await loading : loading
   const onboarding = isOnboarding(scope.method, scope.state.canonicalPath)
   const decision = decideAccess({ loaded, route: opts.route, hasBody: hasBody(scope.req.headers), onboarding })
-  return await applyAccess(scope, deps, decision, opts.renew)
+  // A decision without effects (a busy session, a client token) is applied without another promise.
+  const effects = decision.end !== undefined || decision.groupsRead !== undefined || decision.authProxy !== undefined
+  return effects ? await applyAccess(scope, deps, decision, opts.renew) : granted(scope, decision)
 }
 
 /**
@@ -80,6 +82,11 @@ async function applyAccess (scope: RequestScope, deps: AccessDeps, decision: Acc
     await deps.sessions.update(outcome.auth.found.id, decision.groupsRead)
   }
   if (decision.authProxy !== undefined) return await proxyEffects(scope, deps, decision, renew)
+  return granted(scope, decision)
+}
+
+/** The decision's outcome: its refusal thrown, or the authentication it grants (the user named for the access line). */
+function granted (scope: RequestScope, { outcome }: AccessDecision): Authentication {
   if (outcome.kind === 'refuse') throw outcome.error
   if (outcome.auth.kind === 'session') scope.state.user = outcome.auth.identity.name
   return outcome.auth
