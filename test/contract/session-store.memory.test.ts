@@ -6,6 +6,7 @@ import { createRecordSigner } from '../../src/session/record-signer.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import { hashSessionId } from '../../src/session/session-id.ts'
 import { sessionStoreContract, storedValue, type ContractHooks } from './session-store.contract.ts'
+import { listingContract } from './session-store.listing.contract.ts'
 import { providerLogoutContract } from './session-store.provider-logout.contract.ts'
 
 // A fake clock for Date (ioredis-mock's TTLs read Date.now()); timers stay real.
@@ -40,3 +41,4 @@ const hooks: ContractHooks = {
 }
 sessionStoreContract('in-process store', hooks)
 providerLogoutContract('in-process store', hooks)
+listingContract('in-process store', hooks)

@@ -5,6 +5,7 @@ import { createRedisClient } from '../../src/session/redis-client.ts'
 import { createRedisSessionStore } from '../../src/session/redis-session-store.ts'
 import { hashSessionId } from '../../src/session/session-id.ts'
 import { sessionStoreContract, storedValue, type ContractHooks } from './session-store.contract.ts'
+import { listingContract } from './session-store.listing.contract.ts'
 import { providerLogoutContract } from './session-store.provider-logout.contract.ts'
 import { requireBinary } from '../helpers/binaries.ts'
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts'
@@ -67,4 +68,5 @@ if (REDIS === undefined) {
   }
   sessionStoreContract('redis store', hooks)
   providerLogoutContract('redis store', hooks)
+  listingContract('redis store', hooks)
 }
