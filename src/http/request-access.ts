@@ -1,5 +1,5 @@
 import { decideAccess, type AccessDecision, type Authentication } from '../access/access-decision.ts'
-import { present, type AccessRequest, type IdentityLoader } from '../access/identity-loaders.ts'
+import { present, type AccessRequest } from '../access/identity-loaders.ts'
 import { loadPresented } from '../access/load-presented.ts'
 import { clearedCookie, endSession } from '../access/session-lifecycle.ts'
 import type { AppDeps } from '../app-deps.ts'
@@ -16,15 +16,13 @@ import type { SessionOrigin } from '../session/session-store.ts'
 type AccessDeps = Pick<AppDeps,
 'config' | 'users' | 'sessions' | 'cookie' | 'access' | 'refresher' | 'metrics' | 'minter' | 'implicitSessions' | 'now'>
 
-/** How a step asks for access: on which route class, whether a session is renewed, and which loaders apply. */
+/** How a step asks for access: on which route class, and whether a session is renewed. */
 export interface AccessOptions {
   route: RouteClass
   /** The target is a UI page, which a navigation from elsewhere may open (resource isolation). */
   uiPage: boolean
   /** Slide the session's idle expiry (not on `session.passiveRoutes`, nor for `/gateway/session`). */
   renew: boolean
-  /** Only these loaders (default: all, in order). */
-  loaders?: readonly IdentityLoader[]
 }
 
 /**
@@ -35,7 +33,7 @@ export interface AccessOptions {
  * session released or its token minted; then the refusal thrown, or the authentication returned.
  */
 export async function requestAccess (scope: RequestScope, deps: AccessDeps, opts: AccessOptions): Promise<Authentication> {
-  const presented = present(new ScopeAccessRequest(scope, deps, opts), opts.loaders)
+  const presented = present(new ScopeAccessRequest(scope, deps, opts))
   const loading = loadPresented(presented, deps, { renew: opts.renew })
   const loaded = loading instanceof Promise ? await loading : loading
   const onboarding = isOnboarding(scope.method, scope.state.canonicalPath)
