@@ -13,6 +13,9 @@ import type { RequestScope } from './request-context.ts'
 
 type Influx3Deps = Pick<AppDeps, 'config' | 'upstreamVersion'>
 
+/** A request an identity made (a session's or an auth proxy's): what InfluxDB 3's rules judge. */
+type IdentityAuthentication = Extract<Authentication, { kind: 'session' | 'authProxy' }>
+
 /** What forwarding an allowed InfluxDB 3 request needs besides the request: its body, when it was read, and a rewrite. */
 export type Influx3Forwarding = Pick<ForwardLimits, 'body' | 'rewrite'>
 
@@ -23,7 +26,7 @@ const NOTHING: Influx3Forwarding = {}
  * promise for them: an identity's request (not a client token's, not an anonymous one) in front of InfluxDB
  * 3, or one whose rule is InfluxDB 3's while the version is still unknown.
  */
-export function influx3Governs (deps: Influx3Deps, auth: Authentication): boolean {
+export function influx3Governs (deps: Influx3Deps, auth: Authentication): auth is IdentityAuthentication {
   if (auth.kind !== 'session' && auth.kind !== 'authProxy') return false
   const major = deps.upstreamVersion.major()
   return major === 3 || (major === undefined && auth.scope !== undefined)
@@ -40,10 +43,8 @@ export function influx3Governs (deps: Influx3Deps, auth: Authentication): boolea
 export async function influx3Access (
   scope: RequestScope, deps: Influx3Deps, auth: Authentication, judged = scope.req.url ?? ''
 ): Promise<Influx3Forwarding> {
-  if (auth.kind !== 'session' && auth.kind !== 'authProxy') return NOTHING
-  const major = deps.upstreamVersion.major()
-  if (major === undefined && auth.scope !== undefined) throw errors.upstreamVersionUnknown()
-  if (major !== 3) return NOTHING
+  if (!influx3Governs(deps, auth)) return NOTHING
+  if (deps.upstreamVersion.major() !== 3) throw errors.upstreamVersionUnknown()
   const route = influx3Route(scope.state.canonicalPath)
   let forwarding = NOTHING
   let target
