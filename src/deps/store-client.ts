@@ -93,7 +93,7 @@ export function createStoreClient (config: Config, logger: Logger, now: () => nu
  * looks at blocked commands' timeouts about every 100 ms (`hz 10`): the margin is 150 ms, or half the
  * command timeout when that is shorter.
  */
-export function replicaWaitMs (commandTimeoutMs: number): number {
+function replicaWaitMs (commandTimeoutMs: number): number {
   return Math.max(1, Math.floor(commandTimeoutMs / 2), commandTimeoutMs - 150)
 }
 

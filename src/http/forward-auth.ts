@@ -6,13 +6,13 @@ import { errors, GatewayError } from '../errors.ts'
 import { audit } from '../observability/audit.ts'
 import { canonicalPath, classifyRoute, pathOf, targetProblem, type RouteClass } from '../route-rules.ts'
 import { isForwardAuthPeer } from './client-info.ts'
-import { influx3Access } from './influx3-access.ts'
+import { accessRoute, influx3Access } from './influx3-access.ts'
 import { bringsOwnCredentials, namesDatabaseInBody, readForwardedRequest, type ForwardedRequest } from './forwarded-request.ts'
 import { isPassive } from './passive-routes.ts'
 import type { GatewayContext, RequestScope } from './request-context.ts'
 import { requestAccess } from './request-access.ts'
 import { localReturnTo } from './return-to.ts'
-import { isPageLoad } from './ui-signin.ts'
+import { isPageLoad, wantsUiSignin } from './ui-signin.ts'
 import { upstreamPolicy } from './upstream-policy.ts'
 
 type ForwardAuthDeps = Pick<AppDeps, 'config' | 'forwardAuth' | 'credentials' | 'users' | 'sessions' | 'cookie' | 'access' |
@@ -79,15 +79,13 @@ async function answer (ctx: GatewayContext, judged: RequestScope, deps: ForwardA
     throw errors.forwardAuthRefused('the request brings credentials of its own (Authorization, u or p): send it without them')
   }
   // SECURITY: the body never reaches forward auth: a database or statement named only there cannot be judged.
-  const v3 = deps.config.upstream.version === '3' || deps.upstreamVersion.major() === 3
-  if (namesDatabaseInBody(judged.method, path, v3)) {
+  if (namesDatabaseInBody(judged.method, path, deps.upstreamVersion.major() === 3)) {
     throw errors.forwardAuthRefused('this request names its database or statement in its body, which forward auth never sees')
   }
   upstreamPolicy(judged, deps)
-  const route = judged.state.routeClass
-  const auth = await access(judged, deps, original, route)
+  const auth = await access(judged, deps, original, accessRoute(judged.state.routeClass, deps))
   if (auth.kind === 'public') {
-    if (deps.config.oidc?.uiSignin === true && route.group === 'ui' && isPageLoad(judged)) throw signIn(deps, original)
+    if (wantsUiSignin(judged, deps)) throw signIn(deps, original)
     allow(ctx)
     return
   }

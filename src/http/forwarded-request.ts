@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { errors } from '../errors.ts'
 import { hasCredentialParams } from '../forwarder/forward-headers.ts'
+import { influx3Route } from '../influx3/influx3-route.ts'
 
 /** The original request an ingress describes when it asks forward auth, as far as it describes it. */
 export interface ForwardedRequest {
@@ -58,9 +59,6 @@ export function bringsOwnCredentials (req: IncomingMessage, target: string): boo
   return req.headers.authorization !== undefined || hasCredentialParams(target)
 }
 
-/** InfluxDB 3's routes whose database or statement may travel only in the body (JSON or a form). */
-const V3_BODY_ROUTES = new Set(['/api/v3/query_sql', '/api/v3/query_influxql', '/query'])
-
 /**
  * Whether an original request in front of InfluxDB 3 (`influx3`: configured or learned) names its database or statement only in
  * its body, which the ingress never sends forward auth: `POST /api/v3/query_sql`, `/api/v3/query_influxql`,
@@ -71,6 +69,7 @@ const V3_BODY_ROUTES = new Set(['/api/v3/query_sql', '/api/v3/query_influxql', '
 export function namesDatabaseInBody (method: string, path: string, influx3: boolean): boolean {
   if (!influx3) return false
   if (method === 'GET' || method === 'HEAD') return false
-  if (method === 'POST' && V3_BODY_ROUTES.has(path)) return true
+  // A POSTed query: InfluxDB 3 reads its database or statement from the body (src/http/influx3-access.ts).
+  if (method === 'POST' && influx3Route(path).kind === 'query') return true
   return method !== 'DELETE' && path.startsWith('/api/v3/configure/')
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, RequestListener } from 'node:http'
 import Koa from 'koa'
 import type { AppDeps } from '../app-deps.ts'
-import { canonicalPath, classifyRoute, pathOf, targetProblem, type RouteClass } from '../route-rules.ts'
+import { canonicalPath, classifyRoute, pathOf, targetProblem } from '../route-rules.ts'
 import { cors } from './cors.ts'
 import { handleError } from './error-handler.ts'
-import { influx3Access, influx3Governs } from './influx3-access.ts'
+import { accessRoute, influx3Access, influx3Governs } from './influx3-access.ts'
 import { isPassive } from './passive-routes.ts'
 import { gatewayRoutes, isGatewayPath } from './gateway-routes.ts'
 import { forwardToInflux } from './forward-to-influx.ts'
@@ -122,12 +122,4 @@ async function forward (scope: RequestScope, deps: AppDeps): Promise<Answer | un
   const auth = await requestAccess(scope, deps, { route, uiPage: route.group === 'ui', renew: !isPassive(scope, deps) })
   if (auth.kind === 'public' && wantsUiSignin(scope, deps)) return (ctx) => { uiSigninRedirect(ctx, deps) }
   await forwardToInflux(scope, deps, auth, influx3Governs(deps, auth) ? await influx3Access(scope, deps, auth) : undefined)
-}
-
-/**
- * The route class the access decision judges: in front of InfluxDB 3, which wants a token even on
- * `/health` and `/ping`, nothing is public.
- */
-function accessRoute (route: RouteClass, deps: AppDeps): RouteClass {
-  return route.public && deps.upstreamVersion.major() === 3 ? { ...route, public: false } : route
 }

@@ -7,7 +7,7 @@ import { influx3Route, type Influx3Route } from '../influx3/influx3-route.ts'
 import { influx3Target, type Influx3Params } from '../influx3/influx3-target.ts'
 import { filterShowDatabases } from '../influx3/show-databases.ts'
 import { audit } from '../observability/audit.ts'
-import { hasBody } from '../route-rules.ts'
+import { hasBody, type RouteClass } from '../route-rules.ts'
 import { readLimitedBody } from './drain-limited-body.ts'
 import type { RequestScope } from './request-context.ts'
 
@@ -20,6 +20,14 @@ type IdentityAuthentication = Extract<Authentication, { kind: 'session' | 'authP
 export type Influx3Forwarding = Pick<ForwardLimits, 'body' | 'rewrite'>
 
 const NOTHING: Influx3Forwarding = {}
+
+/**
+ * The route class the access decision judges: in front of InfluxDB 3, which wants a token even on
+ * `/health` and `/ping`, nothing is public. Forwarding and forward auth alike.
+ */
+export function accessRoute (route: RouteClass, deps: Pick<AppDeps, 'upstreamVersion'>): RouteClass {
+  return route.public && deps.upstreamVersion.major() === 3 ? { ...route, public: false } : route
+}
 
 /**
  * Whether InfluxDB 3's rules govern a request, decided synchronously so that every other request pays no

@@ -8,7 +8,7 @@ import { localReturnTo } from './return-to.ts'
  * top-level page loads: the UI's own scripts and API calls are answered as before.
  */
 export function wantsUiSignin (scope: RequestScope, deps: Pick<AppDeps, 'config'>): boolean {
-  return deps.config.oidc?.uiSignin === true && scope.state.route === 'ui' && isPageLoad(scope)
+  return deps.config.oidc?.uiSignin === true && scope.state.routeClass.group === 'ui' && isPageLoad(scope)
 }
 
 /** Sends a page load {@link wantsUiSignin} picked to the provider, to come back to that page (for `/signin`, to its `returnTo`). */

@@ -72,7 +72,7 @@ export function createRedisClient (opts: RedisClientOptions): Redis {
 }
 
 /** Whether a reply says the server is a read-only replica (`READONLY You can't write against a read only replica.`). */
-export function isReadOnlyError (err: Error): boolean {
+function isReadOnlyError (err: Error): boolean {
   return err.message.startsWith('READONLY')
 }
 
