@@ -106,21 +106,21 @@ export type Ending = { signedOut: true, provider?: true } | { reason: string }
 
 /**
  * Ends every live session among the ids a request's cookies carry, each audited; resolves to those that
- * were live, and the `Set-Cookie` that clears the cookie (a dead cookie is of no use to the browser).
+ * were live. The caller clears the cookie first ({@link clearedCookie}), whatever happens here.
  */
 export async function endPresentedSessions (
-  deps: Pick<LifecycleDeps, 'sessions' | 'cookie'>, ids: string[], scope: LifecycleScope, ending: Ending
-): Promise<{ ended: Session[], setCookie: string }> {
+  deps: Pick<LifecycleDeps, 'sessions'>, ids: string[], log: AuditLog, ending: Ending
+): Promise<Session[]> {
   const ended: Session[] = []
   for (const id of ids) {
     const session = await deps.sessions.get(id, { renew: false })
     if (session === undefined || !await deps.sessions.destroy(id)) continue
     ended.push(session)
     const { name: user, source } = session.identity
-    if ('reason' in ending) audit(scope.log, 'sessionEnded', { user, source, session: session.ref, reason: ending.reason })
-    else audit(scope.log, 'signedOut', { user, source, session: session.ref, ...(ending.provider === true ? { provider: true } : {}) })
+    if ('reason' in ending) audit(log, 'sessionEnded', { user, source, session: session.ref, reason: ending.reason })
+    else audit(log, 'signedOut', { user, source, session: session.ref, ...(ending.provider === true ? { provider: true } : {}) })
   }
-  return { ended, setCookie: clearedCookie(deps, scope.https) }
+  return ended
 }
 
 /** The `Set-Cookie` that clears the session cookie. */

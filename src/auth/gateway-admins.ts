@@ -1,5 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { Identity } from './identity.ts'
+import { identityMatcher } from './identity-match.ts'
 
 /** `gatewayAdmins:` of one configuration, compiled. */
 export interface GatewayAdmins {
@@ -17,11 +18,9 @@ export interface GatewayAdminsOptions { users: readonly string[], groups: readon
  * sign-on or auth-proxy user of the same name is someone else), anyone by their groups.
  */
 export function createGatewayAdmins (opts: GatewayAdminsOptions): GatewayAdmins {
-  const users = new Set(opts.users)
-  const groups = new Set(opts.groups)
   const digests = opts.apiTokens.map(digest)
   return {
-    isAdmin: (identity) => (identity.source === 'file' && users.has(identity.name)) || identity.groups.some((g) => groups.has(g)),
+    isAdmin: identityMatcher(opts.users, opts.groups),
     isAdminToken (authorization) {
       const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '')
       if (match === null || digests.length === 0) return false

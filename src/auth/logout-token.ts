@@ -89,7 +89,7 @@ function logoutClaims (payload: JWTPayload, iss: string): LogoutToken {
   const { sub, jti } = payload
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_ID) throw new LogoutTokenRefused('no usable jti')
   if (sid !== undefined && (typeof sid !== 'string' || sid === '' || sid.length > MAX_ID)) throw new LogoutTokenRefused('unusable sid')
-  if (sub !== undefined && (sub === '' || sub.length > MAX_ID)) throw new LogoutTokenRefused('unusable sub')
+  if (sub !== undefined && (typeof sub !== 'string' || sub === '' || sub.length > MAX_ID)) throw new LogoutTokenRefused('unusable sub')
   if (sid === undefined && sub === undefined) throw new LogoutTokenRefused('neither sid nor sub')
   return { iss, jti, ...(sub === undefined ? {} : { sub }), ...(sid === undefined ? {} : { sid }) }
 }

@@ -1,6 +1,7 @@
 import type { BlockList } from 'node:net'
 import type { ForwardAuthConfig } from '../config/forward-auth-schema.ts'
 import type { Identity } from './identity.ts'
+import { identityMatcher } from './identity-match.ts'
 
 /** One app beside InfluxDB, compiled: where it lives and whom it admits. */
 export interface ProtectedApp {
@@ -25,17 +26,11 @@ export interface ForwardAuth {
  * (`identity.groups`, the groups rules read).
  */
 export function createForwardAuth (config: ForwardAuthConfig, trustedProxies: BlockList): ForwardAuth {
-  const apps: ProtectedApp[] = config.apps.map((app) => {
-    const users = new Set(app.users)
-    const groups = new Set(app.groups)
-    return {
-      name: app.name,
-      pathPrefix: app.pathPrefix,
-      // SECURITY: namesakes. A directory, provider or auth-proxy identity named like a listed file user is
-      // someone else: admitted only by its groups.
-      admits: (identity) => (identity.source === 'file' && users.has(identity.name)) || identity.groups.some((g) => groups.has(g))
-    }
-  })
+  const apps: ProtectedApp[] = config.apps.map((app) => ({
+    name: app.name,
+    pathPrefix: app.pathPrefix,
+    admits: identityMatcher(app.users, app.groups)
+  }))
   return {
     trustedProxies,
     appFor: (path) => apps.find((app) => path === app.pathPrefix || path.startsWith(`${app.pathPrefix}/`))

@@ -158,7 +158,7 @@ async function signOut (ctx: GatewayContext, deps: SignInDeps): Promise<void> {
   if (isCrossSite(ctx, deps)) throw errors.crossSite()
   // The cookie is cleared whatever happens: a dead cookie is of no use to the browser.
   ctx.set('Set-Cookie', clearedCookie(deps, ctx.state.client.https))
-  const { ended } = await endCookieSessions(ctx, deps, { signedOut: true })
+  const ended = await endCookieSessions(ctx, deps, { signedOut: true })
   const proxied = ctx.state.proxyIdentity
   if (ended[0] === undefined && proxied === undefined) throw errors.unauthorized()
   if (proxied !== undefined) {
@@ -180,5 +180,5 @@ export async function endCookieSessions (
   ctx: GatewayContext, deps: Pick<AppDeps, 'sessions' | 'cookie'>, ending: Ending
 ): ReturnType<typeof endPresentedSessions> {
   const ids = readCookies(ctx.get('cookie') || undefined, deps.cookie.name)
-  return await endPresentedSessions(deps, ids, { log: ctx.state.log, https: ctx.state.client.https }, ending)
+  return await endPresentedSessions(deps, ids, ctx.state.log, ending)
 }

@@ -169,7 +169,7 @@ const SAME_SITE = new Set(['same-origin', 'same-site', 'none'])
 async function logout (ctx: GatewayContext, { deps, oidc, config }: Configured): Promise<void> {
   refuseCrossSite(ctx, deps, false)
   ctx.set('Set-Cookie', clearedCookie(deps, ctx.state.client.https))
-  const { ended } = await endCookieSessions(ctx, deps, { signedOut: true, provider: true })
+  const ended = await endCookieSessions(ctx, deps, { signedOut: true, provider: true })
   if (ended[0] !== undefined) ctx.state.user = ended[0].user
   const target = await oidc.logoutUrl().catch((err: unknown) => {
     // The session here has ended all the same: the page must not say that signing out failed.

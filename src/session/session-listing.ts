@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { RecordSigner } from './record-signer.ts'
-import { openSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
+import { idleEndOf, openSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
 import type { Session, SessionOwner } from './session-store.ts'
 
 /** What listing needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
@@ -49,14 +49,14 @@ export async function scanSessionKeys (
 export async function readLive (ctx: ListingContext, keys: readonly string[]): Promise<ListedRecord[]> {
   const listed: ListedRecord[] = []
   const t = ctx.now()
-  const { idleMs, absoluteMs } = ctx.timeouts()
+  const timeouts = ctx.timeouts()
   for (let i = 0; i < keys.length; i += BATCH) {
     const batch = keys.slice(i, i + BATCH)
     const raws = await ctx.client.mget(...batch)
     batch.forEach((key, j) => {
       const record = openSessionRecord(ctx.signer, key, raws[j] ?? null)
       if (record === undefined || record.r === 1) return
-      const idleExpiresAt = Math.min(record.l + idleMs, record.a, record.c + absoluteMs)
+      const idleExpiresAt = idleEndOf(record, timeouts)
       if (t >= idleExpiresAt) return
       listed.push({ key, record, session: { ...sessionFromRecord(record, key), idleExpiresAt } })
     })

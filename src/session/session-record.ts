@@ -121,3 +121,12 @@ function identityFields (identity: Identity, checkedAt: number | undefined): Pic
     ...(checkedAt === undefined ? {} : { k: checkedAt })
   }
 }
+
+/**
+ * When a record's session ends unless used again: its last use plus the idle timeout, never past its absolute
+ * end (as recorded, or sooner under a shorter live `absoluteTimeout`). The one liveness rule reads, rewrites
+ * and listings share.
+ */
+export function idleEndOf (record: SessionRecord, { idleMs, absoluteMs }: { idleMs: number, absoluteMs: number }): number {
+  return Math.min(record.l + idleMs, record.a, record.c + absoluteMs)
+}

@@ -6,7 +6,7 @@ import type { MintedIndex } from './minted-index.ts'
 import type { RecordSigner } from './record-signer.ts'
 import type { RecordSwap, RecordSwapClient } from './record-swap.ts'
 import { sessionRef } from './session-id.ts'
-import { openSessionRecord, sealSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
+import { idleEndOf, openSessionRecord, sealSessionRecord, sessionFromRecord, type SessionRecord } from './session-record.ts'
 import type { Session } from './session-store.ts'
 import { touchAfterMs } from './cached-session-store.ts'
 
@@ -64,18 +64,18 @@ export async function read (ctx: StoreContext, key: string, renew: boolean): Pro
       return undefined
     }
     const t = ctx.now()
-    const { idleMs, absoluteMs } = ctx.timeouts()
-    const record = { ...stored, a: Math.min(stored.a, stored.c + absoluteMs) }
-    const idleEnd = Math.min(stored.l + idleMs, record.a)
+    const timeouts = ctx.timeouts()
+    const record = { ...stored, a: Math.min(stored.a, stored.c + timeouts.absoluteMs) }
+    const idleEnd = idleEndOf(stored, timeouts)
     const session = (ends: number): Session => ({ ...sessionFromRecord(record, key), idleExpiresAt: ends })
     if (t >= idleEnd) {
       await expired(ctx, key, raw, stored)
       return undefined
     }
-    const renewedEnd = Math.min(t + idleMs, record.a)
+    const renewedEnd = Math.min(t + timeouts.idleMs, record.a)
     // SECURITY: coarse on purpose (one write per tenth of the idle timeout, not per request): a session may
     // end up to that much before its idle timeout after its last use, never after it.
-    if (!renew || stored.r === 1 || renewedEnd - idleEnd < touchAfterMs(idleMs)) return session(idleEnd)
+    if (!renew || stored.r === 1 || renewedEnd - idleEnd < touchAfterMs(timeouts.idleMs)) return session(idleEnd)
     // Sent together, one round trip: the count's `ZADD XX` leaves a session that ended meanwhile uncounted.
     const [renewed] = await Promise.all([
       ctx.swap(key, raw, sealSessionRecord(ctx.signer, key, { ...stored, l: t }), renewedEnd - t),
@@ -126,12 +126,12 @@ export async function revokeSessions (ctx: StoreContext, keys: string[], user: s
 export async function rewrite (
   ctx: StoreContext, key: string, change: (record: SessionRecord) => SessionRecord | undefined
 ): Promise<boolean> {
-  const { idleMs, absoluteMs } = ctx.timeouts()
+  const timeouts = ctx.timeouts()
   for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
     const raw = await ctx.client.get(key)
     const record = openSessionRecord(ctx.signer, key, raw)
     if (raw === null || record === undefined) return false
-    const left = Math.min(record.l + idleMs, record.a, record.c + absoluteMs) - ctx.now()
+    const left = idleEndOf(record, timeouts) - ctx.now()
     const changed = left <= 0 ? undefined : change(record)
     if (changed === undefined) return false
     if (await ctx.swap(key, raw, sealSessionRecord(ctx.signer, key, changed), left)) return true
