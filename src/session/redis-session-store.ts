@@ -13,7 +13,6 @@ import { createIdentitySessionIndex } from './identity-session-index.ts'
 import { createMintedIndex } from './minted-index.ts'
 import type { ReplicaWait } from './wait-for-replicas.ts'
 import { createProviderSessionIndex } from './provider-session-index.ts'
-import { endProviderSessions } from './end-provider-sessions.ts'
 import { createSessionEnding } from './session-ending.ts'
 
 /** What the store needs of a client: satisfied by ioredis `Redis` and by ioredis-mock. */
@@ -73,7 +72,7 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
   const live = sweeper === undefined ? createLiveSessionCount(client, opts.keyPrefix) : undefined
   const ctx: StoreContext = { ...opts, swap: createRecordSwap(client), live, minted }
   const evict = releaseEvicted(ctx)
-  const ending = createSessionEnding({ ctx, listing: { ...opts, client }, identities })
+  const ending = createSessionEnding({ ctx, listing: { ...opts, client }, identities, providers })
   return guarded({
     ...ending,
     async create (who, stamp, checkedAt, attach, extras = {}) {
@@ -111,7 +110,6 @@ export function createRedisSessionStore (opts: RedisSessionStoreOptions): Sessio
       return existed
     },
     revokeUser: async (user) => await revokeSessions(ctx, await identities.keys({ name: user, source: 'file' }), user, minted),
-    endProviderSessions: async (logout) => await endProviderSessions({ ctx, identities, providers }, logout),
     heldAuthorizations: async (authIds) => await minted.held(authIds),
     ping: async () => { await client.ping() },
     // Metrics only: a Redis that does not answer leaves the gauge without a value rather than fail the scrape.

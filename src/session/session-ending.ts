@@ -1,7 +1,9 @@
+import { namedBy } from './end-provider-sessions.ts'
 import type { IdentitySessionIndex } from './identity-session-index.ts'
+import type { ProviderSessionIndex } from './provider-session-index.ts'
 import { ownedBy, readLive, scanSessionKeys, type ListedRecord, type ListingContext } from './session-listing.ts'
 import { sessionRef } from './session-id.ts'
-import type { Session, SessionListing, SessionStore } from './session-store.ts'
+import type { Session, SessionListing, SessionOwner, SessionStore } from './session-store.ts'
 import { deleteStored, type StoreContext } from './stored-session.ts'
 
 /** What listing and ending sessions by owner or ref need: the store's context and its identity index. */
@@ -9,6 +11,8 @@ export interface SessionEndingOptions {
   ctx: StoreContext
   listing: ListingContext
   identities: Pick<IdentitySessionIndex, 'keys' | 'remove'>
+  /** Which user names a provider session or subject signed in as (back-channel logout). */
+  providers: Pick<ProviderSessionIndex, 'names'>
 }
 
 /**
@@ -17,8 +21,10 @@ export interface SessionEndingOptions {
  * of the session keys. Each ends as `destroy` ends one: the key deleted (on every replica sharing the
  * store at once; their in-process caches drop it within `session.redis.cacheTime`), its minted token released.
  */
-export function createSessionEnding (opts: SessionEndingOptions): Pick<SessionStore, 'list' | 'endByRef' | 'endOwner' | 'endAll'> {
-  const { ctx, listing, identities } = opts
+export function createSessionEnding (
+  opts: SessionEndingOptions
+): Pick<SessionStore, 'list' | 'endByRef' | 'endOwner' | 'endAll' | 'endProviderSessions'> {
+  const { ctx, listing, identities, providers } = opts
   /** Deletes one listed session; resolves to it when this call ended it (not a concurrent one). */
   const end = async ({ key, record, session }: ListedRecord): Promise<typeof session | undefined> => {
     const { existed } = await deleteStored(ctx, key)
@@ -26,6 +32,9 @@ export function createSessionEnding (opts: SessionEndingOptions): Pick<SessionSt
     await identities.remove({ name: record.u, source: record.o ?? 'file' }, key)
     return session
   }
+  /** An owner's live sessions, through its identity index (each record confirming whose it is). */
+  const ownedLive = async (owner: SessionOwner): Promise<ListedRecord[]> =>
+    (await readLive(listing, await identities.keys(owner))).filter((l) => ownedBy(l.record, owner))
   const endEach = async (listed: ListedRecord[]): Promise<Array<ListedRecord['session']>> => {
     const ended = []
     for (const one of listed) {
@@ -37,8 +46,7 @@ export function createSessionEnding (opts: SessionEndingOptions): Pick<SessionSt
   return {
     async list (owner, limit) {
       if (owner !== undefined) {
-        const listed = (await readLive(listing, await identities.keys(owner))).filter((l) => ownedBy(l.record, owner))
-        const sessions = listed.map((l) => l.session).sort((a, b) => a.createdAt - b.createdAt)
+        const sessions = (await ownedLive(owner)).map((l) => l.session).sort((a, b) => a.createdAt - b.createdAt)
         return { sessions: sessions.slice(0, limit), truncated: sessions.length > limit }
       }
       return await listAll(listing, limit)
@@ -56,8 +64,18 @@ export function createSessionEnding (opts: SessionEndingOptions): Pick<SessionSt
       const [found] = (await readLive(listing, [key])).filter((l) => owner === undefined || ownedBy(l.record, owner))
       return found === undefined ? undefined : await end(found)
     },
-    async endOwner (owner) {
-      return await endEach((await readLive(listing, await identities.keys(owner))).filter((l) => ownedBy(l.record, owner)))
+    endOwner: async (owner) => await endEach(await ownedLive(owner)),
+    /**
+     * The provider index gives the names, the identity index their sessions, and each live session's own
+     * signed record decides; bounded by those names' sessions, which `session.maxPerIdentity` caps.
+     */
+    async endProviderSessions (logout) {
+      const ended: Array<ListedRecord['session']> = []
+      for (const name of await providers.names(logout)) {
+        const live = await readLive(listing, await identities.keys({ name, source: 'oidc' }))
+        ended.push(...await endEach(live.filter((l) => namedBy(l.record, logout))))
+      }
+      return ended
     },
     async endAll () {
       const ended: Array<ListedRecord['session']> = []
