@@ -162,12 +162,7 @@ export async function endOwnerSessions (deps: EndOnRequestDeps, owner: SessionOw
  * resolves to those ended. Those it finds through the owner's index, as {@link endOwnerSessions}.
  */
 export async function endOtherSessions (deps: EndOnRequestDeps, owner: SessionOwner, keep: string, ender: Ender): Promise<Session[]> {
-  const { sessions } = await deps.sessions.list(owner, Number.MAX_SAFE_INTEGER)
-  const ended: Session[] = []
-  for (const s of sessions) {
-    const one = s.ref === keep ? undefined : await deps.sessions.endByRef(s.ref, owner)
-    if (one !== undefined) ended.push(one)
-  }
+  const ended = await deps.sessions.endOwner(owner, keep)
   reportEnded(deps, ended, ender, 'user')
   return ended
 }

@@ -82,7 +82,7 @@ export function createCachedSessionStore (opts: SessionCacheOptions): CachedSess
     list: (owner, limit) => store.list(owner, limit),
     // SECURITY: what ends here is gone from this replica's cache at once; other replicas drop it within `freshMs`.
     endByRef: (ref, owner) => cache.ending(() => store.endByRef(ref, owner), () => cache.dropRefs([ref])),
-    endOwner: (owner) => cache.ending(() => store.endOwner(owner), () => cache.dropOwner(owner.name, owner.source)),
+    endOwner: (owner, keep) => cache.ending(() => store.endOwner(owner, keep), () => cache.dropOwner(owner.name, owner.source)),
     endAll: () => cache.ending(() => store.endAll(), () => cache.clear()),
     heldAuthorizations: (authIds) => store.heldAuthorizations(authIds),
     ping: () => store.ping(),

@@ -64,7 +64,7 @@ export function createSessionEnding (
       const [found] = (await readLive(listing, [key])).filter((l) => owner === undefined || ownedBy(l.record, owner))
       return found === undefined ? undefined : await end(found)
     },
-    endOwner: async (owner) => await endEach(await ownedLive(owner)),
+    endOwner: async (owner, keep) => await endEach((await ownedLive(owner)).filter((l) => l.session.ref !== keep)),
     /**
      * The provider index gives the names, the identity index their sessions, and each live session's own
      * signed record decides; bounded by those names' sessions, which `session.maxPerIdentity` caps.

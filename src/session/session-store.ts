@@ -150,8 +150,11 @@ export interface SessionStore {
    * it, or undefined when no such session lives. What it held is released as by `destroy`.
    */
   endByRef (ref: string, owner: SessionOwner | undefined): Promise<Session | undefined>
-  /** Ends every live session of `owner` (on every replica sharing the store); resolves to those ended. */
-  endOwner (owner: SessionOwner): Promise<Session[]>
+  /**
+   * Ends every live session of `owner` (on every replica sharing the store) but the one whose ref is `keep`,
+   * when given; resolves to those ended.
+   */
+  endOwner (owner: SessionOwner, keep?: string): Promise<Session[]>
   /** Ends every live session (a SCAN of all session keys, in batches); resolves to those ended. */
   endAll (): Promise<Session[]>
   /**

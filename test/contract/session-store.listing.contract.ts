@@ -77,6 +77,15 @@ export function listingContract (name: string, hooks: ContractHooks): void {
     assert.deepEqual(await dump(), [])
   })
 
+  test(`${name}: ends every session of one owner but the one it keeps ("end all other sessions")`, async (t) => {
+    const { store } = await open(t)
+    const [kept, ...others] = [await store.create('alice'), await store.create('alice'), await store.create('alice')]
+    const ended = await store.endOwner({ name: 'alice', source: 'file' }, kept?.session.ref)
+    assert.deepEqual(ended.map((s) => s.ref).sort(), others.map((c) => c.session.ref).sort())
+    assert.equal((await store.get(kept?.id ?? ''))?.user, 'alice', 'the kept session lives on')
+    for (const { id } of others) assert.equal(await store.get(id), undefined)
+  })
+
   test(`${name}: a group refresh or a renewal racing the end of its owner's sessions never brings one back`, async (t) => {
     const { store } = await open(t)
     const ldap: Identity = { name: 'dave', source: 'ldap', groups: ['a'] }
